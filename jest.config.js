@@ -1,0 +1,16 @@
+// got 14 is ESM-only, so the whole project is ESM ("type": "module", NodeNext) and jest runs in its native ESM mode
+// (`node --experimental-vm-modules`, see package.json) with ts-jest's ESM preset. Imports use `.js` specifiers, which
+// the mapper below points back at the `.ts` sources.
+/** @type {import('jest').Config} */
+export default {
+  preset: 'ts-jest/presets/default-esm',
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { envSchema } from './schema.js';
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string | undefined;
+  /** Origin the browser sees; undefined means "the request's own origin" (development only, warned). */
+  readonly publicOrigin: string | undefined;
+  /** express `trust proxy` value. */
+  readonly trustProxy: boolean | number | string;
+  readonly session: {
+    readonly secrets: readonly string[];
+    readonly idleTimeoutS: number;
+    readonly absoluteTimeoutS: number;
+    /** `__Host-` prefix and Secure when PUBLIC_ORIGIN is https. */
+    readonly secureCookie: boolean;
+    readonly cookieName: string;
+  };
+  readonly redis: {
+    readonly url: string | undefined;
+    readonly clusterNodes: readonly RedisNode[] | undefined;
+    readonly keyPrefix: string;
+  };
+  readonly cloudbase: {
+    /** True when CLOUDBASE_ENV_ID is unset: the bundled emulator runs in-process. */
+    readonly embeddedEmulator: boolean;
+    readonly envId: string;
+    readonly region: string;
+    readonly clientId: string;
+    readonly clientSecret: string | undefined;
+    /** Undefined only with the embedded emulator, whose URL is known once it listens. */
+    readonly apiOrigin: string | undefined;
+    readonly timeoutMs: number;
+  };
+  readonly proxy: {
+    readonly routes: Readonly<Record<string, string>>;
+    readonly timeoutMs: number;
+  };
+  readonly refreshSkewS: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly emulatorPort: number;
+  /** Things worth telling an operator at start-up (never secrets). */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const EMULATOR_ENV_ID = 'local-emulator';
+const MIN_SECRET_LENGTH = 32;
+
+function parseTrustProxy(v: string | undefined, problems: string[]): boolean | number | string {
+  if (v === undefined) return false;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (/^[0-9a-fA-F.:/,\s a-z]+$/.test(v)) return v;
+  problems.push(`TRUST_PROXY must be true, false, a hop count, or a list of addresses/subnets, got "${v}"`);
+  return false;
+}
+
+function parseProxyRoutes(v: string | undefined, problems: string[]): Record<string, string> {
+  if (v === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    problems.push('PROXY_ROUTES must be a JSON object like {"orders": "https://orders.internal"}');
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push('PROXY_ROUTES must be a JSON object like {"orders": "https://orders.internal"}');
+    return {};
+  }
+  const routes: Record<string, string> = Object.create(null);
+  for (const [name, target] of Object.entries(parsed)) {
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/i.test(name)) {
+      problems.push(`PROXY_ROUTES: route name "${name}" may hold only letters, digits, _ and - (at most 63)`);
+      continue;
+    }
+    let url: URL;
+    try {
+      url = new URL(String(target));
+    } catch {
+      problems.push(`PROXY_ROUTES: "${name}" must map to an http(s) URL, got ${JSON.stringify(target)}`);
+      continue;
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
+      problems.push(`PROXY_ROUTES: "${name}" must be a plain http(s) URL without credentials, query or fragment`);
+      continue;
+    }
+    routes[name] = url.href.replace(/\/+$/, '');
+  }
+  return Object.freeze(routes);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/**
+ * Reads and validates the environment once. Throws ConfigError listing every problem, each naming its variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const result = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      problems.push(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const raw = result.data;
+  const production = raw.NODE_ENV === 'production';
+  const warnings: string[] = [];
+
+  const trustProxy = parseTrustProxy(raw.TRUST_PROXY, problems);
+  const proxyRoutes = parseProxyRoutes(raw.PROXY_ROUTES, problems);
+
+  let secrets = (raw.SESSION_SECRET ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (secrets.length === 0) {
+    if (production) problems.push('SESSION_SECRET is required in production (comma-separated; the first signs)');
+    else {
+      secrets = [randomBytes(32).toString('base64url')];
+      warnings.push('SESSION_SECRET is not set: using a random secret, so sessions end when the process restarts');
+    }
+  } else if (production && secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
+    problems.push(`SESSION_SECRET: every secret must be at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+
+  if (raw.SESSION_ABSOLUTE_TIMEOUT_S < raw.SESSION_IDLE_TIMEOUT_S) {
+    problems.push('SESSION_ABSOLUTE_TIMEOUT_S must not be shorter than SESSION_IDLE_TIMEOUT_S');
+  }
+
+  const clusterNodes = raw.REDIS_CLUSTER_NODES?.split(',').map((n) => {
+    const [host, port] = n.trim().split(':') as [string, string];
+    return { host, port: Number(port) };
+  });
+  if (raw.REDIS_URL && clusterNodes) problems.push('Set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  if (production && !raw.REDIS_URL && !clusterNodes) {
+    problems.push('REDIS_URL is required in production (or REDIS_CLUSTER_NODES for Redis Cluster)');
+  }
+  if (!production && !raw.REDIS_URL && !clusterNodes) {
+    warnings.push('REDIS_URL is not set: sessions live in this process only and are lost on restart (development only)');
+  }
+
+  const embeddedEmulator = raw.CLOUDBASE_ENV_ID === undefined;
+  if (production) {
+    if (embeddedEmulator) problems.push('CLOUDBASE_ENV_ID is required in production (the emulator is for development)');
+    if (!raw.CLOUDBASE_CLIENT_ID) problems.push('CLOUDBASE_CLIENT_ID is required in production');
+    if (!raw.CLOUDBASE_CLIENT_SECRET) problems.push('CLOUDBASE_CLIENT_SECRET is required in production');
+  }
+  const envId = raw.CLOUDBASE_ENV_ID ?? EMULATOR_ENV_ID;
+  const apiOrigin = embeddedEmulator
+    ? undefined
+    : (raw.CLOUDBASE_API_ORIGIN ?? `https://${envId}.${raw.CLOUDBASE_REGION}.tcb-api.tencentcloudapi.com`);
+  if (embeddedEmulator && raw.CLOUDBASE_API_ORIGIN) {
+    warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
+  }
+
+  const publicOrigin = raw.PUBLIC_ORIGIN ? new URL(raw.PUBLIC_ORIGIN).origin : undefined;
+  if (!publicOrigin && production) {
+    warnings.push('PUBLIC_ORIGIN is not set: Origin checks use the Host header and cookies are not marked Secure');
+  }
+  const secureCookie = publicOrigin?.startsWith('https:') ?? false;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    nodeEnv: raw.NODE_ENV,
+    production,
+    port: raw.PORT,
+    host: raw.HOST,
+    publicOrigin,
+    trustProxy,
+    session: {
+      secrets,
+      idleTimeoutS: raw.SESSION_IDLE_TIMEOUT_S,
+      absoluteTimeoutS: raw.SESSION_ABSOLUTE_TIMEOUT_S,
+      secureCookie,
+      cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
+    },
+    redis: { url: raw.REDIS_URL, clusterNodes, keyPrefix: raw.REDIS_KEY_PREFIX },
+    cloudbase: {
+      embeddedEmulator,
+      envId,
+      region: raw.CLOUDBASE_REGION,
+      clientId: raw.CLOUDBASE_CLIENT_ID ?? envId,
+      clientSecret: raw.CLOUDBASE_CLIENT_SECRET,
+      apiOrigin,
+      timeoutMs: raw.CLOUDBASE_TIMEOUT_MS,
+    },
+    proxy: { routes: proxyRoutes, timeoutMs: raw.PROXY_TIMEOUT_MS },
+    refreshSkewS: raw.REFRESH_SKEW_S,
+    logLevel: raw.LOG_LEVEL,
+    emulatorPort: raw.EMULATOR_PORT,
+    warnings,
+  } satisfies Config);
+}
+
+/** The same config with the embedded emulator's URL filled in, once it listens. */
+export function withApiOrigin(config: Config, apiOrigin: string): Config {
+  return deepFreeze({ ...config, cloudbase: { ...config.cloudbase, apiOrigin } });
+}

@@ -1,0 +1,98 @@
+import type { Server } from 'node:http';
+import session from 'express-session';
+import { withApiOrigin, type Config } from './config/index.js';
+import type { Logger } from './logger.js';
+import { createCloudbaseClient } from './cloudbase/client.js';
+import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
+import { VersionedRedisStore } from './session/store.js';
+import { remainingMs, sessionLimits } from './session/policy.js';
+import { createApp } from './app.js';
+import { startEmulator, type RunningEmulator } from './emulator/server.js';
+
+export interface Gateway {
+  config: Config;
+  url: string;
+  server: Server;
+  redis: RedisClient | undefined;
+  emulator: RunningEmulator | undefined;
+  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes Redis and the emulator. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Tombstones outlive any request that could still write: the slowest is a proxied call. */
+const tombstoneMs = (config: Config) => Math.max(60_000, 2 * config.proxy.timeoutMs);
+
+/**
+ * Wires everything from a validated config: the embedded emulator when there is no CloudBase env, Redis (or the
+ * in-process development store), the CloudBase client and the app; then listens.
+ */
+export async function startGateway(baseConfig: Config, logger: Logger): Promise<Gateway> {
+  let config = baseConfig;
+  let emulator: RunningEmulator | undefined;
+  if (config.cloudbase.embeddedEmulator) {
+    emulator = await startEmulator({
+      port: 0,
+      envId: config.cloudbase.envId,
+      clientId: config.cloudbase.clientId,
+      ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
+      log: (line) => logger.info(line),
+    });
+    config = withApiOrigin(config, emulator.url);
+  }
+  for (const w of config.warnings) logger.warn(w);
+
+  const redis = createRedisClient(config.redis);
+  if (redis) {
+    redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis error'));
+    await waitReady(redis);
+  }
+  const limits = sessionLimits(config);
+  const sessionStore = redis
+    ? new VersionedRedisStore({
+        client: redis,
+        prefix: config.redis.keyPrefix,
+        ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
+        tombstoneMs: tombstoneMs(config),
+        onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
+      })
+    : new session.MemoryStore();
+
+  const cloudbase = createCloudbaseClient({
+    apiOrigin: config.cloudbase.apiOrigin!,
+    clientId: config.cloudbase.clientId,
+    ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
+    timeoutMs: config.cloudbase.timeoutMs,
+  });
+  const app = createApp({ config, logger, cloudbase, sessionStore, ...(redis ? { redis } : {}) });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
+    s.once('error', reject);
+  });
+  const addr = server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : config.port;
+  const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
+
+  return {
+    config,
+    url,
+    server,
+    redis,
+    emulator,
+    async close(graceMs = 10_000) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, graceMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (emulator) await emulator.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+/** Paths that may hold a secret anywhere a log line could carry them; pino replaces them with "[redacted]". */
+export const REDACT_PATHS = [
+  'password',
+  'old_password',
+  'new_password',
+  'verification_code',
+  'verification_token',
+  'access_token',
+  'refresh_token',
+  'sudo_token',
+  'captcha_token',
+  'session_token',
+  'token',
+  '*.password',
+  '*.old_password',
+  '*.new_password',
+  '*.verification_code',
+  '*.verification_token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.sudo_token',
+  '*.captcha_token',
+  '*.session_token',
+  '*.token',
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  'headers.cookie',
+  'headers.authorization',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+export type { Logger };

@@ -1,0 +1,17 @@
+import type { Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { notFound } from '../../http/errors.js';
+import { decodeImage } from './web.js';
+
+/** CloudBase's captcha image for the form on screen; the id is bound to this session. */
+export function register(router: Router, _deps: RouteDeps): void {
+  router.get('/captcha/:id', (req, res, next) => {
+    const c = req.session?.captcha;
+    const image = c && c.id === req.params.id ? decodeImage(c.img) : undefined;
+    if (!image) return next(notFound());
+    res.setHeader('Content-Type', image.type);
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(image.body);
+  });
+}

@@ -1,0 +1,46 @@
+import type { Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { safeReturnTo } from '../../http/return-to.js';
+import { normalizePhone } from '../../phone.js';
+import { callContext } from '../../session/context.js';
+import { invalidInput } from '../../http/errors.js';
+import { renderFailure, solvedCaptcha, str, raw } from './web.js';
+
+/** A phone number typed as a username goes upstream in CloudBase's `+86 ` form; anything else as typed. */
+export function loginName(input: string): string {
+  if (/^[+\d\s()．０-９-]+$/.test(input)) return normalizePhone(input) ?? input;
+  return input;
+}
+
+export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+  router.get('/login', (req, res) => {
+    res.render('login.njk', { values: {}, returnTo: safeReturnTo(req.query.returnTo) });
+  });
+
+  router.post('/login', formCsrf, async (req, res) => {
+    const username = str(req.body, 'username', 128);
+    const password = raw(req.body, 'password', 128);
+    const returnTo = safeReturnTo(req.body.returnTo);
+    const locals = { values: { username }, returnTo };
+    try {
+      if (!username || !password) throw invalidInput();
+      const captchaToken = await solvedCaptcha(req, auth);
+      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(username), password);
+      await sessions.signIn(req, signed);
+      res.redirect(303, returnTo);
+    } catch (err) {
+      await renderFailure(req, res, auth, 'login.njk', err, locals);
+    }
+  });
+
+  router.post('/login/anonymous', formCsrf, async (req, res) => {
+    const returnTo = safeReturnTo(req.body.returnTo);
+    try {
+      const signed = await auth.anonymousLogin(callContext(req));
+      await sessions.signIn(req, signed);
+      res.redirect(303, returnTo);
+    } catch (err) {
+      await renderFailure(req, res, auth, 'login.njk', err, { values: {}, returnTo });
+    }
+  });
+}

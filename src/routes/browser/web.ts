@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../../config/index.js';
+import type { AuthService } from '../../services/auth.js';
+import { AppError } from '../../http/errors.js';
+import { fromUpstream } from '../../http/upstream-errors.js';
+import { csrfToken } from '../../http/csrf.js';
+import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey } from '../../i18n/index.js';
+import { initSession } from '../../session/policy.js';
+import { callContext } from '../../session/context.js';
+
+/** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
+const NOTICES: Record<string, MessageKey> = {
+  signed_out: 'logout.done',
+  password_reset: 'reset.done',
+  password_changed: 'account.passwordChanged',
+  account_deleted: 'account.deleted',
+  session_expired: 'err.session_expired',
+  session_revoked: 'sessions.revoked',
+  others_revoked: 'sessions.othersRevoked',
+};
+
+/** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
+export function viewLocals(config: Config): RequestHandler {
+  return function viewLocalsMiddleware(req, res, next) {
+    const locale = pickLocale(req);
+    const chosen = requestedLocale(req);
+    if (chosen) {
+      res.cookie(LANG_COOKIE, chosen, { path: '/', sameSite: 'lax', secure: config.session.secureCookie, maxAge: 365 * 864e5 });
+    }
+    const otherLocale = locale === 'en' ? 'zh-CN' : 'en';
+    const t = translator(locale);
+    const user = req.session?.user;
+    res.setHeader('Cache-Control', 'no-store');
+    Object.assign(res.locals, {
+      locale,
+      otherLocale,
+      langSwitchHref: `${req.path}?lang=${otherLocale}`,
+      t,
+      user,
+      displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
+      csrfToken: () => {
+        initSession(req);
+        return csrfToken(req);
+      },
+      notice:
+        typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
+          ? t(NOTICES[req.query.notice]!)
+          : req.sessionTimedOut
+            ? t('err.session_expired')
+            : undefined,
+    });
+    next();
+  };
+}
+
+/** A form field as a trimmed string, or '' when absent or not a string (arrays from `a=1&a=2` are refused). */
+export function str(body: unknown, name: string, max = 256): string {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  if (typeof v !== 'string') return '';
+  return v.length > max ? v.slice(0, max) : v.trim();
+}
+
+/** A form field kept exactly as typed (passwords: no trimming). */
+export function raw(body: unknown, name: string, max = 256): string {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v.slice(0, max) : '';
+}
+
+/**
+ * If the person answered a captcha on this form, swaps the answer for CloudBase's captcha token (used once).
+ */
+export async function solvedCaptcha(req: Request, auth: AuthService): Promise<string | undefined> {
+  const pending = req.session.captcha;
+  const answer = str(req.body, 'captcha_answer', 16);
+  if (!pending || !answer) return undefined;
+  delete req.session.captcha;
+  return auth.solveCaptcha(callContext(req), pending.token, answer);
+}
+
+/**
+ * Re-renders a form after a failed POST: the mapped message, the entered values (never a password), and a captcha
+ * when CloudBase asked for one.
+ */
+export async function renderFailure(
+  req: Request,
+  res: Response,
+  auth: AuthService,
+  view: string,
+  err: unknown,
+  locals: Record<string, unknown> = {},
+): Promise<void> {
+  const appErr = err instanceof AppError ? err : fromUpstream(err);
+  if (appErr.status >= 500) req.log?.warn({ err: appErr.extra.cause ?? appErr, code: appErr.code }, 'form failed upstream');
+  let captcha: { id: string } | undefined;
+  if (appErr.code === 'captcha_required' || appErr.code === 'captcha_wrong') {
+    try {
+      const c = await auth.captcha(callContext(req));
+      const id = randomBytes(9).toString('base64url');
+      req.session.captcha = { id, token: c.token, img: c.data };
+      captcha = { id };
+    } catch {
+      // No captcha to show: the message still tells the person what happened.
+    }
+  }
+  if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
+  const t = res.locals.t as (k: MessageKey) => string;
+  res.status(appErr.status).render(view, { ...locals, error: t(appErr.messageKey), errorCode: appErr.code, captcha });
+}
+
+/** Data URL → bytes and type, only for image types a browser can show safely from our origin. */
+export function decodeImage(dataUrl: string): { type: string; body: Buffer } | undefined {
+  const m = /^data:(image\/(?:png|gif|jpeg|svg\+xml));base64,([A-Za-z0-9+/=]+)$/.exec(dataUrl);
+  if (!m) return undefined;
+  return { type: m[1]!, body: Buffer.from(m[2]!, 'base64') };
+}

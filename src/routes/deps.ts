@@ -1,0 +1,15 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '../config/index.js';
+import type { AuthService } from '../services/auth.js';
+import type { SessionManager } from '../session/auth-session.js';
+import type { TokenKeeper } from '../session/tokens.js';
+
+/** What every route module gets: no route imports ioredis or got. */
+export interface RouteDeps {
+  config: Config;
+  auth: AuthService;
+  sessions: SessionManager;
+  freshAccessToken: TokenKeeper;
+  /** `_csrf` field + same-origin check for form POSTs */
+  formCsrf: RequestHandler;
+}

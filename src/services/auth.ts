@@ -1,0 +1,180 @@
+import type { CloudbaseClient } from '../cloudbase/client.js';
+import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
+import type { AuthTokens, PublicUser, SmsPurpose } from '../session/types.js';
+import { CloudbaseError } from '../cloudbase/errors.js';
+import { fromUpstream } from '../http/upstream-errors.js';
+
+export interface SignedIn {
+  tokens: AuthTokens;
+  user: PublicUser;
+}
+
+export interface CodeSent {
+  /** undefined when the code was (silently) not sent: reset for an unknown number */
+  vid: string | undefined;
+  expiresIn: number;
+  isUser: boolean;
+}
+
+const TARGET: Record<SmsPurpose, 'ANY' | 'USER'> = { signup: 'ANY', login: 'ANY', reset: 'USER' };
+const USAGE: Record<SmsPurpose, VerificationUsage> = { signup: 'REGISTER', login: 'SIGN_IN', reset: 'PASSWORD_RESET' };
+
+export function toAuthTokens(t: TokenResponse, now: number): AuthTokens {
+  return {
+    at: t.access_token,
+    ...(t.refresh_token ? { rt: t.refresh_token } : {}),
+    exp: now + t.expires_in * 1000,
+    sub: t.sub,
+    ...(t.scope ? { sc: t.scope } : {}),
+  };
+}
+
+export function toPublicUser(p: UserProfile, scope?: string): PublicUser {
+  const user: PublicUser = { sub: p.sub, anonymous: scope === 'anonymous' };
+  if (p.name) user.name = p.name;
+  if (p.username) user.username = p.username;
+  if (p.email) user.email = p.email;
+  if (p.phone_number) user.phone_number = p.phone_number;
+  if (p.picture) user.picture = p.picture;
+  return user;
+}
+
+/**
+ * Every sign-in, sign-up and account flow as CloudBase calls, with no HTTP or session types: the browser forms and the
+ * JSON API both call these. Upstream failures come out as AppError, already mapped for the step.
+ */
+export function createAuthService(client: CloudbaseClient, now: () => number = Date.now) {
+  async function signedIn(ctx: CallContext, t: TokenResponse): Promise<SignedIn> {
+    const tokens = toAuthTokens(t, now());
+    const profile = await client.getUser(ctx, t.access_token).catch((e: unknown) => {
+      throw fromUpstream(e, 'session');
+    });
+    return { tokens, user: toPublicUser(profile, t.scope) };
+  }
+
+  return {
+    async passwordLogin(ctx: CallContext, username: string, password: string): Promise<SignedIn> {
+      const t = await client.signInWithPassword(ctx, { username, password }).catch((e: unknown) => {
+        throw fromUpstream(e, 'login');
+      });
+      return signedIn(ctx, t);
+    },
+
+    async anonymousLogin(ctx: CallContext): Promise<SignedIn> {
+      const t = await client.signInAnonymously(ctx).catch((e: unknown) => {
+        throw fromUpstream(e, 'login');
+      });
+      return signedIn(ctx, t);
+    },
+
+    async sendCode(ctx: CallContext, phone: string, purpose: SmsPurpose): Promise<CodeSent> {
+      try {
+        const r = await client.sendVerification(ctx, { phone_number: phone, target: TARGET[purpose], usage: USAGE[purpose] });
+        return { vid: r.verification_id, expiresIn: r.expires_in, isUser: r.is_user };
+      } catch (e) {
+        // Reset must not tell whether the number has an account: act as if the code went out.
+        if (purpose === 'reset' && e instanceof CloudbaseError && (e.error === 'user_not_found' || e.error === 'not_found')) {
+          return { vid: undefined, expiresIn: 600, isUser: false };
+        }
+        throw fromUpstream(e, 'sms-send');
+      }
+    },
+
+    async verifyCode(ctx: CallContext, vid: string, code: string): Promise<string> {
+      const r = await client.verify(ctx, { verification_id: vid, verification_code: code }).catch((e: unknown) => {
+        throw fromUpstream(e, 'sms-verify');
+      });
+      return r.verification_token;
+    },
+
+    async smsLogin(ctx: CallContext, verificationToken: string, phone: string): Promise<SignedIn> {
+      const t = await client
+        .signInWithVerificationToken(ctx, { verification_token: verificationToken, username: phone })
+        .catch((e: unknown) => {
+          throw fromUpstream(e, 'sms-verify');
+        });
+      return signedIn(ctx, t);
+    },
+
+    async signup(
+      ctx: CallContext,
+      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string },
+    ): Promise<SignedIn> {
+      const t = await client
+        .signUp(ctx, {
+          phone_number: input.phone,
+          verification_token: input.verificationToken,
+          ...(input.name ? { name: input.name } : {}),
+          ...(input.username ? { username: input.username } : {}),
+          ...(input.password ? { password: input.password } : {}),
+        })
+        .catch((e: unknown) => {
+          throw fromUpstream(e, 'signup');
+        });
+      return signedIn(ctx, t);
+    },
+
+    async resetPassword(ctx: CallContext, phone: string, verificationToken: string, newPassword: string): Promise<void> {
+      await client
+        .resetPassword(ctx, { phone_number: phone, verification_token: verificationToken, new_password: newPassword })
+        .catch((e: unknown) => {
+          throw fromUpstream(e, 'reset');
+        });
+    },
+
+    async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
+      const { sudo_token } = await client.sudo(ctx, accessToken, { password: oldPassword }).catch((e: unknown) => {
+        throw fromUpstream(e, 'reauth');
+      });
+      await client
+        .changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword })
+        .catch((e: unknown) => {
+          throw fromUpstream(e, 'reauth');
+        });
+    },
+
+    async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
+      const { sudo_token } = await client.sudo(ctx, accessToken, { password }).catch((e: unknown) => {
+        throw fromUpstream(e, 'reauth');
+      });
+      await client.deleteMe(ctx, accessToken, sudo_token).catch((e: unknown) => {
+        throw fromUpstream(e, 'reauth');
+      });
+    },
+
+    async profile(ctx: CallContext, accessToken: string) {
+      const [user, providers] = await Promise.all([
+        client.getUser(ctx, accessToken),
+        client.getProviders(ctx, accessToken).catch(() => ({ total: 0, data: [] })),
+      ]).catch((e: unknown) => {
+        throw fromUpstream(e, 'session');
+      });
+      return { user, providers: providers.data };
+    },
+
+    /** Best effort: a failed revoke must not keep a person signed in here. */
+    async revoke(ctx: CallContext, accessToken: string): Promise<boolean> {
+      try {
+        await client.revoke(ctx, accessToken);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async captcha(ctx: CallContext) {
+      return client.getCaptcha(ctx).catch((e: unknown) => {
+        throw fromUpstream(e);
+      });
+    },
+
+    async solveCaptcha(ctx: CallContext, token: string, key: string): Promise<string> {
+      const r = await client.verifyCaptcha(ctx, { token, key }).catch((e: unknown) => {
+        throw fromUpstream(e);
+      });
+      return r.captcha_token;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

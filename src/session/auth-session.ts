@@ -1,0 +1,71 @@
+import type { Request, Response } from 'express';
+import type { Config } from '../config/index.js';
+import type { SignedIn } from '../services/auth.js';
+import { initSession } from './policy.js';
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+function destroy(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
+
+/** A short label for the device list, from the User-Agent (browser on OS). */
+export function deviceLabel(ua: string | undefined): string {
+  if (!ua) return 'Unknown device';
+  const browser =
+    /Edg\//.test(ua) ? 'Edge' :
+    /MicroMessenger/i.test(ua) ? 'WeChat' :
+    /HeadlessChrome|Chrome\//.test(ua) ? 'Chrome' :
+    /Firefox\//.test(ua) ? 'Firefox' :
+    /Safari\//.test(ua) ? 'Safari' :
+    /^okhttp|Dalvik/i.test(ua) ? 'Android app' :
+    /CFNetwork|Darwin/i.test(ua) ? 'iOS app' :
+    ua.split(/[\s/]/)[0]?.slice(0, 24) || 'Unknown';
+  const os =
+    /Windows/.test(ua) ? 'Windows' :
+    /Android/.test(ua) ? 'Android' :
+    /iPhone|iPad|iOS/.test(ua) ? 'iOS' :
+    /Mac OS X|Macintosh/.test(ua) ? 'macOS' :
+    /Linux/.test(ua) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
+}
+
+/**
+ * Sign-in and sign-out on the session: a new session id at every sign-in (the pre-login session and its CSRF secret
+ * die with it), and a full teardown at sign-out.
+ */
+export function createSessionManager(config: Config) {
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    secure: config.session.secureCookie,
+    sameSite: 'lax' as const,
+  };
+
+  return {
+    async signIn(req: Request, signed: SignedIn, now = Date.now()): Promise<void> {
+      // The device id survives the new session id: CloudBase keys anonymous users and device counts on it.
+      const did = req.session.did;
+      await regenerate(req);
+      const s = req.session;
+      s.created = now;
+      s.seen = now;
+      if (did) s.did = did;
+      initSession(req, now);
+      s.auth = signed.tokens;
+      s.user = signed.user;
+      const ua = req.get('user-agent');
+      if (ua) s.ua = ua.slice(0, 256);
+      if (req.ip) s.ip = req.ip;
+    },
+
+    async signOut(req: Request, res: Response): Promise<void> {
+      if (req.session) await destroy(req);
+      res.clearCookie(config.session.cookieName, cookieOptions);
+    },
+  };
+}
+
+export type SessionManager = ReturnType<typeof createSessionManager>;

@@ -1,0 +1,159 @@
+import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
+import type { RedisClient } from './redis.js';
+import { storeUnavailable } from '../http/errors.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Callback = (err?: any, data?: any) => void;
+
+/** Session data as the store hands it out: `_v` is the version it was read at (compare-and-set on save). */
+export type VersionedSession = SessionData & { _v?: number };
+
+export interface SessionKeys {
+  session(sid: string): string;
+  tombstone(sid: string): string;
+  lock(sid: string): string;
+}
+
+/** Every key of one session shares the `{sid}` hash tag, so they live in one Redis Cluster slot. */
+export function sessionKeys(prefix: string): SessionKeys {
+  return {
+    session: (sid) => `${prefix}s:{${sid}}`,
+    tombstone: (sid) => `${prefix}s:{${sid}}:t`,
+    lock: (sid) => `${prefix}s:{${sid}}:lock`,
+  };
+}
+
+// Refuses to write a session that was destroyed (tombstone) or changed since it was read (version moved on),
+// so a slow request can neither resurrect a logged-out session nor overwrite a newer one.
+const CAS_SET = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if cur ~= tonumber(ARGV[1]) then return -2 end
+local nv = cur + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return nv
+`;
+
+const DESTROY = `
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return 1
+`;
+
+export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
+
+export interface VersionedStoreOptions {
+  client: RedisClient;
+  prefix: string;
+  /** How long the session may live from now, in ms (idle and absolute limits); <= 0 destroys it. */
+  ttlMs: (sess: SessionData) => number;
+  /** How long a destroyed session's tombstone blocks late writes. */
+  tombstoneMs: number;
+  onDroppedWrite?: (sid: string, outcome: Exclude<WriteOutcome, 'written'>) => void;
+}
+
+interface ScriptedClient {
+  casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number): Promise<number>;
+  destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
+}
+
+/**
+ * connect-redis's store with versioned writes. Sessions are Redis hashes {v, d}; `d` is the JSON of the session.
+ * express-session's touch is a no-op here: the session-policy middleware records activity at most once per half
+ * idle window, which goes through the same compare-and-set.
+ */
+export class VersionedRedisStore extends RedisStore {
+  readonly keys: SessionKeys;
+  private readonly redis: RedisClient & ScriptedClient;
+  private readonly ttlMs: (sess: SessionData) => number;
+  private readonly tombstoneMs: number;
+  private readonly onDroppedWrite: VersionedStoreOptions['onDroppedWrite'];
+
+  constructor(opts: VersionedStoreOptions) {
+    super({ client: opts.client, prefix: `${opts.prefix}s:`, disableTouch: true });
+    this.keys = sessionKeys(opts.prefix);
+    this.ttlMs = opts.ttlMs;
+    this.tombstoneMs = opts.tombstoneMs;
+    this.onDroppedWrite = opts.onDroppedWrite;
+    if (!('casSet' in opts.client)) {
+      opts.client.defineCommand('casSet', { numberOfKeys: 2, lua: CAS_SET });
+      opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
+    }
+    this.redis = opts.client as RedisClient & ScriptedClient;
+  }
+
+  /** Reads a session with its version, or null. */
+  async read(sid: string): Promise<VersionedSession | null> {
+    const [v, d] = await this.redis.hmget(this.keys.session(sid), 'v', 'd');
+    if (!v || !d) return null;
+    const sess = JSON.parse(d) as VersionedSession;
+    sess._v = Number(v);
+    return sess;
+  }
+
+  /** Compare-and-set write; updates sess._v on success. */
+  async write(sid: string, sess: VersionedSession): Promise<WriteOutcome> {
+    const ttl = Math.floor(this.ttlMs(sess));
+    if (ttl <= 0) {
+      await this.remove(sid);
+      return 'destroyed';
+    }
+    const { _v: version = 0, ...data } = sess;
+    const result = await this.redis.casSet(
+      this.keys.session(sid),
+      this.keys.tombstone(sid),
+      version,
+      JSON.stringify(data),
+      ttl,
+    );
+    if (result > 0) {
+      sess._v = result;
+      return 'written';
+    }
+    const outcome = result === -1 ? 'destroyed' : 'conflict';
+    this.onDroppedWrite?.(sid, outcome);
+    return outcome;
+  }
+
+  /** Deletes the session and leaves a tombstone so a late write cannot bring it back. */
+  async remove(sid: string): Promise<void> {
+    await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
+  }
+
+  override async get(sid: string, cb?: Callback): Promise<unknown> {
+    return settle(this.read(sid), cb);
+  }
+
+  override async set(sid: string, sess: SessionData, cb?: Callback): Promise<unknown> {
+    return settle(
+      this.write(sid, sess).then(() => undefined),
+      cb,
+    );
+  }
+
+  override async touch(_sid: string, _sess: SessionData, cb?: Callback): Promise<unknown> {
+    return settle(Promise.resolve(undefined), cb);
+  }
+
+  override async destroy(sid: string, cb?: Callback): Promise<unknown> {
+    return settle(this.remove(sid), cb);
+  }
+}
+
+/** Redis failures leave the store as one AppError (503), so every surface fails closed the same way. */
+async function settle<T>(p: Promise<T>, cb?: Callback): Promise<T | undefined> {
+  try {
+    const value = await p;
+    if (cb) cb(null, value);
+    return value;
+  } catch (cause) {
+    const err = storeUnavailable(cause);
+    if (cb) {
+      cb(err);
+      return undefined;
+    }
+    throw err;
+  }
+}
