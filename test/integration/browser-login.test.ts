@@ -1,0 +1,188 @@
+import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+  await gw.emu.createUser({ username: 'alice', phone_number: '+86 13800000001', email: 'alice@example.com', password: 'Passw0rd!alice', name: 'Alice' });
+  gw.secrets.add('Passw0rd!alice');
+});
+
+afterAll(async () => {
+  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
+  gw.assertNoLeaks();
+  await gw.close();
+});
+
+function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
+  const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? [];
+  return cookies.find((c) => c.startsWith('cbg.sid='));
+}
+
+describe('password sign-in', () => {
+  it.each([
+    ['a username', 'alice'],
+    ['an email', 'alice@example.com'],
+    ['a phone number as people type it', '138 0000 0001'],
+    ['a phone number with +86', '+8613800000001'],
+  ])('signs in with %s and lands on returnTo', async (_what, username) => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login', '/login', { username, password: 'Passw0rd!alice', returnTo: '/account?tab=1' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?tab=1');
+    const home = await agent.get('/?lang=en');
+    expect(home.text).toContain('You are signed in as Alice.');
+  });
+
+  it('re-renders the form with the username (never the password) and one message for a wrong password', async () => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login?lang=en', '/login', { username: 'alice', password: 'wrong-password' });
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('The username or password is incorrect.');
+    expect(res.text).toContain('value="alice"');
+    expect(res.text).not.toContain('wrong-password');
+  });
+
+  it('gives an unknown user the same message as a wrong password', async () => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login?lang=en', '/login', { username: 'nobody-here', password: 'whatever-123' });
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('The username or password is incorrect.');
+  });
+
+  it('answers in Chinese by Accept-Language', async () => {
+    const agent = gw.agent();
+    const token = await csrfFrom(agent, '/login');
+    const res = await agent
+      .post('/login')
+      .set('Accept-Language', 'zh-CN,zh;q=0.9')
+      .type('form')
+      .send({ _csrf: token, username: 'alice', password: 'nope-nope' });
+    expect(res.text).toContain('用户名或密码错误。');
+  });
+
+  it('asks for both fields when one is empty', async () => {
+    const res = await submitForm(gw.agent(), '/login?lang=en', '/login', { username: '', password: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Some details are not valid');
+  });
+
+  it.each(['//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '/ok\r\nSet-Cookie: x=1', 'javascript:alert(1)'])(
+    'refuses returnTo %j and goes home',
+    async (returnTo) => {
+      const res = await submitForm(gw.agent(), '/login', '/login', { username: 'alice', password: 'Passw0rd!alice', returnTo });
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/');
+    },
+  );
+});
+
+describe('the session cookie', () => {
+  it('is HttpOnly, SameSite=Lax, Path=/ and changes at sign-in (fixation defence)', async () => {
+    const agent = gw.agent();
+    const page = await agent.get('/login');
+    const before = sessionCookie(page);
+    expect(before).toMatch(/HttpOnly/);
+    expect(before).toMatch(/SameSite=Lax/);
+    expect(before).toMatch(/Path=\//);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const res = await agent.post('/login').type('form').send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    const after = sessionCookie(res);
+    expect(after).toBeDefined();
+    expect(after!.split(';')[0]).not.toBe(before!.split(';')[0]);
+  });
+
+  it('the pre-login session id no longer works after sign-in', async () => {
+    const agent = gw.agent();
+    const page = await agent.get('/login');
+    const preLogin = sessionCookie(page)!.split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    await agent.post('/login').type('form').send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    const replay = await gw.agent().get('/?lang=en').set('Cookie', preLogin);
+    expect(replay.text).toContain('You are not signed in.');
+  });
+
+  it('keeps tokens out of the browser: the page and cookie hold none', async () => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
+    expect(JSON.stringify(res.headers)).not.toMatch(/eyJ/);
+  });
+});
+
+describe('CSRF', () => {
+  it('refuses a form without _csrf', async () => {
+    const agent = gw.agent();
+    await agent.get('/login');
+    const res = await agent.post('/login').type('form').send({ username: 'alice', password: 'Passw0rd!alice' });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a foreign Origin even with a valid token', async () => {
+    const agent = gw.agent();
+    const token = await csrfFrom(agent, '/login');
+    const res = await agent
+      .post('/login')
+      .set('Origin', 'https://evil.example')
+      .type('form')
+      .send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses Sec-Fetch-Site: cross-site', async () => {
+    const agent = gw.agent();
+    const token = await csrfFrom(agent, '/login');
+    const res = await agent
+      .post('/login')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .type('form')
+      .send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a token from before sign-out (replayed after logout)', async () => {
+    const agent = gw.agent();
+    await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
+    const logoutToken = await csrfFrom(agent, '/logout');
+    const out = await agent.post('/logout').type('form').send({ _csrf: logoutToken });
+    expect(out.status).toBe(303);
+    const replay = await agent.post('/logout').type('form').send({ _csrf: logoutToken });
+    expect(replay.status).toBe(403);
+  });
+});
+
+describe('anonymous sign-in', () => {
+  it('signs in as a guest', async () => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login', '/login/anonymous', {});
+    expect(res.status).toBe(303);
+    const home = await agent.get('/?lang=en');
+    expect(home.text).toContain('You are signed in as a guest.');
+  });
+});
+
+describe('logout', () => {
+  it('shows a confirm page, then revokes upstream, destroys the session and clears the cookie', async () => {
+    const agent = gw.agent();
+    await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
+    const keys = await gw.redis.keys(`${gw.config.redis.keyPrefix}s:*`);
+    const before = (await gw.emu.stats())['POST /auth/v1/revoke'] ?? 0;
+    const confirm = await agent.get('/logout?lang=en');
+    expect(confirm.text).toContain('Do you want to sign out of this device?');
+    const token = /name="_csrf" value="([^"]+)"/.exec(confirm.text)![1]!;
+    const res = await agent.post('/logout').type('form').send({ _csrf: token });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?notice=signed_out');
+    expect(sessionCookie(res)).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect((await gw.emu.stats())['POST /auth/v1/revoke']).toBe(before + 1);
+    const after = await gw.redis.keys(`${gw.config.redis.keyPrefix}s:*`);
+    expect(after.filter((k) => !k.endsWith(':t')).length).toBeLessThan(keys.filter((k) => !k.endsWith(':t')).length + 1);
+    const home = await agent.get('/?lang=en');
+    expect(home.text).toContain('You are not signed in.');
+  });
+
+  it('sends a signed-out visitor of /logout home', async () => {
+    const res = await gw.agent().get('/logout');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+  });
+});

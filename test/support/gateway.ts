@@ -1,0 +1,187 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { Writable } from 'node:stream';
+import supertest from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { loadConfig, withApiOrigin, type Config } from '../../src/config/index.js';
+import { createLogger } from '../../src/logger.js';
+import { createApp } from '../../src/app.js';
+import { createCloudbaseClient } from '../../src/cloudbase/client.js';
+import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
+import { VersionedRedisStore } from '../../src/session/store.js';
+import { remainingMs, sessionLimits } from '../../src/session/policy.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+import { startTestEmulator, type RunningEmulator } from './emulator.js';
+import { findLeaks } from './leak-guard.js';
+
+/** Everything the gateway sent back, for the leak guard. */
+export interface Exchange {
+  method: string;
+  url: string;
+  status: number;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+export interface TestGateway {
+  config: Config;
+  server: Server;
+  redisServer: RedisServer;
+  redis: RedisClient;
+  store: VersionedRedisStore;
+  emulator: RunningEmulator;
+  logs: string[];
+  transcript: Exchange[];
+  /** Secrets the tests typed (passwords): the leak guard looks for them too. */
+  secrets: Set<string>;
+  /** A cookie-keeping client, like one browser. */
+  agent(): TestAgent;
+  emu: EmulatorControl;
+  /** Fails if any response, header, cookie or log line carried a token, password or SMS code. */
+  assertNoLeaks(): void;
+  close(): Promise<void>;
+}
+
+export interface EmulatorControl {
+  sms(phone: string): Promise<string>;
+  setConfig(patch: Record<string, unknown>): Promise<void>;
+  stats(): Promise<Record<string, number>>;
+  createUser(user: { username?: string; phone_number?: string; email?: string; password?: string; name?: string }): Promise<{ sub: string }>;
+  reset(): Promise<void>;
+}
+
+export function emulatorControl(url: string): EmulatorControl {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/__emulator${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`emulator ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  return {
+    sms: async (phone) => String((await call('GET', `/sms?phone_number=${encodeURIComponent(phone)}`)).verification_code),
+    setConfig: async (patch) => {
+      await call('PUT', '/config', patch);
+    },
+    stats: async () => (await call('GET', '/stats')).calls as Record<string, number>,
+    createUser: async (user) => (await call('POST', '/users', user)) as { sub: string },
+    reset: async () => {
+      await call('POST', '/reset');
+    },
+  };
+}
+
+function recordResponses(res: ServerResponse, method: string, url: string, transcript: Exchange[]): void {
+  const chunks: Buffer[] = [];
+  const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (chunk) chunks.push(Buffer.from(chunk as Buffer));
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer));
+    transcript.push({ method, url, status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks).toString('utf8') });
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
+}
+
+/**
+ * The whole gateway in this process over real HTTP: a throwaway redis-server, the emulator on a free port, the real
+ * app. `env` is applied over a test default environment.
+ */
+export async function startTestGateway(
+  opts: { env?: Record<string, string>; now?: () => number; redisServer?: RedisServer } = {},
+): Promise<TestGateway> {
+  const redisServer = opts.redisServer ?? (await startRedis());
+  const emulator = await startTestEmulator({ clientId: 'test-client', clientSecret: 'test-secret' });
+  await emulatorControl(emulator.url).setConfig({ sms_cooldown_s: 0 });
+  const config = withApiOrigin(
+    loadConfig({
+      NODE_ENV: 'test',
+      SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+      REDIS_URL: redisServer.url,
+      CLOUDBASE_ENV_ID: 'test-env',
+      CLOUDBASE_CLIENT_ID: 'test-client',
+      CLOUDBASE_CLIENT_SECRET: 'test-secret',
+      CLOUDBASE_API_ORIGIN: emulator.url,
+      LOG_LEVEL: 'debug',
+      ...opts.env,
+    }),
+    emulator.url,
+  );
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const redis = createRedisClient(config.redis)!;
+  await waitReady(redis);
+  const now = opts.now ?? Date.now;
+  const limits = sessionLimits(config);
+  const store = new VersionedRedisStore({
+    client: redis,
+    prefix: config.redis.keyPrefix,
+    ttlMs: (sess) => remainingMs(sess, limits, now()),
+    tombstoneMs: 60_000,
+  });
+  const cloudbase = createCloudbaseClient({
+    apiOrigin: emulator.url,
+    clientId: config.cloudbase.clientId,
+    clientSecret: 'test-secret',
+    timeoutMs: config.cloudbase.timeoutMs,
+  });
+  const app = createApp({ config, logger, cloudbase, sessionStore: store, redis, now });
+  const transcript: Exchange[] = [];
+  const server = createServer((req, res) => {
+    recordResponses(res, req.method ?? '', req.url ?? '', transcript);
+    app(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const secrets = new Set<string>();
+
+  const gw: TestGateway = {
+    config,
+    server,
+    redisServer,
+    redis,
+    store,
+    emulator,
+    logs,
+    transcript,
+    secrets,
+    agent: () => supertest.agent(server),
+    emu: emulatorControl(emulator.url),
+    assertNoLeaks() {
+      const leaks = findLeaks({ transcript, logs, emulator: emulator.state, secrets });
+      if (leaks.length > 0) throw new Error(`Secrets leaked:\n${leaks.join('\n')}`);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await redis.quit().catch(() => redis.disconnect());
+      await emulator.close();
+      if (!opts.redisServer) await redisServer.stop();
+    },
+  };
+  return gw;
+}
+
+/** Fetches a page and returns the `_csrf` value of its first form. */
+export async function csrfFrom(agent: TestAgent, path: string): Promise<string> {
+  const res = await agent.get(path);
+  const m = /name="_csrf" value="([^"]+)"/.exec(res.text);
+  if (!m) throw new Error(`no _csrf field on ${path} (status ${res.status})`);
+  return m[1]!;
+}
+
+/** Posts a form the way a browser does, with the page's CSRF token. */
+export async function submitForm(agent: TestAgent, pagePath: string, action: string, fields: Record<string, string>) {
+  const token = await csrfFrom(agent, pagePath);
+  return agent.post(action).type('form').send({ _csrf: token, ...fields });
+}
