@@ -1,0 +1,8 @@
+export { type OperationInput, input } from './input.js';
+export { checkClient } from './client.js';
+export { createCaptcha, verifyCaptcha, isValidCaptchaToken, captchaKey } from './captcha.js';
+export { sendVerification, verifyCode } from './verification.js';
+export { signIn, signUp, signInAnonymously, grantToken } from './signin.js';
+export { introspect, revoke, signOut } from './session.js';
+export { getMe, deleteMe, sudo, updatePassword, resetPassword, listProviders, createUser, toUserProfile } from './user.js';
+export type { TokenResponse } from './tokens.js';

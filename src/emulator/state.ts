@@ -1,0 +1,179 @@
+import type { SigningKey } from './keys.js';
+
+/** Where a verification code went: exactly one of the two. */
+export type Contact = { phone_number: string; email?: undefined } | { email: string; phone_number?: undefined };
+
+export type UserStatus = 'ACTIVE' | 'BLOCKED' | 'PENDING';
+
+export interface UserRecord {
+  sub: string;
+  anonymous: boolean;
+  username?: string;
+  email?: string;
+  phone_number?: string;
+  name?: string;
+  picture?: string;
+  gender?: string;
+  /** `scrypt$N$salt$hash` (see passwords.ts); never the password itself. */
+  passwordHash?: string;
+  status: UserStatus;
+  createdAt: number;
+  updatedAt: number;
+  passwordUpdatedAt?: number;
+  lastLoginAt?: number;
+  /** Times (ms) of recent wrong passwords, for the lock-out rule. */
+  failedLogins: number[];
+}
+
+/** One signed-in device: every access and refresh token belongs to exactly one session. */
+export interface SessionRecord {
+  id: string;
+  sub: string;
+  scope: string;
+  providerType: string;
+  deviceId?: string;
+  createdAt: number;
+}
+
+export interface RefreshTokenRecord {
+  sessionId: string;
+  expiresAt: number;
+  /** Set once rotated: a used refresh token answers invalid_grant. */
+  used: boolean;
+}
+
+export interface AccessTokenRecord {
+  sessionId: string;
+  expiresAt: number;
+}
+
+export interface VerificationRecord {
+  id: string;
+  contact: Contact;
+  code: string;
+  expiresAt: number;
+  attempts: number;
+  /** Verified successfully or out of attempts: a new code must be requested. */
+  done: boolean;
+}
+
+export interface VerificationTokenRecord {
+  contact: Contact;
+  expiresAt: number;
+}
+
+export interface SudoTokenRecord {
+  sub: string;
+  expiresAt: number;
+}
+
+export interface CaptchaRecord {
+  key: string;
+  expiresAt: number;
+}
+
+export interface SentCode {
+  to: string;
+  code: string;
+  at: number;
+}
+
+export interface EmulatorConfig {
+  access_token_ttl_s: number;
+  refresh_token_ttl_s: number;
+  latency_ms: number;
+  sms_cooldown_s: number;
+  /** `"<METHOD> <path>"` → error string answered instead of running the operation. */
+  fail: Record<string, string>;
+}
+
+export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
+  access_token_ttl_s: 7200,
+  refresh_token_ttl_s: 31 * 24 * 3600,
+  latency_ms: 0,
+  sms_cooldown_s: 60,
+  fail: {},
+});
+
+export interface EmulatorIdentity {
+  envId: string;
+  clientId: string;
+  /** When set, Basic credentials and a non-empty body client_secret must match it. */
+  clientSecret?: string;
+}
+
+export interface EmulatorState {
+  readonly identity: EmulatorIdentity;
+  readonly key: SigningKey;
+  readonly now: () => number;
+  config: EmulatorConfig;
+  users: Map<string, UserRecord>;
+  sessions: Map<string, SessionRecord>;
+  refreshTokens: Map<string, RefreshTokenRecord>;
+  /** jti → its session; a jti missing here (or whose session is gone) was revoked or never issued. */
+  accessTokens: Map<string, AccessTokenRecord>;
+  verifications: Map<string, VerificationRecord>;
+  verificationTokens: Map<string, VerificationTokenRecord>;
+  sudoTokens: Map<string, SudoTokenRecord>;
+  captchas: Map<string, CaptchaRecord>;
+  captchaTokens: Map<string, number>;
+  /** x-device-id → sub of that device's anonymous user. */
+  anonymousDevices: Map<string, string>;
+  /** Canonical phone / email → time (ms) the last code was sent, for the resend cooldown. */
+  lastSentAt: Map<string, number>;
+  /** Canonical phone / email → the last code sent there. */
+  lastCodes: Map<string, string>;
+  sentCodes: SentCode[];
+  /** `"<METHOD> <path>"` → number of calls. */
+  calls: Map<string, number>;
+}
+
+export interface CreateStateOptions extends Partial<EmulatorIdentity> {
+  key: SigningKey;
+  now?: () => number;
+}
+
+export const DEFAULT_ENV_ID = 'local-emulator';
+
+export function createState(options: CreateStateOptions): EmulatorState {
+  const envId = options.envId ?? DEFAULT_ENV_ID;
+  const identity: EmulatorIdentity = { envId, clientId: options.clientId ?? envId };
+  if (options.clientSecret) identity.clientSecret = options.clientSecret;
+  return {
+    identity,
+    key: options.key,
+    now: options.now ?? Date.now,
+    config: defaultConfig(),
+    users: new Map(),
+    sessions: new Map(),
+    refreshTokens: new Map(),
+    accessTokens: new Map(),
+    verifications: new Map(),
+    verificationTokens: new Map(),
+    sudoTokens: new Map(),
+    captchas: new Map(),
+    captchaTokens: new Map(),
+    anonymousDevices: new Map(),
+    lastSentAt: new Map(),
+    lastCodes: new Map(),
+    sentCodes: [],
+    calls: new Map(),
+  };
+}
+
+/** Forgets every user, token, code and counter and restores the default config; keeps identity, key and clock. */
+export function resetState(state: EmulatorState): void {
+  state.config = defaultConfig();
+  for (const value of Object.values(state)) {
+    if (value instanceof Map) value.clear();
+  }
+  state.sentCodes.length = 0;
+}
+
+function defaultConfig(): EmulatorConfig {
+  return { ...DEFAULT_CONFIG, fail: {} };
+}
+
+export function contactKey(contact: Contact): string {
+  return contact.phone_number ?? contact.email;
+}
