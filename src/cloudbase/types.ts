@@ -139,7 +139,9 @@ export interface VerifyRequest {
   verification_code: string;
 }
 
-export type SudoRequest = { password: string; verification_token?: never } | { verification_token: string; password?: never };
+export type SudoRequest =
+  | { password: string; verification_token?: never }
+  | { verification_token: string; password?: never };
 
 export interface ChangePasswordRequest {
   sudo_token: string;

@@ -1,0 +1,290 @@
+/**
+ * Typed client for CloudBase Auth v2 (shared/spec/cloudbase-auth-v2-http.md), one method per upstream call, all on
+ * one got instance. It calls only the documented paths, never the cheat-sheet aliases. It never logs; `onCall`
+ * reports metrics that hold no secrets.
+ */
+import got, { type Method, type RetryOptions } from 'got';
+import {
+  CloudbaseError,
+  UpstreamUnavailableError,
+  failureFromResponse,
+  fromGotError,
+  parseBody,
+  type CloudbaseFailure,
+} from './errors.js';
+import { hasShape, type Shape } from './shape.js';
+import type {
+  CallContext,
+  CaptchaDataResponse,
+  CaptchaVerifyRequest,
+  CaptchaVerifyResponse,
+  ChangePasswordRequest,
+  IntrospectResponse,
+  PasswordSignInRequest,
+  ProviderListResponse,
+  ResetPasswordRequest,
+  SendVerificationRequest,
+  SignUpRequest,
+  SudoRequest,
+  SudoResponse,
+  TokenResponse,
+  UserProfile,
+  VerificationResponse,
+  VerificationTokenSignInRequest,
+  VerifyRequest,
+  VerifyResponse,
+} from './types.js';
+
+export interface CallInfo {
+  method: Method;
+  /** The path under /auth/v1, e.g. "/user/me" (never with a query). */
+  endpoint: string;
+  /** HTTP status of the last attempt; undefined when no response came. */
+  status: number | undefined;
+  /** CloudBase's error string, or the UpstreamUnavailableError reason. */
+  error?: string;
+  durationMs: number;
+}
+
+export interface CloudbaseClientOptions {
+  /** e.g. "https://env.ap-shanghai.tcb-api.tencentcloudapi.com" or the emulator's URL. */
+  apiOrigin: string;
+  clientId: string;
+  clientSecret?: string | undefined;
+  /** Limit for each attempt; the connect phase gets at most 2 s of it. */
+  timeoutMs: number;
+  onCall?: (info: CallInfo) => void;
+}
+
+const MAX_CONNECT_MS = 2000;
+
+const NO_RETRY: Partial<RetryOptions> = { limit: 0 };
+
+/**
+ * Only idempotent reads are retried, and only when the request surely did not reach CloudBase or CloudBase said it
+ * was unavailable. Timeouts are not retried: a slow upstream stays slow, and retrying would multiply the wait.
+ */
+const READ_RETRY: Partial<RetryOptions> = {
+  limit: 2,
+  methods: ['GET'],
+  statusCodes: [503],
+  errorCodes: ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'],
+  backoffLimit: 200,
+  noise: 50,
+};
+
+interface UpstreamRequest<T> {
+  method: Method;
+  endpoint: string;
+  bearer?: string;
+  query?: Record<string, string>;
+  json?: object;
+  /** Fields the answer must have; omitted for calls whose answer is ignored. */
+  shape?: Shape<NoInfer<T>>;
+}
+
+const TOKEN_SHAPE: Shape<TokenResponse> = { access_token: 'string', expires_in: 'number', sub: 'string' };
+
+export function createCloudbaseClient(options: CloudbaseClientOptions) {
+  const { clientId, clientSecret, timeoutMs, onCall } = options;
+  const basicAuth = clientSecret
+    ? `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`
+    : undefined;
+
+  const http = got.extend({
+    prefixUrl: `${options.apiOrigin.replace(/\/+$/, '')}/auth/v1`,
+    timeout: { connect: Math.min(timeoutMs, MAX_CONNECT_MS), request: timeoutMs },
+    retry: NO_RETRY,
+    // Bodies are parsed here, so that a 200 carrying `error` and a 4xx/5xx go through the same mapping.
+    throwHttpErrors: false,
+    responseType: 'text',
+    // A redirect would carry the Authorization header to wherever it points.
+    followRedirect: false,
+    headers: { accept: 'application/json' },
+  });
+
+  function report(
+    method: Method,
+    endpoint: string,
+    started: number,
+    status: number | undefined,
+    failure?: CloudbaseFailure,
+  ): void {
+    if (!onCall) return;
+    const durationMs = Math.round(performance.now() - started);
+    const error = failure instanceof CloudbaseError ? failure.error : failure?.reason;
+    onCall({ method, endpoint, status, ...(error ? { error } : {}), durationMs });
+  }
+
+  async function call<T>(ctx: CallContext, req: UpstreamRequest<T>): Promise<T> {
+    const started = performance.now();
+    const headers: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-device-id': ctx.deviceId };
+    const searchParams: Record<string, string> = { client_id: clientId, ...req.query };
+    // The docs read the captcha token from a header, the SDK sends it in the query: send both.
+    if (ctx.captchaToken) {
+      headers['x-captcha-token'] = ctx.captchaToken;
+      searchParams.captcha_token = ctx.captchaToken;
+    }
+    const authorization = req.bearer ? `Bearer ${req.bearer}` : basicAuth;
+    if (authorization) headers.authorization = authorization;
+
+    let status: number | undefined;
+    let body: unknown;
+    try {
+      const response = await http(req.endpoint.slice(1), {
+        method: req.method,
+        headers,
+        searchParams,
+        retry: req.method === 'GET' ? READ_RETRY : NO_RETRY,
+        ...(req.json ? { json: req.json } : {}),
+      });
+      status = response.statusCode;
+      body = parseBody(response.body);
+      const failure = failureFromResponse(status, body, ctx.requestId);
+      if (failure) throw failure;
+      if (req.shape && !hasShape(body, req.shape)) {
+        throw new UpstreamUnavailableError({ reason: 'bad_response', requestId: ctx.requestId, status });
+      }
+    } catch (err) {
+      const failure = fromGotError(err, ctx.requestId);
+      report(req.method, req.endpoint, started, failure.status ?? status, failure);
+      throw failure;
+    }
+    report(req.method, req.endpoint, started, status);
+    return body as T;
+  }
+
+  return {
+    /** POST /signin with a username (or email, or `+86 ` phone) and password. */
+    signInWithPassword(ctx: CallContext, body: PasswordSignInRequest): Promise<TokenResponse> {
+      return call(ctx, { method: 'POST', endpoint: '/signin', json: body, shape: TOKEN_SHAPE });
+    },
+
+    /** POST /signin with a verification token from `verify`. */
+    signInWithVerificationToken(ctx: CallContext, body: VerificationTokenSignInRequest): Promise<TokenResponse> {
+      return call(ctx, { method: 'POST', endpoint: '/signin', json: body, shape: TOKEN_SHAPE });
+    },
+
+    /** POST /signup; the new user is signed in. */
+    signUp(ctx: CallContext, body: SignUpRequest): Promise<TokenResponse> {
+      return call(ctx, { method: 'POST', endpoint: '/signup', json: body, shape: TOKEN_SHAPE });
+    },
+
+    /** POST /verification: sends an SMS or email code. `bearer` is required for target CUR_USER. */
+    async sendVerification(
+      ctx: CallContext,
+      body: SendVerificationRequest,
+      bearer?: string,
+    ): Promise<VerificationResponse> {
+      const res = await call<VerificationResponse>(ctx, {
+        method: 'POST',
+        endpoint: '/verification',
+        json: body,
+        ...(bearer ? { bearer } : {}),
+        shape: { verification_id: 'string', expires_in: 'number' },
+      });
+      return { ...res, is_user: res.is_user === true };
+    },
+
+    /** POST /verification/verify: exchanges the code for a verification token. */
+    verify(ctx: CallContext, body: VerifyRequest): Promise<VerifyResponse> {
+      return call(ctx, {
+        method: 'POST',
+        endpoint: '/verification/verify',
+        json: body,
+        shape: { verification_token: 'string', expires_in: 'number' },
+      });
+    },
+
+    /** POST /signin/anonymously; CloudBase derives the anonymous user from ctx.deviceId. */
+    signInAnonymously(ctx: CallContext): Promise<TokenResponse> {
+      return call(ctx, { method: 'POST', endpoint: '/signin/anonymously', json: {}, shape: TOKEN_SHAPE });
+    },
+
+    /** POST /token with the refresh_token grant. The old refresh token stops working (rotation). */
+    refreshToken(ctx: CallContext, refresh_token: string): Promise<TokenResponse> {
+      // Like the official SDK, the client credentials also go in the body.
+      const json = {
+        grant_type: 'refresh_token',
+        refresh_token,
+        client_id: clientId,
+        ...(clientSecret ? { client_secret: clientSecret } : {}),
+      };
+      return call(ctx, { method: 'POST', endpoint: '/token', json, shape: TOKEN_SHAPE });
+    },
+
+    /** GET /token/introspect; an invalid, expired or revoked token yields `{}`. */
+    introspect(ctx: CallContext, access_token: string): Promise<IntrospectResponse> {
+      return call(ctx, { method: 'GET', endpoint: '/token/introspect', bearer: access_token, shape: {} });
+    },
+
+    /** POST /revoke, with the token both as Bearer (docs) and in the body (SDK and cheat-sheet). */
+    async revoke(ctx: CallContext, access_token: string): Promise<void> {
+      await call(ctx, { method: 'POST', endpoint: '/revoke', bearer: access_token, json: { token: access_token } });
+    },
+
+    /** GET /user/me */
+    getUser(ctx: CallContext, access_token: string): Promise<UserProfile> {
+      return call(ctx, { method: 'GET', endpoint: '/user/me', bearer: access_token, shape: { sub: 'string' } });
+    },
+
+    /** POST /user/sudo with the password or a verification token; the sudo token lasts 15 minutes. */
+    sudo(ctx: CallContext, access_token: string, body: SudoRequest): Promise<SudoResponse> {
+      return call(ctx, {
+        method: 'POST',
+        endpoint: '/user/sudo',
+        bearer: access_token,
+        json: body,
+        shape: { sudo_token: 'string', expires_in: 'number' },
+      });
+    },
+
+    /** PATCH /user/password, with the sudo token both in the query (docs) and in the body (SDK). */
+    async changePassword(ctx: CallContext, access_token: string, body: ChangePasswordRequest): Promise<void> {
+      await call(ctx, {
+        method: 'PATCH',
+        endpoint: '/user/password',
+        bearer: access_token,
+        query: { sudo_token: body.sudo_token },
+        json: body,
+      });
+    },
+
+    /** DELETE /user/me?sudo_token= */
+    async deleteMe(ctx: CallContext, access_token: string, sudo_token: string): Promise<void> {
+      await call(ctx, { method: 'DELETE', endpoint: '/user/me', bearer: access_token, query: { sudo_token } });
+    },
+
+    /** POST /reset: sets a new password with a verification token, without signing in. */
+    async resetPassword(ctx: CallContext, body: ResetPasswordRequest): Promise<void> {
+      await call(ctx, { method: 'POST', endpoint: '/reset', json: body });
+    },
+
+    /** GET /user/provider: bound and bindable third-party identities. */
+    getProviders(ctx: CallContext, access_token: string): Promise<ProviderListResponse> {
+      return call(ctx, { method: 'GET', endpoint: '/user/provider', bearer: access_token, shape: { data: 'array' } });
+    },
+
+    /** POST /captcha/data: a new image captcha. */
+    getCaptcha(ctx: CallContext): Promise<CaptchaDataResponse> {
+      return call(ctx, {
+        method: 'POST',
+        endpoint: '/captcha/data',
+        json: {},
+        shape: { data: 'string', token: 'string', expires_in: 'number' },
+      });
+    },
+
+    /** POST /captcha/data/verify: checks the typed text; the captcha token goes into CallContext.captchaToken. */
+    verifyCaptcha(ctx: CallContext, body: CaptchaVerifyRequest): Promise<CaptchaVerifyResponse> {
+      return call(ctx, {
+        method: 'POST',
+        endpoint: '/captcha/data/verify',
+        json: body,
+        shape: { captcha_token: 'string', expires_in: 'number' },
+      });
+    },
+  };
+}
+
+export type CloudbaseClient = ReturnType<typeof createCloudbaseClient>;
