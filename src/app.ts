@@ -12,15 +12,21 @@ import { requestId } from './http/request-id.js';
 import { requireFormCsrf } from './http/csrf.js';
 import { AppError, notFound } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
-import { sessionPolicy } from './session/policy.js';
+import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
 import { createTokenKeeper } from './session/tokens.js';
+import { createSessionDirectory } from './session/directory.js';
+import { VersionedRedisStore } from './session/store.js';
 import { createAuthService } from './services/auth.js';
 import type { RouteDeps } from './routes/deps.js';
 import * as home from './routes/browser/home.js';
 import * as login from './routes/browser/login.js';
+import * as smsLogin from './routes/browser/sms-login.js';
+import * as signup from './routes/browser/signup.js';
+import * as reset from './routes/browser/reset.js';
 import * as logout from './routes/browser/logout.js';
 import * as captcha from './routes/browser/captcha.js';
+import * as account from './routes/browser/account.js';
 import { viewLocals } from './routes/browser/web.js';
 
 export interface AppDeps {
@@ -36,7 +42,7 @@ export interface AppDeps {
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 /** The browser flows, in the order a person meets them. */
-const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, logout, captcha];
+const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, logout, captcha];
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
@@ -106,11 +112,21 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(sessionPolicy(config, now));
 
+  const redisStore = deps.sessionStore instanceof VersionedRedisStore ? deps.sessionStore : undefined;
+  const directory = createSessionDirectory(redisStore, sessionLimits(config).absoluteMs);
   const routeDeps: RouteDeps = {
     config,
     auth: createAuthService(deps.cloudbase, now),
-    sessions: createSessionManager(config),
-    freshAccessToken: createTokenKeeper(deps.cloudbase, config.refreshSkewS, now),
+    sessions: createSessionManager(config, directory, now),
+    freshAccessToken: createTokenKeeper({
+      client: deps.cloudbase,
+      ...(redisStore ? { store: redisStore } : {}),
+      skewS: config.refreshSkewS,
+      upstreamTimeoutMs: config.cloudbase.timeoutMs,
+      now,
+      onSessionEnded: (sub, sid) => directory.remove(sub, sid),
+    }),
+    directory,
     formCsrf: requireFormCsrf(config),
   };
 

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { AuthService } from '../services/auth.js';
 import type { SessionManager } from '../session/auth-session.js';
 import type { TokenKeeper } from '../session/tokens.js';
+import type { SessionDirectory } from '../session/directory.js';
 
 /** What every route module gets: no route imports ioredis or got. */
 export interface RouteDeps {
@@ -10,6 +11,8 @@ export interface RouteDeps {
   auth: AuthService;
   sessions: SessionManager;
   freshAccessToken: TokenKeeper;
+  /** the user's sessions and devices */
+  directory: SessionDirectory;
   /** `_csrf` field + same-origin check for form POSTs */
   formCsrf: RequestHandler;
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { SignedIn } from '../services/auth.js';
 import { initSession } from './policy.js';
+import type { SessionDirectory } from './directory.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
@@ -36,7 +37,7 @@ export function deviceLabel(ua: string | undefined): string {
  * Sign-in and sign-out on the session: a new session id at every sign-in (the pre-login session and its CSRF secret
  * die with it), and a full teardown at sign-out.
  */
-export function createSessionManager(config: Config) {
+export function createSessionManager(config: Config, directory: SessionDirectory, clock: () => number = Date.now) {
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -45,7 +46,7 @@ export function createSessionManager(config: Config) {
   };
 
   return {
-    async signIn(req: Request, signed: SignedIn, now = Date.now()): Promise<void> {
+    async signIn(req: Request, signed: SignedIn, now = clock()): Promise<void> {
       // The device id survives the new session id: CloudBase keys anonymous users and device counts on it.
       const did = req.session.did;
       await regenerate(req);
@@ -59,9 +60,12 @@ export function createSessionManager(config: Config) {
       const ua = req.get('user-agent');
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
+      await directory.add(signed.user.sub, req.sessionID, now);
     },
 
     async signOut(req: Request, res: Response): Promise<void> {
+      const sub = req.session?.auth?.sub;
+      if (sub) await directory.remove(sub, req.sessionID);
       if (req.session) await destroy(req);
       res.clearCookie(config.session.cookieName, cookieOptions);
     },

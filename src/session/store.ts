@@ -12,7 +12,12 @@ export type VersionedSession = SessionData & { _v?: number };
 export interface SessionKeys {
   session(sid: string): string;
   tombstone(sid: string): string;
+  /** refresh lock */
   lock(sid: string): string;
+  /** set briefly when a refresh failed for a transient reason, so waiters fail fast instead of retrying upstream */
+  refreshFailed(sid: string): string;
+  /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
+  user(sub: string): string;
 }
 
 /** Every key of one session shares the `{sid}` hash tag, so they live in one Redis Cluster slot. */
@@ -21,15 +26,21 @@ export function sessionKeys(prefix: string): SessionKeys {
     session: (sid) => `${prefix}s:{${sid}}`,
     tombstone: (sid) => `${prefix}s:{${sid}}:t`,
     lock: (sid) => `${prefix}s:{${sid}}:lock`,
+    refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
+    user: (sub) => `${prefix}u:{${sub}}`,
   };
 }
 
 // Refuses to write a session that was destroyed (tombstone) or changed since it was read (version moved on),
-// so a slow request can neither resurrect a logged-out session nor overwrite a newer one.
+// so a slow request can neither resurrect a logged-out session nor overwrite a newer one. Writing what is already
+// there is a no-op (many requests adopting the same refreshed tokens).
 const CAS_SET = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if cur ~= tonumber(ARGV[1]) then return -2 end
+if cur ~= tonumber(ARGV[1]) then
+  if cur > 0 and redis.call('HGET', KEYS[1], 'd') == ARGV[2] then return cur end
+  return -2
+end
 local nv = cur + 1
 redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -40,6 +51,11 @@ const DESTROY = `
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
+`;
+
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `;
 
 export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
@@ -57,6 +73,7 @@ export interface VersionedStoreOptions {
 interface ScriptedClient {
   casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number): Promise<number>;
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
+  releaseLock(lockKey: string, token: string): Promise<number>;
 }
 
 /**
@@ -80,6 +97,7 @@ export class VersionedRedisStore extends RedisStore {
     if (!('casSet' in opts.client)) {
       opts.client.defineCommand('casSet', { numberOfKeys: 2, lua: CAS_SET });
       opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
+      opts.client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     }
     this.redis = opts.client as RedisClient & ScriptedClient;
   }
@@ -120,6 +138,38 @@ export class VersionedRedisStore extends RedisStore {
   /** Deletes the session and leaves a tombstone so a late write cannot bring it back. */
   async remove(sid: string): Promise<void> {
     await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
+  }
+
+  /** SET NX PX: true when this caller now holds the session's refresh lock. */
+  async acquireLock(sid: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.lock(sid), token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Compare-and-delete, so a holder whose lock expired never frees a successor's lock. */
+  async releaseLock(sid: string, token: string): Promise<void> {
+    await this.redis.releaseLock(this.keys.lock(sid), token);
+  }
+
+  async markRefreshFailed(sid: string, ms: number): Promise<void> {
+    await this.redis.set(this.keys.refreshFailed(sid), '1', 'PX', ms);
+  }
+
+  async refreshRecentlyFailed(sid: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.refreshFailed(sid))) === 1;
+  }
+
+  async indexAdd(sub: string, sid: string, at: number, ttlMs: number): Promise<void> {
+    const key = this.keys.user(sub);
+    await this.redis.zadd(key, at, sid);
+    await this.redis.pexpire(key, ttlMs);
+  }
+
+  async indexMembers(sub: string, limit = 200): Promise<string[]> {
+    return this.redis.zrange(this.keys.user(sub), 0, limit - 1);
+  }
+
+  async indexRemove(sub: string, ...sids: string[]): Promise<void> {
+    if (sids.length > 0) await this.redis.zrem(this.keys.user(sub), ...sids);
   }
 
   override async get(sid: string, cb?: Callback): Promise<unknown> {

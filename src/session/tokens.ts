@@ -1,36 +1,159 @@
+import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../http/upstream-errors.js';
-import { notSignedIn, sessionExpired } from '../http/errors.js';
+import { AppError, notSignedIn, sessionExpired } from '../http/errors.js';
 import { toAuthTokens } from '../services/auth.js';
 import { callContext } from './context.js';
+import type { VersionedRedisStore, VersionedSession } from './store.js';
+import type { AuthTokens } from './types.js';
+
+export interface TokenKeeperOptions {
+  client: CloudbaseClient;
+  /** absent with the in-process development store: then only the local single-flight applies */
+  store?: VersionedRedisStore;
+  skewS: number;
+  /** upstream timeout; the lock outlives it so a live holder never loses the lock mid-call */
+  upstreamTimeoutMs: number;
+  now?: () => number;
+  onRefresh?: (outcome: 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait') => void;
+  /** ends a session's index entry when its refresh token is spent */
+  onSessionEnded?: (sub: string, sid: string) => Promise<void>;
+}
+
+interface Refreshed {
+  tokens: AuthTokens;
+  /** the stored version that holds these tokens, and the version it replaced (undefined: not written by us) */
+  version?: number;
+  replaced?: number;
+}
+
+const POLL_MS = 25;
+const FAILED_MARKER_MS = 2000;
+
+const unavailable = () =>
+  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: 2 });
 
 /**
- * The session's access token, refreshed first when it expires within `skewS`. When CloudBase says the refresh token
- * is spent (`invalid_grant`), the session is over.
+ * A fresh CloudBase access token for the request's session. Refresh is single-flight per session across every
+ * instance sharing the Redis: one in-flight promise per session in this process, then a Redis lock (SET NX PX with a
+ * random token, released by compare-and-delete); the lock holder re-reads the session and re-checks before calling
+ * CloudBase, so whoever arrives late (or still holds the old refresh token) adopts the new pair instead of replaying
+ * the spent one.
  */
-export function createTokenKeeper(client: CloudbaseClient, skewS: number, now: () => number = Date.now) {
+export function createTokenKeeper(opts: TokenKeeperOptions) {
+  const { client, store, skewS } = opts;
+  const now = opts.now ?? Date.now;
+  const lockTtlMs = opts.upstreamTimeoutMs + 2000;
+  const inflight = new Map<string, Promise<Refreshed>>();
+  const isFresh = (a: AuthTokens) => a.exp - skewS * 1000 > now();
+  const changed = (a: AuthTokens, started: AuthTokens) => a.rt !== started.rt || a.at !== started.at;
+
+  async function callUpstream(req: Request, sid: string, auth: AuthTokens): Promise<AuthTokens> {
+    try {
+      const next = toAuthTokens(await client.refreshToken(callContext(req), auth.rt!), now());
+      // Keep the old refresh token only if CloudBase sent no new one.
+      if (!next.rt && auth.rt) next.rt = auth.rt;
+      opts.onRefresh?.('refreshed');
+      return next;
+    } catch (e) {
+      if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
+        opts.onRefresh?.('invalid_grant');
+        await store?.remove(sid);
+        await opts.onSessionEnded?.(auth.sub, sid);
+        throw sessionExpired();
+      }
+      opts.onRefresh?.('unavailable');
+      await store?.markRefreshFailed(sid, FAILED_MARKER_MS).catch(() => undefined);
+      throw fromUpstream(e, 'session');
+    }
+  }
+
+  /** Under the lock: re-read, re-check, refresh, write back with compare-and-set. */
+  async function refreshAsHolder(req: Request, sid: string, started: AuthTokens): Promise<Refreshed> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cur: VersionedSession | null = await store!.read(sid);
+      if (!cur?.auth) throw sessionExpired();
+      if (changed(cur.auth, started) || isFresh(cur.auth)) {
+        opts.onRefresh?.('adopted');
+        return { tokens: cur.auth, version: cur._v! };
+      }
+      const replaced = cur._v!;
+      cur.auth = await callUpstream(req, sid, cur.auth);
+      const outcome = await store!.write(sid, cur);
+      if (outcome === 'written') return { tokens: cur.auth, version: cur._v!, replaced };
+      if (outcome === 'destroyed') {
+        // Logged out while we refreshed: the new tokens must not outlive the session.
+        await client.revoke(callContext(req), cur.auth.at).catch(() => undefined);
+        throw sessionExpired();
+      }
+      // Another write (not a refresh: we hold the lock) landed in between; our tokens are spent already, so this
+      // can only be retried by merging them into the newer version.
+      const newer = await store!.read(sid);
+      if (!newer) throw sessionExpired();
+      newer.auth = cur.auth;
+      if ((await store!.write(sid, newer)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
+    }
+    throw unavailable();
+  }
+
+  async function refreshShared(req: Request, sid: string, started: AuthTokens): Promise<Refreshed> {
+    if (!store) return { tokens: await callUpstream(req, sid, started) };
+    const token = randomUUID();
+    const deadline = now() + lockTtlMs + opts.upstreamTimeoutMs;
+    let waited = false;
+    for (;;) {
+      if (await store.acquireLock(sid, token, lockTtlMs)) {
+        try {
+          return await refreshAsHolder(req, sid, started);
+        } finally {
+          await store.releaseLock(sid, token).catch(() => undefined);
+        }
+      }
+      if (!waited) opts.onRefresh?.('lock_wait');
+      waited = true;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      const cur = await store.read(sid);
+      if (!cur?.auth) throw sessionExpired();
+      if (changed(cur.auth, started) || isFresh(cur.auth)) {
+        opts.onRefresh?.('adopted');
+        return { tokens: cur.auth, version: cur._v! };
+      }
+      if (await store.refreshRecentlyFailed(sid)) throw unavailable();
+      if (now() > deadline) throw unavailable();
+    }
+  }
+
   return async function freshAccessToken(req: Request): Promise<string> {
     const auth = req.session?.auth;
     if (!auth) throw notSignedIn();
-    if (auth.exp - skewS * 1000 > now()) return auth.at;
+    if (isFresh(auth)) return auth.at;
     if (!auth.rt) throw sessionExpired();
+    const sid = req.sessionID;
+    let pending = inflight.get(sid);
+    if (!pending) {
+      pending = refreshShared(req, sid, auth).finally(() => inflight.delete(sid));
+      inflight.set(sid, pending);
+    }
+    let result: Refreshed;
     try {
-      const t = await client.refreshToken(callContext(req), auth.rt);
-      const next = toAuthTokens(t, now());
-      // CloudBase rotates refresh tokens; keep the old one only if no new one came back.
-      if (!next.rt) next.rt = auth.rt;
-      req.session.auth = next;
-      return next.at;
+      result = await pending;
     } catch (e) {
-      if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
+      if (e instanceof AppError && e.code === 'session_expired') {
         delete req.session.auth;
         delete req.session.user;
-        throw sessionExpired();
       }
-      throw fromUpstream(e, 'session');
+      throw e;
     }
+    req.session.auth = result.tokens;
+    // This request's copy may adopt the stored version only if nothing else changed the session since it was read;
+    // otherwise its own end-of-request save conflicts and is dropped rather than overwriting newer data.
+    const mine = req.session as VersionedSession;
+    if (result.version !== undefined && (result.replaced === undefined ? true : mine._v === result.replaced)) {
+      mine._v = result.version;
+    }
+    return result.tokens.at;
   };
 }
 

@@ -39,6 +39,8 @@ export interface FlowState {
   vtok?: string;
   /** whether CloudBase said the phone is registered */
   isUser?: boolean;
+  /** same-origin path to land on once the flow signs the person in */
+  returnTo?: string;
 }
 
 /** A captcha challenge CloudBase asked for, waiting to be solved before the action is retried. */
@@ -68,5 +70,7 @@ declare module 'express-session' {
     /** device label and address, for the session list */
     ua?: string;
     ip?: string;
+    /** token sessions (mobile): hash of the secret half of `id.secret`; absent for cookie sessions */
+    tok?: string;
   }
 }
