@@ -22,3 +22,9 @@ export function maskPhone(phone: string): string {
   const national = phone.replace(/^\+86\s*/, '');
   return national.length === 11 ? `+86 ${national.slice(0, 3)}****${national.slice(7)}` : phone;
 }
+
+/** A phone number typed as a sign-in name goes upstream in CloudBase's `+86 ` form; anything else as typed. */
+export function loginName(input: string): string {
+  if (/^[+\d\s()．０-９-]+$/.test(input)) return normalizePhone(input) ?? input;
+  return input;
+}

@@ -52,6 +52,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
     default: m(400, 'invalid_input', 'err.invalid_input'),
     // "phone or email does not match validation code", "verification required": the code step must be redone.
     reset: INVALID_CODE,
+    // An unknown or expired verification id: a new code is needed.
+    'sms-verify': INVALID_CODE,
     signup: m(409, 'flow_expired', 'err.flow_expired'),
   },
   invalid_request: { default: m(400, 'invalid_input', 'err.invalid_input') },

@@ -25,8 +25,8 @@ function fromTag(tag: string | undefined): Locale | undefined {
   return undefined;
 }
 
-/** `?lang=` first, then the language cookie the switcher sets, then Accept-Language; Chinese by default. */
-export function pickLocale(req: Request): Locale {
+/** `?lang=` first, then the language cookie the switcher sets, then Accept-Language; then `fallback` (pages: Chinese). */
+export function pickLocale(req: Request, fallback: Locale = 'zh-CN'): Locale {
   const q = typeof req.query.lang === 'string' ? fromTag(req.query.lang) : undefined;
   if (q) return q;
   const c = fromTag(readCookie(req.headers.cookie, LANG_COOKIE));
@@ -46,7 +46,7 @@ export function pickLocale(req: Request): Locale {
       if (l) return l;
     }
   }
-  return 'zh-CN';
+  return fallback;
 }
 
 /** The value of ?lang= when it names a supported locale (so the switcher can remember it). */

@@ -1,16 +1,10 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { safeReturnTo } from '../../http/return-to.js';
-import { normalizePhone } from '../../phone.js';
+import { loginName } from '../../phone.js';
 import { callContext } from '../../session/context.js';
 import { invalidInput } from '../../http/errors.js';
 import { renderFailure, solvedCaptcha, str, raw } from './web.js';
-
-/** A phone number typed as a username goes upstream in CloudBase's `+86 ` form; anything else as typed. */
-export function loginName(input: string): string {
-  if (/^[+\d\s()．０-９-]+$/.test(input)) return normalizePhone(input) ?? input;
-  return input;
-}
 
 export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
   router.get('/login', (req, res) => {

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { callContext } from '../../session/context.js';
+import { signOutAndRevoke } from '../sign-out.js';
 
 export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
   router.get('/logout', (req, res) => {
@@ -9,9 +9,7 @@ export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps
   });
 
   router.post('/logout', formCsrf, async (req, res) => {
-    const at = req.session.auth?.at;
-    if (at) await auth.revoke(callContext(req), at);
-    await sessions.signOut(req, res);
+    await signOutAndRevoke(req, res, { auth, sessions });
     res.redirect(303, '/login?notice=signed_out');
   });
 }

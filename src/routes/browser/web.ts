@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import type { AuthService } from '../../services/auth.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, errorText } from '../../http/errors.js';
 import { fromUpstream } from '../../http/upstream-errors.js';
 import { csrfToken } from '../../http/csrf.js';
-import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey } from '../../i18n/index.js';
+import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
 import { initSession } from '../../session/policy.js';
-import { callContext } from '../../session/context.js';
+import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -67,16 +66,7 @@ export function raw(body: unknown, name: string, max = 256): string {
   return typeof v === 'string' ? v.slice(0, max) : '';
 }
 
-/**
- * If the person answered a captcha on this form, swaps the answer for CloudBase's captcha token (used once).
- */
-export async function solvedCaptcha(req: Request, auth: AuthService): Promise<string | undefined> {
-  const pending = req.session.captcha;
-  const answer = str(req.body, 'captcha_answer', 16);
-  if (!pending || !answer) return undefined;
-  delete req.session.captcha;
-  return auth.solveCaptcha(callContext(req), pending.token, answer);
-}
+export { solvedCaptcha } from '../captcha-challenge.js';
 
 /**
  * Re-renders a form after a failed POST: the mapped message, the entered values (never a password), and a captcha
@@ -92,20 +82,10 @@ export async function renderFailure(
 ): Promise<void> {
   const appErr = err instanceof AppError ? err : fromUpstream(err);
   if (appErr.status >= 500) req.log?.warn({ err: appErr.extra.cause ?? appErr, code: appErr.code }, 'form failed upstream');
-  let captcha: { id: string } | undefined;
-  if (appErr.code === 'captcha_required' || appErr.code === 'captcha_wrong') {
-    try {
-      const c = await auth.captcha(callContext(req));
-      const id = randomBytes(9).toString('base64url');
-      req.session.captcha = { id, token: c.token, img: c.data };
-      captcha = { id };
-    } catch {
-      // No captcha to show: the message still tells the person what happened.
-    }
-  }
+  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(req, auth) : undefined;
   if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
-  const t = res.locals.t as (k: MessageKey) => string;
-  res.status(appErr.status).render(view, { ...locals, error: t(appErr.messageKey), errorCode: appErr.code, captcha });
+  const t = res.locals.t as Translate;
+  res.status(appErr.status).render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
 }
 
 /** Data URL → bytes and type, only for image types a browser can show safely from our origin. */

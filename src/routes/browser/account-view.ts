@@ -1,0 +1,44 @@
+import type { AuthService } from '../../services/auth.js';
+
+export type AccountProfile = Awaited<ReturnType<AuthService['profile']>>;
+
+export interface ProviderRow {
+  id: string;
+  name: string;
+  bound: boolean;
+}
+
+export interface AccountView {
+  name: string;
+  username: string;
+  email: string;
+  phone: string;
+  created?: { iso: string; text: string };
+  providers: ProviderRow[];
+}
+
+function formatDate(value: string | undefined, locale: string): AccountView['created'] {
+  const date = value ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) return undefined;
+  return { iso: date.toISOString(), text: new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(date) };
+}
+
+/**
+ * CloudBase's profile as the account page shows it. The sign-in methods are the identities on the user (bound by
+ * definition) followed by the provider list, which also names the ones that could be bound.
+ */
+export function accountView({ user, providers }: AccountProfile, locale: string): AccountView {
+  const listed: ProviderRow[] = providers.map((p) => ({ id: p.id, name: p.name || p.id, bound: p.bind }));
+  const own: ProviderRow[] = (user.providers ?? [])
+    .filter((p) => !listed.some((l) => l.id === p.id))
+    .map((p) => ({ id: p.id, name: p.name || p.id, bound: true }));
+  const created = formatDate(user.created_at, locale);
+  return {
+    name: user.name ?? '',
+    username: user.username ?? '',
+    email: user.email ?? '',
+    phone: user.phone_number ?? '',
+    ...(created ? { created } : {}),
+    providers: [...own, ...listed],
+  };
+}

@@ -1,0 +1,63 @@
+import type { Request, Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { AppError, flowExpired } from '../../http/errors.js';
+import { completeReset } from '../sms-flow.js';
+import {
+  MAX,
+  codeStepLocals,
+  currentFlow,
+  formText,
+  registerRestart,
+  sendCodeStep,
+  sendFailure,
+  verifyCodeStep,
+  type SendFailure,
+} from './sms-steps.js';
+import { renderFailure } from './web.js';
+
+const VIEW = 'reset.njk';
+
+/**
+ * The phone step, or the code + new password step. The second looks the same whether or not the number has an
+ * account: the flow exists in both cases, only its (hidden) verification id differs.
+ */
+function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+  const flow = currentFlow(req, 'reset');
+  if (flow && failed?.phoneStep !== true) {
+    const resendFailed = failed?.phoneStep === false;
+    return { step: 'code', ...codeStepLocals(flow), codeVerified: !!flow.vtok, resendFailed };
+  }
+  return { step: 'phone', values: failed?.values ?? {} };
+}
+
+export function register(router: Router, { auth, formCsrf }: RouteDeps): void {
+  router.get('/password/reset', (req, res) => {
+    res.render(VIEW, page(req));
+  });
+
+  router.post('/password/reset/code', formCsrf, async (req, res) => {
+    try {
+      await sendCodeStep(req, auth, 'reset');
+      res.redirect(303, '/password/reset');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
+    }
+  });
+
+  router.post('/password/reset', formCsrf, async (req, res) => {
+    try {
+      const newPassword = formText(req.body, 'new_password', MAX.password, 'err.password_too_long', false);
+      if (!newPassword) throw new AppError(400, 'password_required', 'err.password_required', { field: 'new_password' });
+      const flow = currentFlow(req, 'reset');
+      if (!flow) throw flowExpired();
+      // A code already accepted (the password was refused last time) is not asked for again.
+      if (!flow.vtok) await verifyCodeStep(req, auth, 'reset');
+      await completeReset(req, auth, newPassword);
+      res.redirect(303, '/login?notice=password_reset');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req));
+    }
+  });
+
+  registerRestart(router, formCsrf, '/password/reset/restart', '/password/reset');
+}

@@ -1,0 +1,79 @@
+import type { Request, Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { safeReturnTo } from '../../http/return-to.js';
+import { maskPhone } from '../../phone.js';
+import { afterCodeVerified, completeSignup } from '../sms-flow.js';
+import {
+  MAX,
+  codeStepLocals,
+  currentFlow,
+  formText,
+  landing,
+  registerRestart,
+  sendCodeStep,
+  sendFailure,
+  verifyCodeStep,
+  type SendFailure,
+} from './sms-steps.js';
+import { renderFailure, str } from './web.js';
+
+const VIEW = 'signup.njk';
+
+interface Failure extends Partial<SendFailure> {
+  values?: Record<string, string>;
+}
+
+/** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
+function page(req: Request, failed?: Failure): Record<string, unknown> {
+  const flow = currentFlow(req, 'signup');
+  const returnTo = landing(req, flow);
+  const values = failed?.values ?? {};
+  if (flow && failed?.phoneStep !== true) {
+    if (flow.vtok) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values };
+    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+  }
+  return { step: 'phone', returnTo, values };
+}
+
+export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+  router.get('/signup', (req, res) => {
+    res.render(VIEW, page(req));
+  });
+
+  router.post('/signup/code', formCsrf, async (req, res) => {
+    try {
+      await sendCodeStep(req, auth, 'signup', safeReturnTo(req.body.returnTo));
+      res.redirect(303, '/signup');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
+    }
+  });
+
+  router.post('/signup/verify', formCsrf, async (req, res) => {
+    try {
+      const flow = await verifyCodeStep(req, auth, 'signup');
+      const outcome = await afterCodeVerified(req, auth, flow);
+      if (!('signedIn' in outcome)) return res.redirect(303, '/signup');
+      await sessions.signIn(req, outcome.signedIn);
+      res.redirect(303, flow.returnTo ?? '/');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req));
+    }
+  });
+
+  router.post('/signup', formCsrf, async (req, res) => {
+    const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
+    try {
+      const name = formText(req.body, 'name', MAX.name, 'err.name_too_long');
+      const username = formText(req.body, 'username', MAX.username, 'err.username_too_long');
+      const password = formText(req.body, 'password', MAX.password, 'err.password_too_long', false);
+      const returnTo = currentFlow(req, 'signup')?.returnTo ?? '/';
+      await sessions.signIn(req, await completeSignup(req, auth, { name, username, password }));
+      res.redirect(303, returnTo);
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req, { values }));
+    }
+  });
+
+  registerRestart(router, formCsrf, '/signup/restart', '/signup');
+}

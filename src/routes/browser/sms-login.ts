@@ -1,0 +1,59 @@
+import type { Request, Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { safeReturnTo } from '../../http/return-to.js';
+import { afterCodeVerified } from '../sms-flow.js';
+import {
+  codeStepLocals,
+  currentFlow,
+  landing,
+  registerRestart,
+  sendCodeStep,
+  sendFailure,
+  verifyCodeStep,
+  type SendFailure,
+} from './sms-steps.js';
+import { renderFailure } from './web.js';
+
+const VIEW = 'login-sms.njk';
+
+/**
+ * The page as the session's flow stands: the phone step, or the code step once a code went out. A failed send of a
+ * typed number shows the phone step again, whatever the flow.
+ */
+function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+  const flow = currentFlow(req, 'login');
+  const returnTo = landing(req, flow);
+  if (flow?.vid && failed?.phoneStep !== true) {
+    return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+  }
+  return { step: 'phone', returnTo, values: failed?.values ?? {} };
+}
+
+export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+  router.get('/login/sms', (req, res) => {
+    res.render(VIEW, page(req));
+  });
+
+  router.post('/login/sms/code', formCsrf, async (req, res) => {
+    try {
+      await sendCodeStep(req, auth, 'login', safeReturnTo(req.body.returnTo));
+      res.redirect(303, '/login/sms');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
+    }
+  });
+
+  router.post('/login/sms', formCsrf, async (req, res) => {
+    try {
+      const flow = await verifyCodeStep(req, auth, 'login');
+      const outcome = await afterCodeVerified(req, auth, flow);
+      if ('next' in outcome) return res.redirect(303, '/signup');
+      await sessions.signIn(req, outcome.signedIn);
+      res.redirect(303, flow.returnTo ?? '/');
+    } catch (err) {
+      await renderFailure(req, res, auth, VIEW, err, page(req));
+    }
+  });
+
+  registerRestart(router, formCsrf, '/login/sms/restart', '/login/sms');
+}

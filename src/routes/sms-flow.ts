@@ -1,0 +1,68 @@
+import type { Request } from 'express';
+import type { AuthService, SignedIn } from '../services/auth.js';
+import type { FlowState } from '../session/types.js';
+import { AppError, flowExpired } from '../http/errors.js';
+import { callContext } from '../session/context.js';
+import { currentFlow } from './browser/sms-steps.js';
+import { solvedCaptcha } from './captcha-challenge.js';
+
+/**
+ * The ends of the SMS flows, whichever surface drives them (forms or JSON): the flow state in `req.session.flow` is
+ * the same, so a flow started on one could be finished on the other.
+ */
+
+export type AfterCode = { signedIn: SignedIn } | { next: 'signup' | 'reset' };
+
+/**
+ * What a verified code leads to: a registered number signs in (SMS sign-in, or a sign-up of a number that already has
+ * an account); an unregistered one goes on to the sign-up profile (owning the number is proven, so saying it has no
+ * account reveals nothing); a reset goes on to the new password.
+ */
+export async function afterCodeVerified(req: Request, auth: AuthService, flow: FlowState & { vtok: string }): Promise<AfterCode> {
+  if (flow.purpose === 'reset') return { next: 'reset' };
+  if (flow.isUser) return { signedIn: await auth.smsLogin(callContext(req), flow.vtok, flow.phone) };
+  if (flow.purpose === 'login') req.session.flow = { ...flow, purpose: 'signup' };
+  return { next: 'signup' };
+}
+
+export interface SignupProfile {
+  name?: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The number has no account (the code step said so), so a sign-up refused with `already_exists` while a username was
+ * given is about the username (CloudBase uses the same string for both).
+ */
+function usernameTaken(err: unknown, username: string | undefined): unknown {
+  if (!(err instanceof AppError) || err.code !== 'already_exists' || !username) return err;
+  return new AppError(409, 'username_taken', 'err.username_taken', { cause: err.extra.cause ?? err });
+}
+
+/** Creates the account for the flow's verified number; an expired flow is forgotten so the next try starts over. */
+export async function completeSignup(req: Request, auth: AuthService, profile: SignupProfile): Promise<SignedIn> {
+  const flow = currentFlow(req, 'signup');
+  try {
+    if (!flow?.vtok) throw flowExpired();
+    const captchaToken = await solvedCaptcha(req, auth);
+    return await auth.signup(callContext(req, captchaToken), { phone: flow.phone, verificationToken: flow.vtok, ...profile });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'flow_expired') delete req.session.flow;
+    throw usernameTaken(err, profile.username);
+  }
+}
+
+/** Sets the new password with the flow's verification token; a refused token sends the flow back to the code step. */
+export async function completeReset(req: Request, auth: AuthService, newPassword: string): Promise<void> {
+  const flow = currentFlow(req, 'reset');
+  if (!flow?.vtok) throw flowExpired();
+  try {
+    const captchaToken = await solvedCaptcha(req, auth);
+    await auth.resetPassword(callContext(req, captchaToken), flow.phone, flow.vtok, newPassword);
+    delete req.session.flow;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'invalid_code') delete flow.vtok;
+    throw err;
+  }
+}
