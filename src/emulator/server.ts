@@ -78,9 +78,12 @@ function forcedError(state: EmulatorState, req: Request, route: AuthRoute, input
 
 function authRouter(state: EmulatorState, log: (line: string) => void): express.Router {
   const router = express.Router();
-  router.use(async (_req, _res, next) => {
+  // Latency stands for the way there: a caller that gave up (timed out) before its request arrived was never served,
+  // so a timed-out refresh does not spend the refresh token behind the caller's back.
+  router.use(async (req, res, next) => {
     const delay = state.config.latency_ms;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (req.socket.destroyed || res.destroyed) return;
     next();
   });
   for (const route of AUTH_ROUTES) {

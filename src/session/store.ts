@@ -53,6 +53,16 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
 `;
 
+// Taking the lock starts a new attempt, so an earlier attempt's failure marker goes in the same step: a waiter of
+// this attempt never sees the old marker and gives up while this attempt may still succeed.
+const ACQUIRE_LOCK = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  redis.call('DEL', KEYS[2])
+  return 1
+end
+return 0
+`;
+
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -73,6 +83,7 @@ export interface VersionedStoreOptions {
 interface ScriptedClient {
   casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number): Promise<number>;
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
+  acquireLock(lockKey: string, failedKey: string, token: string, ttlMs: number): Promise<number>;
   releaseLock(lockKey: string, token: string): Promise<number>;
 }
 
@@ -97,6 +108,7 @@ export class VersionedRedisStore extends RedisStore {
     if (!('casSet' in opts.client)) {
       opts.client.defineCommand('casSet', { numberOfKeys: 2, lua: CAS_SET });
       opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
+      opts.client.defineCommand('acquireLock', { numberOfKeys: 2, lua: ACQUIRE_LOCK });
       opts.client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     }
     this.redis = opts.client as RedisClient & ScriptedClient;
@@ -140,9 +152,9 @@ export class VersionedRedisStore extends RedisStore {
     await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
   }
 
-  /** SET NX PX: true when this caller now holds the session's refresh lock. */
+  /** SET NX PX (clearing an earlier attempt's failure marker): true when this caller now holds the refresh lock. */
   async acquireLock(sid: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.lock(sid), token, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.redis.acquireLock(this.keys.lock(sid), this.keys.refreshFailed(sid), token, ttlMs)) === 1;
   }
 
   /** Compare-and-delete, so a holder whose lock expired never frees a successor's lock. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { CloudbaseClient } from '../cloudbase/client.js';
-import { CloudbaseError } from '../cloudbase/errors.js';
+import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../http/upstream-errors.js';
 import { AppError, notSignedIn, sessionExpired } from '../http/errors.js';
 import { toAuthTokens } from '../services/auth.js';
@@ -32,8 +32,8 @@ interface Refreshed {
 const POLL_MS = 25;
 const FAILED_MARKER_MS = 2000;
 
-const unavailable = () =>
-  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: 2 });
+const unavailable = (cause?: unknown) =>
+  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: 2, cause });
 
 /**
  * A fresh CloudBase access token for the request's session. Refresh is single-flight per session across every
@@ -66,7 +66,8 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       opts.onRefresh?.('unavailable');
       await store?.markRefreshFailed(sid, FAILED_MARKER_MS).catch(() => undefined);
-      throw fromUpstream(e, 'session');
+      // A timeout too is only "try again shortly": the session and its refresh token stay.
+      throw e instanceof UpstreamUnavailableError ? unavailable(e) : fromUpstream(e, 'session');
     }
   }
 
@@ -104,6 +105,8 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
     const deadline = now() + lockTtlMs + opts.upstreamTimeoutMs;
     let waited = false;
     for (;;) {
+      // Checked before trying the lock: a waiter must not retry CloudBase the moment a failed holder lets go.
+      if (waited && (await store.refreshRecentlyFailed(sid))) throw unavailable();
       if (await store.acquireLock(sid, token, lockTtlMs)) {
         try {
           return await refreshAsHolder(req, sid, started);
@@ -120,7 +123,6 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         opts.onRefresh?.('adopted');
         return { tokens: cur.auth, version: cur._v! };
       }
-      if (await store.refreshRecentlyFailed(sid)) throw unavailable();
       if (now() > deadline) throw unavailable();
     }
   }

@@ -595,6 +595,23 @@ describe('forced errors and latency', () => {
     await api().get('/__emulator/config').expect(200);
     expect(Date.now() - control).toBeLessThan(290);
   });
+
+  it('drops a call whose caller gave up during the latency: a timed-out refresh leaves the refresh token unspent', async () => {
+    await seedUser({ username: 'alice', password: PASSWORD });
+    const tokens = await signIn('alice');
+    await setConfig({ latency_ms: 300 });
+    const refresh = (signal?: AbortSignal) =>
+      fetch(`${emu.url}/auth/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+        ...(signal ? { signal } : {}),
+      });
+    await expect(refresh(AbortSignal.timeout(50))).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 400));
+    await setConfig({ latency_ms: 0 });
+    expect((await refresh()).status).toBe(200);
+  });
 });
 
 describe('HTTP details', () => {

@@ -1,0 +1,246 @@
+/**
+ * Several gateway PROCESSES (`node dist/main.js`) sharing one Redis (single server or a three-master cluster) and one
+ * emulator run in the test process, plus a cookie-keeping HTTP client to drive them.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
+import { VersionedRedisStore } from '../../src/session/store.js';
+import type { Config } from '../../src/config/index.js';
+import { freePort, startRedis, type RedisServer } from './redis-server.js';
+import { startTestEmulator, type RunningEmulator } from './emulator.js';
+import { emulatorControl, type EmulatorControl, type Exchange } from './gateway.js';
+import { buildGateway, startServerProcess, type ServerProcess } from './server-process.js';
+import { findLeaks } from './leak-guard.js';
+import { sessionIdFromCookie, waitFor } from './sessions.js';
+
+const run = promisify(execFile);
+const KEY_PREFIX = 'cbg:';
+const COOKIE = 'cbg.sid';
+
+export interface RedisBackend {
+  /** How the gateway processes reach it (REDIS_URL or REDIS_CLUSTER_NODES). */
+  env: Record<string, string>;
+  /** The same, as the gateway's config has it: the test's own client is made the gateway's way. */
+  config: Config['redis'];
+  stop(): Promise<void>;
+}
+
+export type StartBackend = () => Promise<RedisBackend>;
+
+export const singleRedis: StartBackend = async () => {
+  const server = await startRedis();
+  return {
+    env: { REDIS_URL: server.url },
+    config: { url: server.url, clusterNodes: undefined, keyPrefix: KEY_PREFIX },
+    stop: () => server.stop(),
+  };
+};
+
+/** `count` distinct free ports (the kernel may hand the same one out twice in a row). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/**
+ * A Redis Cluster of three masters on loopback: three `redis-server --cluster-enabled yes`, joined by
+ * `redis-cli --cluster create`, ready once every node reports cluster_state:ok. Bus ports are picked too, as
+ * port + 10000 may be past 65535 for a kernel-chosen port.
+ */
+export const redisCluster: StartBackend = async () => {
+  await run('redis-cli', ['--version']).catch(() => {
+    throw new Error('redis-cli is not on PATH (Debian package redis-tools)');
+  });
+  const masters = 3;
+  const ports = await freePorts(masters * 2);
+  const servers: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const [port, bus] = [ports[i]!, ports[masters + i]!];
+      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--cluster-port', String(bus)];
+      servers.push(await startRedis(args, port));
+    }
+    const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+    await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
+    for (const s of servers) {
+      await waitFor(`cluster_state:ok on ${s.port}`, async () => {
+        const { stdout } = await run('redis-cli', ['-p', String(s.port), 'cluster', 'info']);
+        return stdout.includes('cluster_state:ok');
+      });
+    }
+    return {
+      env: { REDIS_CLUSTER_NODES: nodes.join(',') },
+      config: { url: undefined, clusterNodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })), keyPrefix: KEY_PREFIX },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+};
+
+export interface Answer {
+  status: number;
+  location: string | null;
+  retryAfter: string | null;
+  text: string;
+}
+
+/** One browser: keeps the session cookie, never follows redirects, records every exchange for the leak guard. */
+export class WebClient {
+  constructor(
+    private readonly transcript: Exchange[],
+    public cookie?: string,
+  ) {}
+
+  /** Another client on the same session (e.g. a second tab, or the same cookie sent to another instance). */
+  sharing(): WebClient {
+    return new WebClient(this.transcript, this.cookie);
+  }
+
+  get sid(): string {
+    return sessionIdFromCookie(this.cookie ? [this.cookie] : []);
+  }
+
+  get(base: string, path: string): Promise<Answer> {
+    return this.send(base, path, { method: 'GET' });
+  }
+
+  /** The `_csrf` value of the first form on a page. */
+  async csrf(base: string, pagePath: string): Promise<string> {
+    const page = await this.get(base, pagePath);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (!token) throw new Error(`no _csrf on ${pagePath} (status ${page.status})`);
+    return token;
+  }
+
+  /** Posts a form with the `_csrf` of the page at `pagePath`, both on instance `base`. */
+  async submit(base: string, pagePath: string, action: string, fields: Record<string, string> = {}): Promise<Answer> {
+    return this.post(base, action, { _csrf: await this.csrf(base, pagePath), ...fields });
+  }
+
+  post(base: string, path: string, fields: Record<string, string>): Promise<Answer> {
+    return this.send(base, path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  private async send(base: string, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
+    const res = await fetch(`${base}${path}`, {
+      ...init,
+      headers: { ...init.headers, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      redirect: 'manual',
+    });
+    const text = await res.text();
+    const setCookie = res.headers.getSetCookie();
+    const pair = setCookie.find((c) => c.startsWith(`${COOKIE}=`))?.split(';')[0];
+    if (pair !== undefined) this.cookie = pair === `${COOKIE}=` ? undefined : pair;
+    this.transcript.push({
+      method: init.method,
+      url: path,
+      status: res.status,
+      headers: { ...Object.fromEntries(res.headers), 'set-cookie': setCookie },
+      body: text,
+    });
+    return { status: res.status, location: res.headers.get('location'), retryAfter: res.headers.get('retry-after'), text };
+  }
+}
+
+export interface SignedIn {
+  client: WebClient;
+  sid: string;
+  sub: string;
+  username: string;
+}
+
+export interface Fleet {
+  /** base URLs of the gateway processes */
+  urls: string[];
+  processes: ServerProcess[];
+  emulator: RunningEmulator;
+  emu: EmulatorControl;
+  /** the test's own view into the shared Redis */
+  redis: RedisClient;
+  store: VersionedRedisStore;
+  /** Creates a user and signs in on instance `on`. */
+  signIn(on?: number): Promise<SignedIn>;
+  /** Fails if any response or process log line carried a token, password or SMS code. */
+  assertNoLeaks(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway once, starts the Redis backend, the emulator and `instances` gateway processes configured alike
+ * (same session secret, same Redis, same CloudBase), and a Redis client for the test.
+ */
+export async function startFleet(startBackend: StartBackend, opts: { instances?: number; env?: Record<string, string> } = {}): Promise<Fleet> {
+  buildGateway();
+  const backend = await startBackend();
+  const emulator = await startTestEmulator({ envId: 'test-env', clientId: 'test-client', clientSecret: 'test-secret' });
+  const processes: ServerProcess[] = [];
+  let redis: RedisClient | undefined;
+  const close = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    if (redis) await redis.quit().catch(() => redis!.disconnect());
+    await emulator.close();
+    await backend.stop();
+  };
+  try {
+    const env = {
+      NODE_ENV: 'test',
+      SESSION_SECRET: 'multi-instance-secret-0123456789abcdef',
+      CLOUDBASE_ENV_ID: 'test-env',
+      CLOUDBASE_CLIENT_ID: 'test-client',
+      CLOUDBASE_CLIENT_SECRET: 'test-secret',
+      CLOUDBASE_API_ORIGIN: emulator.url,
+      REFRESH_SKEW_S: '60',
+      LOG_LEVEL: 'info',
+      ...backend.env,
+      ...opts.env,
+    };
+    processes.push(...(await Promise.all(Array.from({ length: opts.instances ?? 2 }, () => startServerProcess(env)))));
+    redis = createRedisClient(backend.config)!;
+    await waitReady(redis);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const store = new VersionedRedisStore({ client: redis, prefix: KEY_PREFIX, ttlMs: () => 60_000, tombstoneMs: 60_000 });
+  const emu = emulatorControl(emulator.url);
+  const urls = processes.map((p) => p.url);
+  const transcript: Exchange[] = [];
+  const secrets = new Set<string>();
+  let seq = 0;
+
+  return {
+    urls,
+    processes,
+    emulator,
+    emu,
+    redis,
+    store,
+    async signIn(on = 0) {
+      seq += 1;
+      const user = { username: `fleet${seq}`, password: `Passw0rd!fleet${seq}` };
+      secrets.add(user.password);
+      const { sub } = await emu.createUser(user);
+      const client = new WebClient(transcript);
+      const res = await client.submit(urls[on]!, '/login', '/login', user);
+      if (res.status !== 303) throw new Error(`sign-in on instance ${on} answered ${res.status}`);
+      return { client, sid: client.sid, sub, username: user.username };
+    },
+    assertNoLeaks() {
+      const logs = processes.flatMap((p) => p.lines);
+      const leaks = findLeaks({ transcript, logs, emulator: emulator.state, secrets });
+      if (leaks.length > 0) throw new Error(`Secrets leaked:\n${leaks.join('\n')}`);
+    },
+    close,
+  };
+}
