@@ -1,0 +1,62 @@
+import type { ErrorRequestHandler, Request } from 'express';
+import type { Logger } from '../../logger.js';
+import type { AuthService } from '../../services/auth.js';
+import { AppError, errorText } from '../../http/errors.js';
+import { fromBodyParserError } from '../../http/body-guard.js';
+import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
+import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
+import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; field?: string };
+  /** when CloudBase wants a captcha: show image_url, send the characters back as `captcha_answer` */
+  captcha?: { id: string; image_url: string };
+  /** token mode, when the session now holds state the next call needs (a started flow, a captcha) */
+  session_token?: string;
+}
+
+/** The body-parser codes whose messages talk about JSON here (the forms' wording is generic). */
+const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
+  payload_too_large: 'api.payload_too_large',
+  unsupported_media_type: 'api.unsupported_media_type',
+};
+
+/** Body-parser errors become their 4xx (malformed JSON is `invalid_json`); anything else unknown is a 500. */
+export function toApiError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if ((err as { type?: unknown } | null)?.type === 'entity.parse.failed') return new AppError(400, 'invalid_json', 'api.invalid_json');
+  const parser = fromBodyParserError(err);
+  if (parser) return new AppError(parser.status, parser.code, JSON_MESSAGES[parser.code] ?? parser.messageKey);
+  return new AppError(500, 'internal', 'err.internal', { cause: err });
+}
+
+async function errorBody(req: Request, err: AppError, auth: AuthService): Promise<ApiErrorBody> {
+  const t = translator(pickLocale(req, 'en'));
+  const field = err.extra.field;
+  const body: ApiErrorBody = {
+    error: { code: err.code, message: field ? t(err.messageKey, { field }) : errorText(err, t), ...(field ? { field } : {}) },
+  };
+  if (!req.session) return body;
+  if (wantsCaptcha(err)) {
+    const c = await newCaptchaChallenge(req, auth);
+    if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
+  }
+  if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);
+  return body;
+}
+
+/** The API's one error handler: `{error: {code, message}}` with the AppError's status; logs only 5xx. */
+export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandler {
+  return async function apiErrorHandler(err, req, res, _next) {
+    const appErr = toApiError(err);
+    if (appErr.status >= 500) (req.log ?? logger).error({ err: appErr.extra.cause ?? err, code: appErr.code }, 'api request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = await errorBody(req, appErr, auth);
+    if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(appErr.status).json(body);
+  };
+}

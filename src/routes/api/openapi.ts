@@ -1,0 +1,369 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import type { RouteDeps } from '../deps.js';
+import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
+
+type Json = Record<string, unknown>;
+
+/** A request body's JSON Schema, generated from the zod schema the route validates with. */
+function fromZod(schema: z.ZodType): Json {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const body = (schema: z.ZodType, description?: string) => ({ required: true, ...(description ? { description } : {}), content: json(fromZod(schema)) });
+const answer = (description: string, schemaName: string) => ({ description, content: json(ref(schemaName)) });
+const noContent = (description: string) => ({ description });
+const failure = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+const nullableString = { type: ['string', 'null'] };
+
+/** Statuses any call may meet: the session store or the gateway itself failing. */
+const ALWAYS = { '500': failure('Internal'), '503': failure('Unavailable') };
+/** Statuses of a state-changing call: CSRF, and the body rules. */
+const WRITE = { '400': failure('BadRequest'), '403': failure('Forbidden'), '413': failure('PayloadTooLarge'), '415': failure('UnsupportedMediaType') };
+/** Statuses of a call that reaches CloudBase. */
+const UPSTREAM = { '429': failure('TooManyRequests'), '502': failure('BadGateway'), '504': failure('GatewayTimeout') };
+
+const SIGNED_IN = [{ sessionCookie: [] }, { sessionToken: [] }];
+/** Sign-in calls work with a session or without one (`{}`): a token-mode flow carries its pre-login token. */
+const ANY_CALLER = [{}, ...SIGNED_IN];
+const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
+
+const errorResponses: Record<string, string> = {
+  BadRequest:
+    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`).',
+  Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`).',
+  Forbidden:
+    '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …).',
+  NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`).',
+  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`).',
+  PayloadTooLarge: 'The body is over 16 kB (`payload_too_large`).',
+  UnsupportedMediaType: 'A body that is not `application/json` (`unsupported_media_type`).',
+  TooManyRequests: 'Too many attempts or codes (`rate_limited`, `too_many_attempts`, `resend_too_soon`); see `Retry-After`.',
+  Internal: 'The gateway failed (`internal`).',
+  BadGateway: 'CloudBase (or a proxied backend) answered with an error or could not be reached (`upstream_error`, `gateway_misconfigured`, `upstream_unreachable`).',
+  Unavailable: 'Sessions or CloudBase are unavailable right now (`store_unavailable`, `upstream_unavailable`); see `Retry-After`.',
+  GatewayTimeout: 'CloudBase or a proxied backend took too long (`upstream_timeout`).',
+};
+
+const retryAfter = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } } };
+
+/** OpenAPI 3.1 description of the JSON session API and the proxy, served at `GET /api/openapi.json`. */
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'CloudBase session gateway: JSON session API',
+    version: '1',
+    description:
+      'Sessions for single-page and native apps in front of CloudBase Auth v2. Browsers use the session cookie; native apps send `X-Session-Mode: token` on sign-in calls, get a `session_token` in the body (no cookie), and then send `Authorization: Session <session_token>`. A multi-step flow (sms/send → sms/verify → signup) gets its token from its first call and the signed-in one at the end. Messages are in English unless `Accept-Language` or `?lang=` picks Chinese.',
+  },
+  servers: [{ url: '/' }],
+  tags: [{ name: 'session' }, { name: 'sms' }, { name: 'sessions' }, { name: 'proxy' }],
+  paths: {
+    '/api/session': {
+      get: {
+        tags: ['session'],
+        summary: 'Who is signed in',
+        security: ANY_CALLER,
+        responses: { '200': answer('Signed in', 'SessionState'), '401': answer('Signed out', 'SignedOut'), ...ALWAYS },
+      },
+      delete: {
+        tags: ['session'],
+        summary: 'Sign out: revokes the CloudBase tokens, ends the session and clears the cookie',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        responses: { '204': noContent('Signed out (also when no one was signed in)'), ...WRITE, ...ALWAYS },
+      },
+    },
+    '/api/session/login': {
+      post: {
+        tags: ['session'],
+        summary: 'Sign in with a username, email or phone number and a password',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(loginBody),
+        responses: { '200': answer('Signed in (a new session id)', 'SessionState'), '401': failure('Unauthorized'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/anonymous': {
+      post: {
+        tags: ['session'],
+        summary: 'Sign in as a guest',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: { ...body(anonymousBody), required: false },
+        responses: { '200': answer('Signed in as a guest', 'SessionState'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/sms/send': {
+      post: {
+        tags: ['sms'],
+        summary: 'Send an SMS code and start (or restart) a flow',
+        description:
+          'CloudBase\'s verification id stays in the session. For `reset`, `is_user` is always false and an unknown number gets the same answer as a known one.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(smsSendBody),
+        responses: { '200': answer('Code sent', 'CodeSent'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/sms/verify': {
+      post: {
+        tags: ['sms'],
+        summary: 'Check the code of the current flow',
+        description:
+          'Signs in when the number has an account (purpose login, or signup of a registered number). Otherwise the verified code is kept for the next step: `next: "signup"` → `POST /api/session/signup`, `next: "reset_password"` → `POST /api/session/password/reset`.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(smsVerifyBody),
+        responses: {
+          '200': { description: 'Signed in, or the next step', content: json({ oneOf: [ref('SessionState'), ref('NextStep')] }) },
+          '401': failure('Unauthorized'),
+          '409': failure('Conflict'),
+          ...WRITE,
+          ...UPSTREAM,
+          ...ALWAYS,
+        },
+      },
+    },
+    '/api/session/signup': {
+      post: {
+        tags: ['sms'],
+        summary: 'Create the account for the verified number (after sms/verify said next: signup)',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: { ...body(signupBody), required: false },
+        responses: { '200': answer('Account created and signed in (a new session id)', 'SessionState'), '401': failure('Unauthorized'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/password/reset': {
+      post: {
+        tags: ['sms'],
+        summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
+        description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out; CloudBase ends the account\'s sessions.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(resetBody),
+        responses: { '204': noContent('Password changed'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/sessions': {
+      get: {
+        tags: ['sessions'],
+        summary: "The signed-in user's sessions, browser and token alike",
+        security: SIGNED_IN,
+        responses: { '200': answer('Sessions, the current one first', 'SessionList'), '401': failure('Unauthorized'), ...ALWAYS },
+      },
+    },
+    '/api/sessions/{id}': {
+      delete: {
+        tags: ['sessions'],
+        summary: 'End one session (its CloudBase tokens are revoked); the current one signs out',
+        security: SIGNED_IN,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: '`id` from the list' }, ...WRITE_HEADERS],
+        responses: { '204': noContent('Ended'), '401': failure('Unauthorized'), '404': failure('NotFound'), ...WRITE, ...ALWAYS },
+      },
+    },
+    '/api/sessions/revoke-others': {
+      post: {
+        tags: ['sessions'],
+        summary: 'End every session of the user but this one',
+        security: SIGNED_IN,
+        parameters: WRITE_HEADERS,
+        responses: { '200': answer('How many were ended', 'Revoked'), '401': failure('Unauthorized'), ...WRITE, ...ALWAYS },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        summary: 'This document',
+        security: [{}],
+        responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } }) }, ...ALWAYS },
+      },
+    },
+    '/api/proxy/{name}/{path}': Object.fromEntries(
+      ['get', 'post', 'put', 'patch', 'delete'].map((method) => [
+        method,
+        {
+          tags: ['proxy'],
+          summary: 'Forward to the backend configured as `name` in PROXY_ROUTES',
+          description:
+            'Any method. The request (path under the route\'s base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>` and `x-request-id`, without the gateway\'s cookie or `Authorization: Session`; the backend\'s status, headers (minus Set-Cookie and hop-by-hop) and body come back as they are. Paths with `..` segments or encoded slashes or backslashes are refused.',
+          security: SIGNED_IN,
+          parameters: [
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'path', in: 'path', required: true, schema: { type: 'string' }, description: 'the rest of the path, any number of segments' },
+            ...(method === 'get' ? [] : WRITE_HEADERS),
+          ],
+          responses: {
+            default: { description: "The backend's answer, as it is" },
+            '400': failure('BadRequest'),
+            '401': failure('Unauthorized'),
+            '403': failure('Forbidden'),
+            '404': failure('NotFound'),
+            '502': failure('BadGateway'),
+            '504': failure('GatewayTimeout'),
+          },
+        },
+      ]),
+    ),
+  },
+  components: {
+    securitySchemes: {
+      sessionCookie: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'cbg.sid',
+        description: 'The browser session cookie (`__Host-cbg.sid` when the public origin is https). Writes need `X-CSRF: 1`.',
+      },
+      sessionToken: {
+        type: 'http',
+        scheme: 'Session',
+        description: '`Authorization: Session <session_token>`: an opaque `id.secret` from a token-mode sign-in. Exempt from the X-CSRF rule.',
+      },
+    },
+    parameters: {
+      XCSRF: {
+        name: 'X-CSRF',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', const: '1' },
+        description:
+          'Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site\'s, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`.',
+      },
+      XSessionMode: {
+        name: 'X-Session-Mode',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', enum: ['token'] },
+        description: '`token`: answer with `session_token` in the body and set no cookie.',
+      },
+    },
+    responses: Object.fromEntries(
+      Object.entries(errorResponses).map(([name, description]) => [
+        name,
+        {
+          description,
+          content: json(ref('Error')),
+          ...(['TooManyRequests', 'Unavailable'].includes(name) ? { headers: retryAfter } : {}),
+        },
+      ]),
+    ),
+    schemas: {
+      User: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sub', 'name', 'username', 'email', 'phone_number', 'picture', 'anonymous'],
+        properties: {
+          sub: { type: 'string' },
+          name: nullableString,
+          username: nullableString,
+          email: nullableString,
+          phone_number: { ...nullableString, description: 'CloudBase form: "+86 13800000000"' },
+          picture: nullableString,
+          anonymous: { type: 'boolean' },
+        },
+      },
+      SessionState: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['authenticated', 'user', 'expires_at'],
+        properties: {
+          authenticated: { const: true },
+          user: ref('User'),
+          expires_at: { type: 'string', format: 'date-time', description: 'when the session ends unless used again (idle window), capped by the absolute limit' },
+          session_token: ref('SessionToken'),
+        },
+      },
+      SignedOut: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['authenticated'],
+        properties: { authenticated: { const: false } },
+      },
+      SessionToken: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}$',
+        description: 'Token mode only: send it as `Authorization: Session <session_token>` from now on.',
+      },
+      CodeSent: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['expires_in', 'is_user'],
+        properties: {
+          expires_in: { type: 'integer', description: 'seconds the code stays valid' },
+          is_user: { type: 'boolean', description: 'whether the number has an account (always false for reset)' },
+          session_token: ref('SessionToken'),
+        },
+      },
+      NextStep: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['authenticated', 'next'],
+        properties: {
+          authenticated: { const: false },
+          next: { type: 'string', enum: ['signup', 'reset_password'] },
+          session_token: ref('SessionToken'),
+        },
+      },
+      SessionSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'current', 'kind', 'device', 'created_at', 'last_seen_at'],
+        properties: {
+          id: { type: 'string', description: 'public id (not the session id)' },
+          current: { type: 'boolean' },
+          kind: { type: 'string', enum: ['browser', 'token'] },
+          device: { type: 'string' },
+          ip: { type: 'string' },
+          created_at: { type: 'string', format: 'date-time' },
+          last_seen_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      SessionList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sessions'],
+        properties: { sessions: { type: 'array', items: ref('SessionSummary') } },
+      },
+      Revoked: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['revoked'],
+        properties: { revoked: { type: 'integer', minimum: 0 } },
+      },
+      Error: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['code', 'message'],
+            properties: {
+              code: { type: 'string', description: 'stable; branch on this' },
+              message: { type: 'string', description: 'for people, in their language' },
+              field: { type: 'string', description: 'the body field at fault, when one is' },
+            },
+          },
+          captcha: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'image_url'],
+            properties: { id: { type: 'string' }, image_url: { type: 'string', description: 'same-origin path of the picture' } },
+          },
+          session_token: ref('SessionToken'),
+        },
+      },
+    },
+  },
+} as const;
+
+export function register(router: Router, _deps: RouteDeps): void {
+  router.get('/openapi.json', (_req, res) => {
+    res.json(OPENAPI);
+  });
+}

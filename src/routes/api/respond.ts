@@ -1,0 +1,57 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { PublicUser } from '../../session/types.js';
+import { notSignedIn, sessionExpired } from '../../http/errors.js';
+import { remainingMs, type SessionLimits } from '../../session/policy.js';
+import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
+
+export interface ApiUser {
+  sub: string;
+  name: string | null;
+  username: string | null;
+  email: string | null;
+  phone_number: string | null;
+  picture: string | null;
+  anonymous: boolean;
+}
+
+export interface SessionState {
+  authenticated: true;
+  user: ApiUser;
+  /** when the session ends unless used again (idle window), or at the latest (absolute limit) */
+  expires_at: string;
+}
+
+function apiUser(u: PublicUser): ApiUser {
+  return {
+    sub: u.sub,
+    name: u.name ?? null,
+    username: u.username ?? null,
+    email: u.email ?? null,
+    phone_number: u.phone_number ?? null,
+    picture: u.picture ?? null,
+    anonymous: u.anonymous,
+  };
+}
+
+/** The signed-in session as `GET /api/session` shows it; undefined when signed out. */
+export function sessionState(req: Request, limits: SessionLimits, now = Date.now()): SessionState | undefined {
+  const s = req.session;
+  if (!s?.auth || !s.user) return undefined;
+  return { authenticated: true, user: apiUser(s.user), expires_at: new Date(now + remainingMs(s, limits, now)).toISOString() };
+}
+
+/** In token mode, the session token to carry on with (the caller sets no cookie); nothing otherwise. */
+export function tokenField(req: Request): { session_token?: string } {
+  return isTokenMode(req) ? { session_token: issueSessionToken(req) } : {};
+}
+
+/** The answer to a call that signed the caller in. */
+export function sendSignedIn(req: Request, res: Response, limits: SessionLimits): void {
+  res.json({ ...sessionState(req, limits), ...tokenField(req) });
+}
+
+/** API routes of a signed-in caller: 401 JSON otherwise (session_expired when the timeout policy just ended it). */
+export const requireUser: RequestHandler = function requireUser(req, _res, next) {
+  if (req.session?.auth) return next();
+  next(req.sessionTimedOut ? sessionExpired() : notSignedIn());
+};

@@ -1,0 +1,35 @@
+import type { Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { AppError } from '../../http/errors.js';
+import type { VersionedSession } from '../../session/store.js';
+import { publicSessionId } from '../../session/directory.js';
+import { signedInSub } from '../browser/signed-in.js';
+import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
+import { requireUser } from './respond.js';
+
+const sessionNotFound = () => new AppError(404, 'session_not_found', 'api.session_not_found');
+
+/** The signed-in user's sessions, browser and token alike: list, end one, end all but this one. */
+export function register(router: Router, deps: RouteDeps): void {
+  const { directory } = deps;
+
+  router.get('/sessions', requireUser, async (req, res) => {
+    const list = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession });
+    res.json({ sessions: list });
+  });
+
+  router.delete('/sessions/:id', requireUser, async (req, res) => {
+    const id = String(req.params.id);
+    if (id === publicSessionId(req.sessionID)) {
+      await signOutAndRevoke(req, res, deps);
+    } else if (!(await directory.revoke(signedInSub(req), id, revokeUpstream(req, deps)))) {
+      throw sessionNotFound();
+    }
+    res.status(204).end();
+  });
+
+  router.post('/sessions/revoke-others', requireUser, async (req, res) => {
+    const revoked = await directory.revokeOthers(signedInSub(req), req.sessionID, revokeUpstream(req, deps));
+    res.json({ revoked });
+  });
+}

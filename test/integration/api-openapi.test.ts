@@ -1,0 +1,120 @@
+import { startTestGateway, type TestGateway, type Exchange } from '../support/gateway.js';
+import { RELAXED_LIMITS, spa } from '../support/api.js';
+import { assertMatchesOpenApi, compileAllResponseSchemas, openApiProblems } from '../support/openapi-check.js';
+import { createApiRouter } from '../../src/routes/api/index.js';
+import { OPENAPI } from '../../src/routes/api/openapi.js';
+import type { RouteDeps } from '../../src/routes/deps.js';
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ env: RELAXED_LIMITS });
+});
+
+afterAll(async () => {
+  try {
+    gw.assertNoLeaks();
+    assertMatchesOpenApi(gw.transcript);
+  } finally {
+    await gw.close();
+  }
+});
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** Every `METHOD /api/path` the API router registers, in OpenAPI's `{param}` form. */
+function registeredRoutes(): string[] {
+  const deps = { config: gw.config } as unknown as RouteDeps;
+  const router = createApiRouter(deps) as unknown as { stack: RouteLayer[] };
+  return router.stack.flatMap((layer) =>
+    layer.route
+      ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} /api${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+      : [],
+  );
+}
+
+function documentedRoutes(): string[] {
+  return Object.entries(OPENAPI.paths)
+    .filter(([path]) => !path.startsWith('/api/proxy/'))
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+}
+
+describe('GET /api/openapi.json', () => {
+  it('serves the OpenAPI 3.1 document', async () => {
+    const res = await spa(gw).get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(OPENAPI)));
+    expect(res.body.openapi).toBe('3.1.0');
+  });
+
+  it('describes every route registered under /api, and no route that is not', () => {
+    expect(registeredRoutes().sort()).toEqual(documentedRoutes().sort());
+  });
+
+  it('holds response schemas that compile as JSON Schema 2020-12 (ajv strict mode)', () => {
+    expect(compileAllResponseSchemas()).toBeGreaterThan(50);
+  });
+
+  it('documents the contract routes, the headers and both ways to authenticate', () => {
+    const doc = OPENAPI as unknown as {
+      paths: Record<string, Record<string, { parameters?: { $ref?: string }[] }>>;
+      components: { securitySchemes: Record<string, { type: string; scheme?: string; in?: string }> };
+    };
+    for (const route of [
+      'GET /api/session',
+      'POST /api/session/login',
+      'POST /api/session/anonymous',
+      'POST /api/session/sms/send',
+      'POST /api/session/sms/verify',
+      'POST /api/session/signup',
+      'DELETE /api/session',
+      'GET /api/sessions',
+      'DELETE /api/sessions/{id}',
+      'POST /api/sessions/revoke-others',
+      'GET /api/openapi.json',
+    ]) {
+      expect(documentedRoutes()).toContain(route);
+    }
+    expect(Object.keys(doc.paths['/api/proxy/{name}/{path}']!)).toEqual(['get', 'post', 'put', 'patch', 'delete']);
+    const loginParams = doc.paths['/api/session/login']!.post!.parameters!.map((p) => p.$ref);
+    expect(loginParams).toEqual(['#/components/parameters/XCSRF', '#/components/parameters/XSessionMode']);
+    expect(doc.components.securitySchemes.sessionToken).toMatchObject({ type: 'http', scheme: 'Session' });
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: 'apiKey', in: 'cookie' });
+  });
+});
+
+describe('the response check used by every API test file', () => {
+  const exchange = (method: string, url: string, status: number, body: unknown): Exchange => ({
+    method,
+    url,
+    status,
+    headers: {},
+    body: body === undefined ? '' : JSON.stringify(body),
+  });
+
+  it('accepts real-shaped answers', () => {
+    expect(
+      openApiProblems([
+        exchange('GET', '/api/session', 401, { authenticated: false }),
+        exchange('DELETE', '/api/sessions/abc', 204, undefined),
+        exchange('POST', '/api/session/login', 400, { error: { code: 'invalid_input', message: 'x', field: 'username' } }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('catches a body that drifted from its schema, an undocumented status and an undocumented route', () => {
+    const problems = openApiProblems([
+      exchange('GET', '/api/session', 200, { authenticated: true }),
+      exchange('POST', '/api/session/login', 418, { error: { code: 'teapot', message: 'x' } }),
+      exchange('GET', '/api/secret-route', 200, {}),
+      exchange('POST', '/api/session/login', 401, { error: { code: 'login_failed' } }),
+    ]);
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toMatch(/GET \/api\/session → 200: .*user/);
+    expect(problems[1]).toMatch(/status not documented/);
+    expect(problems[2]).toMatch(/route not in the document/);
+    expect(problems[3]).toMatch(/message/);
+  });
+});

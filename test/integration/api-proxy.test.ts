@@ -1,0 +1,263 @@
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import supertest from 'supertest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectApiError, mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
+import { assertMatchesOpenApi } from '../support/openapi-check.js';
+
+/** What the backend behind the proxy received. */
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+let gw: TestGateway;
+let backend: Server;
+let other: Server;
+const received: Received[] = [];
+const otherHits: string[] = [];
+const PASSWORD = 'Passw0rd!api-proxy';
+const login = { username: 'api-proxy', password: PASSWORD };
+
+/** A small backend: echoes what it got (never the headers: the Bearer token must not reach a response). */
+function startBackend(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const path = req.url!.split('?')[0]!;
+      if (path.endsWith('/slow')) return; // never answers
+      const status = /\/status\/(\d{3})$/.exec(path);
+      if (status) {
+        res.writeHead(Number(status[1]), {
+          'content-type': 'text/plain',
+          'x-upstream': 'yes',
+          'set-cookie': 'backend=1; Path=/',
+          connection: 'x-hop-secret',
+          'x-hop-secret': '1',
+          'cache-control': 'private, max-age=5',
+        });
+        return res.end(`status ${status[1]}`);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, length: body.length, sha: body.length ? body.toString('base64').slice(0, 16) : '' }));
+    });
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r(server)));
+}
+
+const portOf = (s: Server) => (s.address() as AddressInfo).port;
+
+beforeAll(async () => {
+  backend = await startBackend();
+  other = createServer((req, res) => {
+    otherHits.push(req.url!);
+    res.end('other');
+  });
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  gw = await startTestGateway({
+    env: {
+      ...RELAXED_LIMITS,
+      PROXY_ROUTES: JSON.stringify({ echo: `http://127.0.0.1:${portOf(backend)}/base`, root: `http://127.0.0.1:${portOf(backend)}`, dead: 'http://127.0.0.1:1' }),
+      PROXY_TIMEOUT_MS: '300',
+    },
+  });
+  await gw.emu.createUser({ username: 'api-proxy', password: PASSWORD, name: 'Pia' });
+  gw.secrets.add(PASSWORD);
+});
+
+beforeEach(() => {
+  received.length = 0;
+});
+
+afterAll(async () => {
+  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
+  try {
+    gw.assertNoLeaks();
+    assertMatchesOpenApi(gw.transcript);
+    expect(otherHits).toEqual([]);
+  } finally {
+    await gw.close();
+    backend.closeAllConnections();
+    await new Promise((r) => backend.close(r));
+    await new Promise((r) => other.close(r));
+  }
+});
+
+async function signedIn(): Promise<SpaClient> {
+  const app = spa(gw);
+  expect((await app.post('/api/session/login', login)).status).toBe(200);
+  return app;
+}
+
+/** Sends the path exactly as written (HTTP clients built on URL would resolve `..` before sending). */
+function rawRequest(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: portOf(gw.server), method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function introspect(accessToken: string): Promise<{ sub?: string }> {
+  const res = await fetch(`${gw.emulator.url}/auth/v1/token/introspect`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return (await res.json()) as { sub?: string };
+}
+
+describe('forwarding', () => {
+  it('passes path, query and method under the route base, and the answer back', async () => {
+    const app = await signedIn();
+    const res = await app.get('/api/proxy/echo/items/42?x=1&y=a%20b&x=2');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ method: 'GET', url: '/base/items/42?x=1&y=a%20b&x=2', length: 0, sha: '' });
+    expect(received).toHaveLength(1);
+  });
+
+  it('forwards to a route without a base path', async () => {
+    const app = await signedIn();
+    expect((await app.get('/api/proxy/root/v1/things')).body.url).toBe('/v1/things');
+  });
+
+  it.each(['post', 'put', 'patch', 'delete'] as const)('streams a %s body through untouched (any type, past the API body limit)', async (method) => {
+    const app = await signedIn();
+    const big = Buffer.alloc(64 * 1024, 7);
+    const res = await app.call(method, '/api/proxy/echo/upload', big, { 'Content-Type': 'application/octet-stream' });
+    expect(res.status).toBe(200);
+    expect(res.body.method).toBe(method.toUpperCase());
+    expect(received[0]!.body.equals(big)).toBe(true);
+    expect(received[0]!.headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('passes a JSON body as bytes, not re-serialised', async () => {
+    const app = await signedIn();
+    const text = '{ "a" :1,  "b": [1,2] }';
+    await app.call('post', '/api/proxy/echo/json', text, { 'Content-Type': 'application/json' });
+    expect(received[0]!.body.toString()).toBe(text);
+  });
+
+  it('sends a valid CloudBase Bearer token and the request id, never the cookie', async () => {
+    const app = await signedIn();
+    const res = await app.call('get', '/api/proxy/echo/whoami', undefined, { 'X-Custom': 'kept', Connection: 'x-client-hop', 'X-Client-Hop': '1' });
+    const headers = received[0]!.headers;
+    expect(headers.cookie).toBeUndefined();
+    expect(headers.authorization).toMatch(/^Bearer eyJ/);
+    expect(headers['x-request-id']).toBe(res.headers['x-request-id']);
+    expect(headers['x-custom']).toBe('kept');
+    expect(headers['x-client-hop']).toBeUndefined();
+    expect(headers['x-csrf']).toBeUndefined();
+    expect(headers.host).toBe(`127.0.0.1:${portOf(backend)}`);
+    const me = (await app.get('/api/session')).body.user.sub;
+    expect((await introspect(headers.authorization!.slice('Bearer '.length))).sub).toBe(me);
+  });
+
+  it('replaces Authorization: Session with the Bearer token for a token session', async () => {
+    const phone = mobile(gw);
+    await phone.post('/api/session/login', login);
+    const res = await phone.get('/api/proxy/echo/mobile');
+    expect(res.status).toBe(200);
+    expect(received[0]!.headers.authorization).toMatch(/^Bearer eyJ/);
+    expect(received[0]!.headers['x-session-mode']).toBeUndefined();
+  });
+
+  it("passes the backend's status and headers, minus Set-Cookie and hop-by-hop ones", async () => {
+    const app = await signedIn();
+    for (const status of [201, 404, 418, 500, 503]) {
+      const res = await app.get(`/api/proxy/echo/status/${status}`);
+      expect(res.status).toBe(status);
+      expect(res.text).toBe(`status ${status}`);
+      expect(res.headers['x-upstream']).toBe('yes');
+      expect(res.headers['x-hop-secret']).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('private, max-age=5');
+      expect(JSON.stringify(res.headers['set-cookie'] ?? [])).not.toContain('backend=');
+    }
+  });
+
+  it('refreshes a nearly expired access token once before forwarding', async () => {
+    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    try {
+      const app = await signedIn();
+      const before = (await gw.emu.stats())['POST /auth/v1/token'] ?? 0;
+      const res = await app.get('/api/proxy/echo/fresh');
+      expect(res.status).toBe(200);
+      expect((await gw.emu.stats())['POST /auth/v1/token']).toBe(before + 1);
+      expect((await introspect(received[0]!.headers.authorization!.slice('Bearer '.length))).sub).toEqual(expect.any(String));
+    } finally {
+      await gw.emu.setConfig({ access_token_ttl_s: 7200 });
+    }
+  });
+});
+
+describe('failures', () => {
+  it('answers 504 JSON when the backend is too slow', async () => {
+    const app = await signedIn();
+    const res = await app.get('/api/proxy/echo/slow');
+    expectApiError(res, 504, 'upstream_timeout');
+  });
+
+  it('answers 502 JSON when the backend cannot be reached', async () => {
+    const app = await signedIn();
+    expectApiError(await app.get('/api/proxy/dead/x'), 502, 'upstream_unreachable');
+  });
+
+  it.each(['/api/proxy/nope/x', '/api/proxy/nope', '/api/proxy', '/api/proxy/', '/api/proxy/__proto__/x', '/api/proxy/echo@127.0.0.1/x', '/api/proxy/http:%2F%2Fevil.example/x'])(
+    'answers 404 for an unknown route name: %s',
+    async (path) => {
+      const app = await signedIn();
+      const res = await rawRequest('GET', path, { cookie: await cookieOf(app) });
+      expect(res.status).toBe(404);
+      expect(JSON.parse(res.body).error.code).toBe('not_found');
+    },
+  );
+
+  it.each([
+    '/api/proxy/echo/../x',
+    '/api/proxy/echo/a/../../x',
+    '/api/proxy/echo/./x',
+    '/api/proxy/echo/%2e%2e/x',
+    '/api/proxy/echo/.%2E/x',
+    '/api/proxy/echo/a%2f..%2f..%2fx',
+    '/api/proxy/echo/a%2Fb',
+    '/api/proxy/echo/a%5cb',
+    '/api/proxy/echo/a\\b',
+    '/api/proxy/echo/%252e%252e/x',
+    '/api/proxy/echo/a%00b',
+    '/api/proxy/echo/%zz',
+  ])('refuses a path that could leave the base: %s', async (path) => {
+    const app = await signedIn();
+    const res = await rawRequest('GET', path, { cookie: await cookieOf(app) });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error.code).toBe('invalid_proxy_path');
+    expect(received).toEqual([]);
+  });
+
+  it('answers 401 to a signed-out caller without calling the backend', async () => {
+    expectApiError(await spa(gw).get('/api/proxy/echo/x'), 401, 'not_signed_in');
+    expectApiError(await supertest(gw.server).get('/api/proxy/echo/x').set('Authorization', 'Session forged.token'), 401, 'not_signed_in');
+    expect(received).toEqual([]);
+  });
+
+  it('applies the API CSRF rule to writes', async () => {
+    const app = await signedIn();
+    expectApiError(await app.agent.post('/api/proxy/echo/x').send({ a: 1 }), 403, 'csrf_failed');
+    expectApiError(await app.call('post', '/api/proxy/echo/x', { a: 1 }, { Origin: 'https://evil.example' }), 403, 'csrf_failed');
+    expectApiError(await app.call('delete', '/api/proxy/echo/x', undefined, { 'Sec-Fetch-Site': 'cross-site' }), 403, 'csrf_failed');
+    expect(received).toEqual([]);
+    expect((await app.agent.get('/api/proxy/echo/x')).status).toBe(200);
+  });
+});
+
+/** The agent's session cookie as a Cookie header, for raw requests. */
+async function cookieOf(app: SpaClient): Promise<string> {
+  const jar = (app.agent as unknown as { jar: { getCookies(o: object): { toValueString(): string } } }).jar;
+  const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
+  expect(cookie).toMatch(/^cbg\.sid=s%3A/);
+  return cookie;
+}
