@@ -7,18 +7,25 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from './config/index.js';
 import type { Logger } from './logger.js';
 import type { CloudbaseClient } from './cloudbase/client.js';
-import type { RedisClient } from './session/redis.js';
+import { requireConnectedStore, type RedisClient } from './session/redis.js';
 import { requestId } from './http/request-id.js';
 import { requireFormCsrf } from './http/csrf.js';
-import { AppError, notFound } from './http/errors.js';
+import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
+import { AppError, errorText, notFound } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
 import { createTokenKeeper } from './session/tokens.js';
 import { createSessionDirectory } from './session/directory.js';
 import { VersionedRedisStore } from './session/store.js';
+import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
 import { createAuthService } from './services/auth.js';
+import { createLimiters } from './limits/limits.js';
+import { createLimitGuard } from './limits/guard.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RouteDeps } from './routes/deps.js';
+import { createApiRouter } from './routes/api/index.js';
+import { jsonErrors } from './routes/api/errors.js';
 import * as home from './routes/browser/home.js';
 import * as login from './routes/browser/login.js';
 import * as smsLogin from './routes/browser/sms-login.js';
@@ -27,6 +34,7 @@ import * as reset from './routes/browser/reset.js';
 import * as logout from './routes/browser/logout.js';
 import * as captcha from './routes/browser/captcha.js';
 import * as account from './routes/browser/account.js';
+import * as accountSessions from './routes/browser/sessions.js';
 import { viewLocals } from './routes/browser/web.js';
 
 export interface AppDeps {
@@ -37,16 +45,19 @@ export interface AppDeps {
   /** absent with the in-process development store */
   redis?: RedisClient;
   now?: () => number;
+  /** the gateway's metrics; made here when absent (then CloudBase calls are not counted: the client is built outside) */
+  metrics?: Metrics;
 }
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 /** The browser flows, in the order a person meets them. */
-const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, logout, captcha];
+const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, accountSessions, logout, captcha];
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  const metrics = deps.metrics ?? createMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -57,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('view engine', 'njk');
 
   app.use(requestId());
+  app.use(metrics.http());
   app.use(
     pinoHttp({
       logger,
@@ -81,11 +93,18 @@ export function createApp(deps: AppDeps): Express {
         },
       },
       strictTransportSecurity: config.session.secureCookie,
+      // no-referrer (helmet's default) makes Chromium send `Origin: null` on same-origin form posts, which the CSRF
+      // origin check must refuse; same-origin still sends nothing to other sites.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     if (!deps.redis) return res.json({ status: 'ok', store: 'memory' });
@@ -99,6 +118,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
+  if (deps.redis) app.use(requireConnectedStore(deps.redis));
+  app.use(sessionTokenReader(config));
   app.use(
     session({
       name: config.session.cookieName,
@@ -110,13 +131,19 @@ export function createApp(deps: AppDeps): Express {
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/' },
     }),
   );
+  app.use(sessionTokenVerifier());
   app.use(sessionPolicy(config, now));
 
   const redisStore = deps.sessionStore instanceof VersionedRedisStore ? deps.sessionStore : undefined;
   const directory = createSessionDirectory(redisStore, sessionLimits(config).absoluteMs);
   const routeDeps: RouteDeps = {
     config,
-    auth: createAuthService(deps.cloudbase, now),
+    auth: createAuthService(deps.cloudbase, now, {
+      limits: createLimitGuard(createLimiters(config.limits, deps.redis, config.redis.keyPrefix), {
+        onReject: (kind) => metrics.rateLimited(kind),
+      }),
+      onSmsSent: (purpose) => metrics.smsSent(purpose),
+    }),
     sessions: createSessionManager(config, directory, now),
     freshAccessToken: createTokenKeeper({
       client: deps.cloudbase,
@@ -124,14 +151,17 @@ export function createApp(deps: AppDeps): Express {
       skewS: config.refreshSkewS,
       upstreamTimeoutMs: config.cloudbase.timeoutMs,
       now,
+      onRefresh: (outcome) => metrics.refresh(outcome),
       onSessionEnded: (sub, sid) => directory.remove(sub, sid),
     }),
     directory,
     formCsrf: requireFormCsrf(config),
   };
 
+  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));
+
   const browser = express.Router();
-  browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
   browser.use(viewLocals(config));
   for (const flow of BROWSER_FLOWS) flow.register(browser, routeDeps);
   app.use(browser);
@@ -144,11 +174,7 @@ export function createApp(deps: AppDeps): Express {
 /** Body-parser and other http-errors carry a status; anything else is a 500. */
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { status?: number; type?: string };
-  if (e?.type === 'entity.too.large') return new AppError(413, 'payload_too_large', 'err.invalid_input');
-  if (e?.status === 400 || e?.type === 'entity.parse.failed') return new AppError(400, 'invalid_input', 'err.invalid_input');
-  if (e?.status === 415) return new AppError(415, 'unsupported_media_type', 'err.invalid_input');
-  return new AppError(500, 'internal', 'err.internal', { cause: err });
+  return fromBodyParserError(err) ?? new AppError(500, 'internal', 'err.internal', { cause: err });
 }
 
 function htmlErrors(logger: Logger): ErrorRequestHandler {
@@ -160,7 +186,7 @@ function htmlErrors(logger: Logger): ErrorRequestHandler {
     const t = (res.locals.t as ReturnType<typeof translator> | undefined) ?? translator(pickLocale(req));
     res.status(appErr.status);
     res.setHeader('Cache-Control', 'no-store');
-    res.render('error.njk', { ...res.locals, t, message: t(appErr.status === 404 ? 'error.notFound' : appErr.messageKey) }, (renderErr, html) => {
+    res.render('error.njk', { ...res.locals, t, message: appErr.status === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
       if (renderErr) return res.type('text/plain').send(t(appErr.messageKey));
       res.type('html').send(html);
     });

@@ -7,6 +7,7 @@ import { createRedisClient, waitReady, type RedisClient } from './session/redis.
 import { VersionedRedisStore } from './session/store.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
+import { createMetrics } from './metrics/metrics.js';
 import { startEmulator, type RunningEmulator } from './emulator/server.js';
 
 export interface Gateway {
@@ -57,13 +58,15 @@ export async function startGateway(baseConfig: Config, logger: Logger): Promise<
       })
     : new session.MemoryStore();
 
+  const metrics = createMetrics();
   const cloudbase = createCloudbaseClient({
     apiOrigin: config.cloudbase.apiOrigin!,
     clientId: config.cloudbase.clientId,
     ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
     timeoutMs: config.cloudbase.timeoutMs,
+    onCall: (info) => metrics.upstreamCall(info),
   });
-  const app = createApp({ config, logger, cloudbase, sessionStore, ...(redis ? { redis } : {}) });
+  const app = createApp({ config, logger, cloudbase, sessionStore, metrics, ...(redis ? { redis } : {}) });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
@@ -82,11 +85,15 @@ export async function startGateway(baseConfig: Config, logger: Logger): Promise<
     async close(graceMs = 10_000) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
+          clearInterval(sweep);
           server.closeAllConnections();
           resolve();
         }, graceMs);
+        // A keep-alive connection whose request finishes during the drain would otherwise idle until its timeout.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();

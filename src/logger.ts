@@ -29,6 +29,30 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
   'headers.cookie',
   'headers.authorization',
+  // Session tokens and ids, verification ids, captcha answers, and the tokens a session holds (short keys at/rt).
+  'authorization',
+  'cookie',
+  'sessionKey',
+  'sessionID',
+  'verification_id',
+  'captcha_answer',
+  '*.authorization',
+  '*.cookie',
+  '*["set-cookie"]',
+  '*["x-captcha-token"]',
+  '*.sessionKey',
+  '*.sessionID',
+  '*.verification_id',
+  '*.captcha_answer',
+  'auth.at',
+  'auth.rt',
+  '*.auth.at',
+  '*.auth.rt',
+  'req.headers["x-captcha-token"]',
+  // ioredis errors carry the failed command's arguments: a session write's are the session itself.
+  'err.command.args',
+  '*.command.args',
+  'err.cause.command.args',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -98,6 +98,10 @@ export interface CallContext {
   requestId: string;
   deviceId: string;
   captchaToken?: string;
+  /** The client's address (express `req.ip`), for the abuse limits; never sent upstream. */
+  ip?: string;
+  /** The session id, for the abuse limits (hashed before use); never sent upstream. */
+  sessionKey?: string;
 }
 
 /** A phone number (`"+86 13800000000"`) or an email address, never both. */

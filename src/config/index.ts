@@ -46,8 +46,33 @@ export interface Config {
   readonly refreshSkewS: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly emulatorPort: number;
+  /** Abuse limits; every count is per window and shared by all instances on one Redis. */
+  readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */
   readonly warnings: readonly string[];
+}
+
+export interface LimitsConfig {
+  readonly login: {
+    /** failed passwords per account (normalised) within windowS before a block */
+    readonly failuresPerAccount: number;
+    /** failed passwords per client IP within windowS before a block */
+    readonly failuresPerIp: number;
+    readonly windowS: number;
+    /** first block; each further block doubles, up to blockMaxS */
+    readonly blockS: number;
+    readonly blockMaxS: number;
+  };
+  readonly sms: {
+    /** seconds between two codes to one number (0: off) */
+    readonly cooldownS: number;
+    readonly perPhoneHour: number;
+    readonly perPhoneDay: number;
+    readonly perIpHour: number;
+    readonly perSessionHour: number;
+    /** wrong codes allowed per verification before a new code is needed */
+    readonly codeGuesses: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -150,6 +175,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (raw.SESSION_ABSOLUTE_TIMEOUT_S < raw.SESSION_IDLE_TIMEOUT_S) {
     problems.push('SESSION_ABSOLUTE_TIMEOUT_S must not be shorter than SESSION_IDLE_TIMEOUT_S');
   }
+  if (raw.LIMIT_LOGIN_BLOCK_MAX_S < raw.LIMIT_LOGIN_BLOCK_S) {
+    problems.push('LIMIT_LOGIN_BLOCK_MAX_S must not be shorter than LIMIT_LOGIN_BLOCK_S');
+  }
+  if (raw.LIMIT_SMS_PER_PHONE_DAY < raw.LIMIT_SMS_PER_PHONE_HOUR) {
+    problems.push('LIMIT_SMS_PER_PHONE_DAY must not be lower than LIMIT_SMS_PER_PHONE_HOUR');
+  }
 
   const clusterNodes = raw.REDIS_CLUSTER_NODES?.split(',').map((n) => {
     const [host, port] = n.trim().split(':') as [string, string];
@@ -213,6 +244,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     refreshSkewS: raw.REFRESH_SKEW_S,
     logLevel: raw.LOG_LEVEL,
     emulatorPort: raw.EMULATOR_PORT,
+    limits: {
+      login: {
+        failuresPerAccount: raw.LIMIT_LOGIN_FAILURES,
+        failuresPerIp: raw.LIMIT_LOGIN_IP_FAILURES,
+        windowS: raw.LIMIT_LOGIN_WINDOW_S,
+        blockS: raw.LIMIT_LOGIN_BLOCK_S,
+        blockMaxS: raw.LIMIT_LOGIN_BLOCK_MAX_S,
+      },
+      sms: {
+        cooldownS: raw.LIMIT_SMS_COOLDOWN_S,
+        perPhoneHour: raw.LIMIT_SMS_PER_PHONE_HOUR,
+        perPhoneDay: raw.LIMIT_SMS_PER_PHONE_DAY,
+        perIpHour: raw.LIMIT_SMS_PER_IP_HOUR,
+        perSessionHour: raw.LIMIT_SMS_PER_SESSION_HOUR,
+        codeGuesses: raw.LIMIT_CODE_GUESSES,
+      },
+    },
     warnings,
   } satisfies Config);
 }

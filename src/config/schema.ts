@@ -78,6 +78,18 @@ export const envSchema = z.object({
   REFRESH_SKEW_S: intFromEnv('REFRESH_SKEW_S', 60, 0, 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
+  // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
+  LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
+  LIMIT_LOGIN_IP_FAILURES: intFromEnv('LIMIT_LOGIN_IP_FAILURES', 50, 1, 100000),
+  LIMIT_LOGIN_WINDOW_S: intFromEnv('LIMIT_LOGIN_WINDOW_S', 15 * 60, 1, 7 * 24 * 3600),
+  LIMIT_LOGIN_BLOCK_S: intFromEnv('LIMIT_LOGIN_BLOCK_S', 60, 1, 24 * 3600),
+  LIMIT_LOGIN_BLOCK_MAX_S: intFromEnv('LIMIT_LOGIN_BLOCK_MAX_S', 15 * 60, 1, 7 * 24 * 3600),
+  LIMIT_SMS_COOLDOWN_S: intFromEnv('LIMIT_SMS_COOLDOWN_S', 60, 0, 3600),
+  LIMIT_SMS_PER_PHONE_HOUR: intFromEnv('LIMIT_SMS_PER_PHONE_HOUR', 5, 1, 100000),
+  LIMIT_SMS_PER_PHONE_DAY: intFromEnv('LIMIT_SMS_PER_PHONE_DAY', 10, 1, 100000),
+  LIMIT_SMS_PER_IP_HOUR: intFromEnv('LIMIT_SMS_PER_IP_HOUR', 30, 1, 1000000),
+  LIMIT_SMS_PER_SESSION_HOUR: intFromEnv('LIMIT_SMS_PER_SESSION_HOUR', 5, 1, 100000),
+  LIMIT_CODE_GUESSES: intFromEnv('LIMIT_CODE_GUESSES', 5, 1, 1000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

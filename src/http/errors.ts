@@ -1,4 +1,4 @@
-import type { MessageKey } from '../i18n/index.js';
+import type { MessageKey, Translate } from '../i18n/index.js';
 
 /**
  * Every error a person or client may see: an HTTP status, a stable `code` callers branch on, and the message key
@@ -23,5 +23,17 @@ export const csrfFailed = () => new AppError(403, 'csrf_failed', 'err.csrf');
 export const invalidInput = (field?: string) =>
   new AppError(400, 'invalid_input', 'err.invalid_input', field ? { field } : {});
 export const notFound = () => new AppError(404, 'not_found', 'err.not_found');
+/** Limits whose message is completed with the wait (other 429s say what to do instead, e.g. ask for a new code). */
+const WAIT_MESSAGES: ReadonlySet<MessageKey> = new Set<MessageKey>(['err.rate_limited', 'err.too_many_attempts']);
+
+/** The text a person reads for an error; a rate limit says when to try again. */
+export function errorText(err: AppError, t: Translate): string {
+  const text = t(err.messageKey);
+  const s = err.extra.retryAfterS;
+  if (err.status !== 429 || !s || !WAIT_MESSAGES.has(err.messageKey)) return text;
+  const wait = s >= 120 ? t('err.retry_in_minutes', { minutes: Math.ceil(s / 60) }) : t('err.retry_in_seconds', { seconds: s });
+  return /[。！？]$/.test(text) ? `${text}${wait}` : `${text} ${wait}`;
+}
+
 export const storeUnavailable = (cause?: unknown) =>
   new AppError(503, 'store_unavailable', 'err.store_unavailable', { retryAfterS: 2, cause });

@@ -3,6 +3,7 @@ import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from 
 import type { AuthTokens, PublicUser, SmsPurpose } from '../session/types.js';
 import { CloudbaseError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../http/upstream-errors.js';
+import type { LimitGuard } from '../limits/guard.js';
 
 export interface SignedIn {
   tokens: AuthTokens;
@@ -39,11 +40,20 @@ export function toPublicUser(p: UserProfile, scope?: string): PublicUser {
   return user;
 }
 
+export interface AuthServiceOptions {
+  /** abuse limits, checked before CloudBase is called (absent: no limits, e.g. in unit tests) */
+  limits?: LimitGuard;
+  /** a code went out (metrics) */
+  onSmsSent?: (purpose: SmsPurpose) => void;
+}
+
 /**
  * Every sign-in, sign-up and account flow as CloudBase calls, with no HTTP or session types: the browser forms and the
- * JSON API both call these. Upstream failures come out as AppError, already mapped for the step.
+ * JSON API both call these, so both get the same abuse limits. Upstream failures come out as AppError, already mapped
+ * for the step.
  */
-export function createAuthService(client: CloudbaseClient, now: () => number = Date.now) {
+export function createAuthService(client: CloudbaseClient, now: () => number = Date.now, options: AuthServiceOptions = {}) {
+  const { limits } = options;
   async function signedIn(ctx: CallContext, t: TokenResponse): Promise<SignedIn> {
     const tokens = toAuthTokens(t, now());
     const profile = await client.getUser(ctx, t.access_token).catch((e: unknown) => {
@@ -54,9 +64,16 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
   return {
     async passwordLogin(ctx: CallContext, username: string, password: string): Promise<SignedIn> {
-      const t = await client.signInWithPassword(ctx, { username, password }).catch((e: unknown) => {
-        throw fromUpstream(e, 'login');
-      });
+      await limits?.checkPasswordAttempt(username, ctx);
+      let t: TokenResponse;
+      try {
+        t = await client.signInWithPassword(ctx, { username, password });
+      } catch (e) {
+        const err = fromUpstream(e, 'login');
+        if (err.code === 'login_failed') await limits?.passwordFailed(username, ctx);
+        throw err;
+      }
+      await limits?.passwordSucceeded(username);
       return signedIn(ctx, t);
     },
 
@@ -68,19 +85,23 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async sendCode(ctx: CallContext, phone: string, purpose: SmsPurpose): Promise<CodeSent> {
+      const taken = await limits?.takeSmsSend(phone, ctx);
       try {
         const r = await client.sendVerification(ctx, { phone_number: phone, target: TARGET[purpose], usage: USAGE[purpose] });
+        options.onSmsSent?.(purpose);
         return { vid: r.verification_id, expiresIn: r.expires_in, isUser: r.is_user };
       } catch (e) {
         // Reset must not tell whether the number has an account: act as if the code went out.
         if (purpose === 'reset' && e instanceof CloudbaseError && (e.error === 'user_not_found' || e.error === 'not_found')) {
           return { vid: undefined, expiresIn: 600, isUser: false };
         }
+        await taken?.refund();
         throw fromUpstream(e, 'sms-send');
       }
     },
 
     async verifyCode(ctx: CallContext, vid: string, code: string): Promise<string> {
+      await limits?.takeCodeGuess(vid);
       const r = await client.verify(ctx, { verification_id: vid, verification_code: code }).catch((e: unknown) => {
         throw fromUpstream(e, 'sms-verify');
       });

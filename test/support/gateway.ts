@@ -1,10 +1,12 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
+import type { Express } from 'express';
 import type TestAgent from 'supertest/lib/agent.js';
 import { loadConfig, withApiOrigin, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/app.js';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
 import { VersionedRedisStore } from '../../src/session/store.js';
@@ -24,12 +26,16 @@ export interface Exchange {
 
 export interface TestGateway {
   config: Config;
+  /** the Express app behind `server` (e.g. to list its routes) */
+  app: Express;
   server: Server;
   redisServer: RedisServer;
   redis: RedisClient;
   store: VersionedRedisStore;
   emulator: RunningEmulator;
   logs: string[];
+  /** this gateway's metrics (GET /metrics serves the same registry) */
+  metrics: Metrics;
   transcript: Exchange[];
   /** Secrets the tests typed (passwords): the leak guard looks for them too. */
   secrets: Set<string>;
@@ -108,6 +114,16 @@ export async function startTestGateway(
       CLOUDBASE_CLIENT_SECRET: 'test-secret',
       CLOUDBASE_API_ORIGIN: emulator.url,
       LOG_LEVEL: 'debug',
+      // Every test request comes from 127.0.0.1 and reuses a few numbers: the abuse limits are opened wide here, and
+      // the tests of the limits set their own.
+      LIMIT_SMS_COOLDOWN_S: '0',
+      LIMIT_SMS_PER_PHONE_HOUR: '10000',
+      LIMIT_SMS_PER_PHONE_DAY: '10000',
+      LIMIT_SMS_PER_IP_HOUR: '100000',
+      LIMIT_SMS_PER_SESSION_HOUR: '10000',
+      LIMIT_LOGIN_FAILURES: '1000',
+      LIMIT_LOGIN_IP_FAILURES: '10000',
+      LIMIT_CODE_GUESSES: '1000',
       ...opts.env,
     }),
     emulator.url,
@@ -130,13 +146,15 @@ export async function startTestGateway(
     ttlMs: (sess) => remainingMs(sess, limits, now()),
     tombstoneMs: 60_000,
   });
+  const metrics = createMetrics({ processMetrics: false });
   const cloudbase = createCloudbaseClient({
     apiOrigin: emulator.url,
     clientId: config.cloudbase.clientId,
     clientSecret: 'test-secret',
     timeoutMs: config.cloudbase.timeoutMs,
+    onCall: (info) => metrics.upstreamCall(info),
   });
-  const app = createApp({ config, logger, cloudbase, sessionStore: store, redis, now });
+  const app = createApp({ config, logger, cloudbase, sessionStore: store, redis, now, metrics });
   const transcript: Exchange[] = [];
   const server = createServer((req, res) => {
     recordResponses(res, req.method ?? '', req.url ?? '', transcript);
@@ -147,12 +165,14 @@ export async function startTestGateway(
 
   const gw: TestGateway = {
     config,
+    app,
     server,
     redisServer,
     redis,
     store,
     emulator,
     logs,
+    metrics,
     transcript,
     secrets,
     agent: () => supertest.agent(server),

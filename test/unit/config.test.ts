@@ -235,6 +235,33 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('LIMIT_*', () => {
+    it('has documented defaults', () => {
+      expect(loadConfig({}).limits).toEqual({
+        login: { failuresPerAccount: 5, failuresPerIp: 50, windowS: 900, blockS: 60, blockMaxS: 900 },
+        sms: { cooldownS: 60, perPhoneHour: 5, perPhoneDay: 10, perIpHour: 30, perSessionHour: 5, codeGuesses: 5 },
+      });
+    });
+
+    it('reads each variable, and 0 turns the SMS cooldown off', () => {
+      const limits = loadConfig({ LIMIT_LOGIN_FAILURES: '10', LIMIT_SMS_COOLDOWN_S: '0', LIMIT_CODE_GUESSES: '3' }).limits;
+      expect(limits.login.failuresPerAccount).toBe(10);
+      expect(limits.sms.cooldownS).toBe(0);
+      expect(limits.sms.codeGuesses).toBe(3);
+    });
+
+    it('names a bad value and refuses inconsistent pairs', () => {
+      expect(problemsOf({ LIMIT_LOGIN_FAILURES: '0' })[0]).toMatch(/LIMIT_LOGIN_FAILURES must be between/);
+      expect(problemsOf({ LIMIT_SMS_PER_IP_HOUR: 'many' })[0]).toMatch(/LIMIT_SMS_PER_IP_HOUR must be a whole number/);
+      expect(problemsOf({ LIMIT_LOGIN_BLOCK_S: '600', LIMIT_LOGIN_BLOCK_MAX_S: '60' })).toEqual([
+        expect.stringMatching(/LIMIT_LOGIN_BLOCK_MAX_S must not be shorter than LIMIT_LOGIN_BLOCK_S/),
+      ]);
+      expect(problemsOf({ LIMIT_SMS_PER_PHONE_HOUR: '20', LIMIT_SMS_PER_PHONE_DAY: '10' })).toEqual([
+        expect.stringMatching(/LIMIT_SMS_PER_PHONE_DAY must not be lower/),
+      ]);
+    });
+  });
+
   it('names an unknown NODE_ENV', () => {
     expect(problemsOf({ NODE_ENV: 'staging' })[0]).toMatch(/NODE_ENV/);
   });

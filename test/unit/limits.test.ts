@@ -1,0 +1,141 @@
+import { loadConfig } from '../../src/config/index.js';
+import { createLimiters } from '../../src/limits/limits.js';
+import { accountKey, createLimitGuard, ipScope, phoneKey } from '../../src/limits/guard.js';
+import type { LimitKind } from '../../src/limits/limits.js';
+import { AppError } from '../../src/http/errors.js';
+
+function guardWith(env: Record<string, string> = {}) {
+  const config = loadConfig({ NODE_ENV: 'test', ...env });
+  const rejected: LimitKind[] = [];
+  const guard = createLimitGuard(createLimiters(config.limits, undefined, 'test:'), { onReject: (k) => rejected.push(k) });
+  return { guard, rejected };
+}
+
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('keys', () => {
+  it('one account however it is typed', () => {
+    expect(accountKey('Alice@Example.com')).toBe(accountKey(' alice@example.com '));
+    expect(accountKey('ＡＬＩＣＥ')).toBe(accountKey('alice'));
+    expect(accountKey('13800000000')).toBe(accountKey('+86 138 0000 0000'));
+    expect(accountKey('１３８００００００００')).toBe(accountKey('0086-138-0000-0000'));
+    expect(accountKey('alice')).not.toBe(accountKey('bob'));
+  });
+
+  it('one phone number however it is spelled', () => {
+    expect(phoneKey('+86 13800000000')).toBe(phoneKey('13800000000'));
+    expect(phoneKey('+86 13800000000')).toBe(phoneKey('１３８ ００００ ００００'));
+    expect(phoneKey('+86 13800000000')).not.toBe(phoneKey('+86 13800000001'));
+  });
+
+  it('IPv4 whole, IPv6 by its /64', () => {
+    expect(ipScope('203.0.113.7')).toBe('4:203.0.113.7');
+    expect(ipScope('::ffff:203.0.113.7')).toBe('4:203.0.113.7');
+    expect(ipScope('2001:db8:1:2::1')).toBe(ipScope('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'));
+    expect(ipScope('2001:db8:1:2::1')).not.toBe(ipScope('2001:db8:1:3::1'));
+    expect(ipScope('::1')).toBe('6:0:0:0:0');
+  });
+});
+
+describe('password back-off', () => {
+  const env = { LIMIT_LOGIN_FAILURES: '3', LIMIT_LOGIN_BLOCK_S: '60', LIMIT_LOGIN_BLOCK_MAX_S: '200' };
+
+  it('blocks the account after the limit, doubling the wait up to the maximum', async () => {
+    const { guard, rejected } = guardWith(env);
+    await guard.checkPasswordAttempt('alice');
+    await guard.passwordFailed('alice');
+    await guard.passwordFailed('ALICE');
+    const third = await refusal(guard.passwordFailed('alice'));
+    expect(third).toMatchObject({ status: 429, code: 'too_many_attempts', extra: { retryAfterS: 60 } });
+    const blocked = await refusal(guard.checkPasswordAttempt('Alice'));
+    expect(blocked.code).toBe('too_many_attempts');
+    expect(blocked.extra.retryAfterS).toBeGreaterThan(50);
+    // Further failures (after the block ended) double the wait, capped.
+    expect((await refusal(guard.passwordFailed('alice'))).extra.retryAfterS).toBe(120);
+    expect((await refusal(guard.passwordFailed('alice'))).extra.retryAfterS).toBe(200);
+    expect((await refusal(guard.passwordFailed('alice'))).extra.retryAfterS).toBe(200);
+    expect(rejected.every((k) => k === 'login_account')).toBe(true);
+    // Another account is not affected.
+    await guard.checkPasswordAttempt('bob');
+  });
+
+  it('a success clears the account (the owner is slowed, not locked out)', async () => {
+    const { guard } = guardWith(env);
+    await guard.passwordFailed('carol');
+    await guard.passwordFailed('carol');
+    await guard.passwordSucceeded('carol');
+    await guard.passwordFailed('carol');
+    await guard.passwordFailed('carol');
+    await guard.checkPasswordAttempt('carol');
+  });
+
+  it('counts failures per address across accounts', async () => {
+    const { guard, rejected } = guardWith({ ...env, LIMIT_LOGIN_IP_FAILURES: '4' });
+    const ip = { ip: '198.51.100.9' };
+    for (const name of ['a1', 'a2', 'a3']) await guard.passwordFailed(name, ip);
+    expect((await refusal(guard.passwordFailed('a4', ip))).code).toBe('too_many_attempts');
+    expect((await refusal(guard.checkPasswordAttempt('a5', ip))).code).toBe('too_many_attempts');
+    await guard.checkPasswordAttempt('a5', { ip: '198.51.100.10' });
+    expect(rejected).toContain('login_ip');
+  });
+});
+
+describe('SMS allowances', () => {
+  it('a cooldown per number, whatever its spelling, refunded when the code did not go out', async () => {
+    const { guard, rejected } = guardWith({ LIMIT_SMS_COOLDOWN_S: '60' });
+    const taken = await guard.takeSmsSend('+86 13800000000');
+    const err = await refusal(guard.takeSmsSend('138 0000 0000'));
+    expect(err).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(err.extra.retryAfterS).toBeGreaterThan(55);
+    expect(rejected).toEqual(['sms_cooldown']);
+    await taken.refund();
+    await guard.takeSmsSend('13800000000');
+  });
+
+  it('an hourly and a daily cap per number, per address and per session', async () => {
+    const { guard, rejected } = guardWith({
+      LIMIT_SMS_COOLDOWN_S: '0',
+      LIMIT_SMS_PER_PHONE_HOUR: '2',
+      LIMIT_SMS_PER_PHONE_DAY: '3',
+      LIMIT_SMS_PER_IP_HOUR: '3',
+      LIMIT_SMS_PER_SESSION_HOUR: '2',
+    });
+    await guard.takeSmsSend('13800000001', { sessionKey: 's1' });
+    await guard.takeSmsSend('13800000001', { sessionKey: 's2' });
+    expect((await refusal(guard.takeSmsSend('13800000001', { sessionKey: 's3' }))).code).toBe('rate_limited');
+    expect(rejected).toEqual(['sms_phone_hour']);
+
+    await guard.takeSmsSend('13800000002', { sessionKey: 's9' });
+    await guard.takeSmsSend('13800000003', { sessionKey: 's9' });
+    await refusal(guard.takeSmsSend('13800000004', { sessionKey: 's9' }));
+    expect(rejected.at(-1)).toBe('sms_session');
+
+    const ip = { ip: '192.0.2.1' };
+    await guard.takeSmsSend('13800000005', ip);
+    await guard.takeSmsSend('13800000006', ip);
+    await guard.takeSmsSend('13800000007', ip);
+    await refusal(guard.takeSmsSend('13800000008', ip));
+    expect(rejected.at(-1)).toBe('sms_ip');
+    // A refused attempt took nothing: 13800000008 still has its whole allowance elsewhere.
+    await guard.takeSmsSend('13800000008');
+    await guard.takeSmsSend('13800000008');
+  });
+
+  it('caps wrong-code guesses per verification', async () => {
+    const { guard, rejected } = guardWith({ LIMIT_CODE_GUESSES: '2' });
+    await guard.takeCodeGuess('vid-1');
+    await guard.takeCodeGuess('vid-1');
+    const err = await refusal(guard.takeCodeGuess('vid-1'));
+    expect(err).toMatchObject({ status: 429, code: 'rate_limited', messageKey: 'err.too_many_guesses' });
+    await guard.takeCodeGuess('vid-2');
+    expect(rejected).toEqual(['code_guesses']);
+  });
+});
