@@ -9,7 +9,7 @@ import {
   formText,
   registerRestart,
   sendCodeStep,
-  sendFailure,
+  registerSendCode,
   verifyCodeStep,
   type SendFailure,
 } from './sms-steps.js';
@@ -30,19 +30,13 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
   return { step: 'phone', values: failed?.values ?? {} };
 }
 
-export function register(router: Router, { auth, formCsrf }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { auth, formCsrf } = deps;
   router.get('/password/reset', (req, res) => {
     res.render(VIEW, page(req));
   });
 
-  router.post('/password/reset/code', formCsrf, async (req, res) => {
-    try {
-      await sendCodeStep(req, auth, 'reset');
-      res.redirect(303, '/password/reset');
-    } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
-    }
-  });
+  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page, keepReturnTo: false });
 
   router.post('/password/reset', formCsrf, async (req, res) => {
     try {

@@ -1,6 +1,5 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone } from '../../phone.js';
 import { afterCodeVerified, completeSignup } from '../sms-flow.js';
 import {
@@ -11,7 +10,7 @@ import {
   landing,
   registerRestart,
   sendCodeStep,
-  sendFailure,
+  registerSendCode,
   verifyCodeStep,
   type SendFailure,
 } from './sms-steps.js';
@@ -35,19 +34,13 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
   return { step: 'phone', returnTo, values };
 }
 
-export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { auth, sessions, formCsrf } = deps;
   router.get('/signup', (req, res) => {
     res.render(VIEW, page(req));
   });
 
-  router.post('/signup/code', formCsrf, async (req, res) => {
-    try {
-      await sendCodeStep(req, auth, 'signup', safeReturnTo(req.body.returnTo));
-      res.redirect(303, '/signup');
-    } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
-    }
-  });
+  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
 
   router.post('/signup/verify', formCsrf, async (req, res) => {
     try {

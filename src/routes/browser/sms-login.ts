@@ -1,6 +1,5 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { safeReturnTo } from '../../http/return-to.js';
 import { afterCodeVerified } from '../sms-flow.js';
 import {
   codeStepLocals,
@@ -8,7 +7,7 @@ import {
   landing,
   registerRestart,
   sendCodeStep,
-  sendFailure,
+  registerSendCode,
   verifyCodeStep,
   type SendFailure,
 } from './sms-steps.js';
@@ -29,19 +28,13 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
   return { step: 'phone', returnTo, values: failed?.values ?? {} };
 }
 
-export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { auth, sessions, formCsrf } = deps;
   router.get('/login/sms', (req, res) => {
     res.render(VIEW, page(req));
   });
 
-  router.post('/login/sms/code', formCsrf, async (req, res) => {
-    try {
-      await sendCodeStep(req, auth, 'login', safeReturnTo(req.body.returnTo));
-      res.redirect(303, '/login/sms');
-    } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, sendFailure(req.body)));
-    }
-  });
+  registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', view: VIEW, page, keepReturnTo: true });
 
   router.post('/login/sms', formCsrf, async (req, res) => {
     try {

@@ -6,7 +6,8 @@ import { AppError, flowExpired } from '../../http/errors.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone, normalizePhone } from '../../phone.js';
 import { callContext } from '../../session/context.js';
-import { solvedCaptcha, str } from './web.js';
+import type { RouteDeps } from '../deps.js';
+import { renderFailure, solvedCaptcha, str } from './web.js';
 
 /** Seconds before the same session may ask for another code (CloudBase's own limit is about a minute too). */
 export const RESEND_COOLDOWN_S = 60;
@@ -132,6 +133,25 @@ export async function verifyCodeStep(
 }
 
 /** POST `path`: "Use another number": forgets the flow and goes back to the phone step. */
+/**
+ * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure re-renders the page with the
+ * phone step or the code step as `page` decides from the failure.
+ */
+export function registerSendCode(
+  router: Router,
+  { auth, formCsrf }: Pick<RouteDeps, 'auth' | 'formCsrf'>,
+  flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
+): void {
+  router.post(flow.action, formCsrf, async (req, res) => {
+    try {
+      await sendCodeStep(req, auth, flow.purpose, flow.keepReturnTo ? safeReturnTo(req.body.returnTo) : undefined);
+      res.redirect(303, flow.start);
+    } catch (err) {
+      await renderFailure(req, res, auth, flow.view, err, flow.page(req, sendFailure(req.body)));
+    }
+  });
+}
+
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
   router.post(path, formCsrf, (req, res) => {
     delete req.session.flow;
