@@ -195,6 +195,34 @@ describe('forwarding', () => {
   });
 });
 
+describe('when the refresh before forwarding fails', () => {
+  afterEach(async () => {
+    await gw.emu.setConfig({ access_token_ttl_s: 7200, fail: {} });
+  });
+
+  it('answers 401 and ends the session when CloudBase says the refresh token is spent', async () => {
+    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    const app = await signedIn();
+    await gw.emu.setConfig({ fail: { 'POST /auth/v1/token': 'invalid_grant' } });
+    expectApiError(await app.get('/api/proxy/echo/x'), 401, 'session_expired');
+    expect(received).toEqual([]);
+    await gw.emu.setConfig({ fail: {} });
+    expect((await app.get('/api/session')).status).toBe(401);
+  });
+
+  it('answers 503 with Retry-After and keeps the session when CloudBase is unavailable', async () => {
+    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    const app = await signedIn();
+    await gw.emu.setConfig({ fail: { 'POST /auth/v1/token': 'unavailable' } });
+    const res = await app.get('/api/proxy/echo/x');
+    expectApiError(res, 503, 'upstream_unavailable');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(received).toEqual([]);
+    await gw.emu.setConfig({ fail: {} });
+    expect((await app.get('/api/session')).status).toBe(200);
+  });
+});
+
 describe('failures', () => {
   it('answers 504 JSON when the backend is too slow', async () => {
     const app = await signedIn();
