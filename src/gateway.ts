@@ -27,7 +27,15 @@ const tombstoneMs = (config: Config) => Math.max(60_000, 2 * config.proxy.timeou
  * Wires everything from a validated config: the embedded emulator when there is no CloudBase env, Redis (or the
  * in-process development store), the CloudBase client and the app; then listens.
  */
-export async function startGateway(baseConfig: Config, logger: Logger): Promise<Gateway> {
+/**
+ * `emulatorLog` receives the embedded emulator's lines (the SMS codes it "sends"): a person reads them, so they stay
+ * out of the gateway's structured log.
+ */
+export async function startGateway(
+  baseConfig: Config,
+  logger: Logger,
+  emulatorLog: (line: string) => void = (line) => logger.info(line),
+): Promise<Gateway> {
   let config = baseConfig;
   let emulator: RunningEmulator | undefined;
   if (config.cloudbase.embeddedEmulator) {
@@ -36,7 +44,7 @@ export async function startGateway(baseConfig: Config, logger: Logger): Promise<
       envId: config.cloudbase.envId,
       clientId: config.cloudbase.clientId,
       ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
-      log: (line) => logger.info(line),
+      log: emulatorLog,
     });
     config = withApiOrigin(config, emulator.url);
   }

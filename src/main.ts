@@ -14,10 +14,12 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, logger);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const gateway = await startGateway(config, logger, say);
   logger.info({ url: gateway.url }, `Session gateway listening: open ${gateway.url}`);
   if (gateway.emulator) {
-    logger.info({ emulator: gateway.emulator.url }, `CloudBase Auth emulator running at ${gateway.emulator.url} (SMS codes are printed here)`);
+    logger.info({ emulator: gateway.emulator.url }, `CloudBase Auth emulator running at ${gateway.emulator.url}`);
+    say(`\n  Open ${gateway.url} in a browser.\n  CloudBase Auth emulator: ${gateway.emulator.url} (SMS codes it "sends" are printed below)\n`);
   }
 
   let stopping = false;
