@@ -1,0 +1,11 @@
+/** Identity shared by the emulator and the BFF (the emulator checks the client secret, as CloudBase does). */
+export const BENCH_ENV = {
+  envId: 'bench-env',
+  clientId: 'bench-client',
+  clientSecret: 'bench-client-secret',
+  sessionSecret: 'bench-session-secret-0123456789abcdef-0123456789',
+  cookieName: 'cbg.sid',
+  keyPrefix: 'cbg:',
+  proxyName: 'echo',
+  refreshSkewS: 60,
+};

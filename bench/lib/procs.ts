@@ -1,0 +1,222 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root: dist-bench/lib/ (or bench/lib/) is two levels down. */
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port nobody listens on right now (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Every process the suite started, so a crash or Ctrl-C never leaves one behind. */
+const children = new Set<ChildProcess>();
+let cleanupInstalled = false;
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once('exit', () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of children) child.kill('SIGKILL');
+      process.exit(130);
+    });
+  }
+}
+
+export interface Service {
+  name: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** the last lines the process wrote (stdout and stderr), for error messages */
+  lines: string[];
+  /** SIGTERM (SIGKILL after graceMs) and waits for the exit. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function track(child: ChildProcess, lines: string[]): void {
+  installCleanup();
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line.trim()) lines.push(line);
+      if (lines.length > 200) lines.splice(0, lines.length - 200);
+    });
+  }
+}
+
+function stopper(child: ChildProcess): (graceMs?: number) => Promise<void> {
+  return (graceMs = 5000) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+/** Sends PING over a raw socket; true on +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let buf = '';
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+/** A throwaway redis-server on a free loopback port, no persistence, in its own temporary directory. */
+export async function startRedis(): Promise<Service> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cbg-bench-redis-'));
+  const lines: string[] = [];
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  track(child, lines);
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const stop = stopper(child);
+  const deadline = Date.now() + 10_000;
+  while (!(await ping(port))) {
+    if (spawnError || child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(
+        `redis-server did not start (${spawnError?.message ?? `exit ${child.exitCode}`}); is it installed (Debian package redis-server)?\n${lines.join('\n')}`,
+      );
+    }
+    await sleep(20);
+  }
+  return {
+    name: 'redis',
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    child,
+    lines,
+    stop: async (graceMs) => {
+      await stop(graceMs);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NodeServiceOptions {
+  name: string;
+  /** script path relative to the project root, e.g. dist/main.js */
+  script: string;
+  env: Record<string, string>;
+  /** path polled until it answers with a status below 500 */
+  readyPath: string;
+  nodeArgs?: string[];
+  /** the variable the script reads its port from (default PORT) */
+  portVariable?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * `node <script>` on a free loopback port (PORT or portVariable, plus HOST=127.0.0.1) with exactly the given environment plus PATH and
+ * HOME, so nothing from the shell running the bench leaks in; resolves once readyPath answers.
+ */
+export async function startNodeService(opts: NodeServiceOptions): Promise<Service> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      HOST: '127.0.0.1',
+      [opts.portVariable ?? 'PORT']: String(port),
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child, lines);
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const stop = stopper(child);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  for (;;) {
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${opts.name} (${opts.script}) ended before it was ready (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}):\n${lines.join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${url}${opts.readyPath}`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${opts.name} did not answer ${opts.readyPath} within ${opts.timeoutMs ?? 20_000} ms:\n${lines.join('\n')}`);
+    }
+    await sleep(50);
+  }
+  return { name: opts.name, url, port, child, lines, stop };
+}
+
+/** Fails loudly when a service died during the run: numbers measured against a dead process are meaningless. */
+export function assertAlive(...services: Service[]): void {
+  for (const s of services) {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) {
+      throw new Error(`${s.name} exited during the run (${s.child.exitCode ?? s.child.signalCode}):\n${s.lines.slice(-30).join('\n')}`);
+    }
+  }
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. Divided by the
+ * requests served, it prices a request in a way that other load on the machine barely disturbs, unlike rps.
+ */
+export function cpuTimeMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** USER_HZ: 100 on every Linux build that matters (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;

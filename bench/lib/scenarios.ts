@@ -1,0 +1,154 @@
+import type autocannon from 'autocannon';
+import { bffLogin, bffSession, emulatorControl, forgeCookie, stockLogin, type EmulatorControl, type SignedInCookie } from './clients.js';
+import { runLoad, type LoadOptions } from './load.js';
+import type { RoundSample, ScenarioName } from './report.js';
+import { cpuTimeMs, type Service } from './procs.js';
+import { BENCH_ENV, type Stack } from './stack.js';
+
+export const PASSWORD = 'Bench-Passw0rd!';
+const LOGIN_USERS = 20;
+const TOKEN_CALL = 'POST /auth/v1/token';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A load scenario: one autocannon run per round against one process. */
+export interface LoadScenario {
+  name: ScenarioName;
+  /** the process under test (its CPU time is priced per request) */
+  server: Service;
+  connections: number;
+  expectedStatus: number;
+  load: Omit<LoadOptions, 'connections' | 'durationS' | 'amount'>;
+}
+
+export interface Prepared {
+  emu: EmulatorControl;
+  reader?: SignedInCookie;
+  stock?: SignedInCookie;
+  loads: LoadScenario[];
+}
+
+function user(name: string, i: number): Record<string, string> {
+  return {
+    username: name,
+    password: PASSWORD,
+    name: 'Bench User',
+    email: `${name}@example.com`,
+    phone_number: `+86 1380000${String(i).padStart(4, '0')}`,
+    picture: `https://example.com/avatars/${name}.png`,
+  };
+}
+
+/** The scenarios that load the BFF (the others load a baseline). */
+export const BFF_SCENARIOS: readonly ScenarioName[] = [
+  'session-read',
+  'session-read-c10',
+  'anonymous-401',
+  'forged-cookie',
+  'proxy',
+  'login',
+  'refresh-fanin',
+];
+
+/**
+ * Seeds the emulator's users, signs in once, and checks each scenario answers what it should before timing it.
+ * `bff: false` prepares the baselines only (a quick run of BENCH_SCENARIOS=bare-express,stock-session).
+ */
+export async function prepare(stack: Stack, opts: { bff: boolean } = { bff: true }): Promise<Prepared> {
+  const emu = emulatorControl(stack.emulator.url);
+  const loads: LoadScenario[] = [];
+  let stock: SignedInCookie | undefined;
+  if (stack.bare) {
+    loads.push({ name: 'bare-express', server: stack.bare, connections: 100, expectedStatus: 200, load: { url: `${stack.bare.url}/` } });
+  }
+  if (stack.stock) {
+    stock = await stockLogin(stack.stock.url);
+    loads.push({
+      name: 'stock-session',
+      server: stack.stock,
+      connections: 100,
+      expectedStatus: 200,
+      load: { url: `${stack.stock.url}/session`, headers: { cookie: stock.cookie } },
+    });
+  }
+  if (!opts.bff) return { emu, ...(stock ? { stock } : {}), loads };
+
+  const names = ['bench-reader', 'bench-memory', 'bench-fanin', ...Array.from({ length: LOGIN_USERS }, (_, i) => `bench-login-${i}`)];
+  await Promise.all(names.map((n, i) => emu.createUser(user(n, i))));
+
+  const bff = stack.bff.url;
+  const reader = await bffLogin(bff, 'bench-reader', PASSWORD);
+  await bffSession(bff, reader.cookie);
+  const forged = forgeCookie(reader);
+  const proxyPath = `/api/proxy/${BENCH_ENV.proxyName}/items/42?view=full`;
+
+  const probe = await fetch(`${bff}${proxyPath}`, { headers: { cookie: reader.cookie } });
+  const echoed = (await probe.json().catch(() => ({}))) as { bearer?: boolean; cookie?: boolean };
+  if (probe.status !== 200 || echoed.bearer !== true || echoed.cookie !== false) {
+    throw new Error(`the proxy probe got ${probe.status} ${JSON.stringify(echoed)}; expected 200 with a bearer token and no cookie`);
+  }
+  for (const [what, headers] of [['no cookie', {}], ['a forged cookie', { cookie: forged }]] as const) {
+    const res = await fetch(`${bff}/api/session`, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 401) throw new Error(`GET /api/session with ${what} answered ${res.status}, expected 401`);
+  }
+
+  let next = 0;
+  const loginRequest: autocannon.Request = {
+    method: 'POST',
+    path: '/api/session/login',
+    headers: { 'content-type': 'application/json', 'x-csrf': '1' },
+    setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `bench-login-${next++ % LOGIN_USERS}`, password: PASSWORD }) }),
+  };
+
+  const read = { url: `${bff}/api/session`, headers: { cookie: reader.cookie } };
+  loads.push(
+    { name: 'session-read', server: stack.bff, connections: 100, expectedStatus: 200, load: read },
+    { name: 'session-read-c10', server: stack.bff, connections: 10, expectedStatus: 200, load: read },
+    { name: 'anonymous-401', server: stack.bff, connections: 100, expectedStatus: 401, load: { url: `${bff}/api/session` } },
+    { name: 'forged-cookie', server: stack.bff, connections: 100, expectedStatus: 401, load: { url: `${bff}/api/session`, headers: { cookie: forged } } },
+    { name: 'proxy', server: stack.bff, connections: 100, expectedStatus: 200, load: { url: `${bff}${proxyPath}`, headers: { cookie: reader.cookie } } },
+    { name: 'login', server: stack.bff, connections: 10, expectedStatus: 200, load: { url: bff, requests: [loginRequest] } },
+  );
+  return { emu, reader, ...(stock ? { stock } : {}), loads };
+}
+
+/**
+ * refresh-fanin, one round: a fresh sign-in whose access token lives 61 s, a wait until it is inside the 60 s refresh
+ * skew, then 100 proxied calls on 100 connections at once. CloudBase must see exactly one refresh.
+ */
+export async function refreshFanin(stack: Stack, emu: EmulatorControl): Promise<{ sample: RoundSample; refreshes: number }> {
+  await emu.setConfig({ access_token_ttl_s: BENCH_ENV.refreshSkewS + 1 });
+  let signed: SignedInCookie;
+  try {
+    signed = await bffLogin(stack.bff.url, 'bench-fanin', PASSWORD);
+  } finally {
+    await emu.setConfig({ access_token_ttl_s: 7200 });
+  }
+  await sleep(1500);
+  const before = (await emu.stats())[TOKEN_CALL] ?? 0;
+  const sample = await runLoad({
+    url: `${stack.bff.url}/api/proxy/${BENCH_ENV.proxyName}/fanin`,
+    connections: 100,
+    amount: 100,
+    headers: { cookie: signed.cookie },
+  });
+  const after = (await emu.stats())[TOKEN_CALL] ?? 0;
+  return { sample, refreshes: after - before };
+}
+
+/** One timed run of a load scenario, with the CPU time its server and redis-server spent per response. */
+export async function runScenario(s: LoadScenario, durationS: number, redis: Service): Promise<RoundSample> {
+  const cpu0 = cpuTimeMs(s.server.child.pid);
+  const redis0 = cpuTimeMs(redis.child.pid);
+  const sample = await runLoad({ ...s.load, connections: s.connections, durationS });
+  const cpu1 = cpuTimeMs(s.server.child.pid);
+  const redis1 = cpuTimeMs(redis.child.pid);
+  const perReq = (a?: number, b?: number) => (a !== undefined && b !== undefined && sample.responses > 0 ? ((b - a) * 1000) / sample.responses : undefined);
+  const server = perReq(cpu0, cpu1);
+  const redisCpu = perReq(redis0, redis1);
+  return {
+    ...sample,
+    ...(server !== undefined ? { server_cpu_us_per_req: server } : {}),
+    ...(redisCpu !== undefined ? { redis_cpu_us_per_req: redisCpu } : {}),
+  };
+}

@@ -1,0 +1,111 @@
+import { BENCH_ENV } from './env.js';
+import { startNodeService, startRedis, type Service } from './procs.js';
+
+export { BENCH_ENV } from './env.js';
+
+export interface Stack {
+  redis: Service;
+  emulator: Service;
+  echo: Service;
+  bff: Service;
+  bare?: Service;
+  stock?: Service;
+  all(): Service[];
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** start the bare-express and stock-session baselines too */
+  baselines: boolean;
+  /** extra node flags for the BFF process (e.g. --cpu-prof) */
+  bffNodeArgs?: string[];
+}
+
+/**
+ * Everything the scenarios run against, each as its own process on loopback: redis-server, the emulator, the echo
+ * upstream, the BFF in production mode (LOG_LEVEL=warn), and the two baselines. Built code only: `npm run bench` builds
+ * dist/ and dist-bench/ first.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const started: Service[] = [];
+  const keep = <T extends Service>(s: T) => (started.push(s), s);
+  try {
+    const redis = keep(await startRedis());
+    const emulator = keep(
+      await startNodeService({
+        name: 'emulator',
+        script: 'dist/emulator/main.js',
+        env: {
+          NODE_ENV: 'production',
+          CLOUDBASE_ENV_ID: BENCH_ENV.envId,
+          CLOUDBASE_CLIENT_ID: BENCH_ENV.clientId,
+          CLOUDBASE_CLIENT_SECRET: BENCH_ENV.clientSecret,
+        },
+        readyPath: '/__emulator/config',
+        portVariable: 'EMULATOR_PORT',
+      }),
+    );
+    const echo = keep(
+      await startNodeService({ name: 'echo-upstream', script: 'dist-bench/baselines/echo-upstream.js', env: {}, readyPath: '/' }),
+    );
+    const bff = keep(
+      await startNodeService({
+        name: 'bff',
+        script: 'dist/main.js',
+        env: {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'warn',
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: BENCH_ENV.keyPrefix,
+          SESSION_SECRET: BENCH_ENV.sessionSecret,
+          CLOUDBASE_ENV_ID: BENCH_ENV.envId,
+          CLOUDBASE_CLIENT_ID: BENCH_ENV.clientId,
+          CLOUDBASE_CLIENT_SECRET: BENCH_ENV.clientSecret,
+          CLOUDBASE_API_ORIGIN: emulator.url,
+          PROXY_ROUTES: JSON.stringify({ [BENCH_ENV.proxyName]: echo.url }),
+          REFRESH_SKEW_S: String(BENCH_ENV.refreshSkewS),
+        },
+        readyPath: '/healthz',
+        ...(opts.bffNodeArgs ? { nodeArgs: opts.bffNodeArgs } : {}),
+      }),
+    );
+    let bare: Service | undefined;
+    let stock: Service | undefined;
+    if (opts.baselines) {
+      bare = keep(
+        await startNodeService({
+          name: 'bare-express',
+          script: 'dist-bench/baselines/bare-express.js',
+          env: { NODE_ENV: 'production' },
+          readyPath: '/',
+        }),
+      );
+      stock = keep(
+        await startNodeService({
+          name: 'stock-session',
+          script: 'dist-bench/baselines/stock-session.js',
+          env: { NODE_ENV: 'production', REDIS_URL: redis.url, SESSION_SECRET: BENCH_ENV.sessionSecret },
+          readyPath: '/session',
+        }),
+      );
+    }
+    return {
+      redis,
+      emulator,
+      echo,
+      bff,
+      ...(bare ? { bare } : {}),
+      ...(stock ? { stock } : {}),
+      all: () => [...started],
+      stop: () => stopAll(started),
+    };
+  } catch (e) {
+    await stopAll(started);
+    throw e;
+  }
+}
+
+/** Stops in reverse start order: the BFF before the Redis and emulator it depends on. */
+async function stopAll(services: Service[]): Promise<void> {
+  for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+}

@@ -1,0 +1,129 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { runLoad } from './lib/load.js';
+import { assertAlive, projectRoot } from './lib/procs.js';
+import { measureSession, stringBytes } from './lib/redis-memory.js';
+import { buildResult, formatTable, summarizeScenario, worstRefreshCount, type RoundSample, type ScenarioResult } from './lib/report.js';
+import { bffLogin, bffSession } from './lib/clients.js';
+import { BFF_SCENARIOS, PASSWORD, prepare, refreshFanin, runScenario } from './lib/scenarios.js';
+import { BENCH_ENV, startStack } from './lib/stack.js';
+
+/**
+ * `npm run bench`: starts Redis, the emulator, an echo upstream, the BFF and the two baselines as processes, then runs
+ * every scenario of issue 7 in interleaved rounds (so drift hits all of them alike) and reports medians.
+ *
+ * BENCH_DURATION_S (default 5), BENCH_ROUNDS (3), BENCH_WARMUP_S (2), BENCH_SCENARIOS (comma-separated subset),
+ * BENCH_OUT (default bench/results/latest.json), BENCH_STRICT=1 (exit 1 when a target is missed).
+ */
+function intEnv(name: string, def: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
+  return n;
+}
+
+const settings = {
+  duration_s: intEnv('BENCH_DURATION_S', 5, 1),
+  rounds: intEnv('BENCH_ROUNDS', 3, 1),
+  warmup_s: intEnv('BENCH_WARMUP_S', 2, 0),
+};
+const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const wanted = (name: string) => !only || only.includes(name);
+const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'results', 'latest.json');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
+  log(`bench: ${settings.rounds} rounds x ${settings.duration_s} s, warm-up ${settings.warmup_s} s; starting processes`);
+  if (loadBefore > availableParallelism() / 2) {
+    log(`warning: load average ${loadBefore} on ${availableParallelism()} CPUs: other work will skew these numbers`);
+  }
+  const stack = await startStack({ baselines: wanted('bare-express') || wanted('stock-session') });
+  try {
+    const withBff = BFF_SCENARIOS.some(wanted);
+    const prepared = await prepare(stack, { bff: withBff });
+    const loads = prepared.loads.filter((s) => wanted(s.name));
+
+    // Memory of one signed-in session: its own user, so the user index holds exactly this one session.
+    let footprint: Awaited<ReturnType<typeof measureSession>> | undefined;
+    if (withBff) {
+      const memSigned = await bffLogin(stack.bff.url, 'bench-memory', PASSWORD);
+      const memSub = (await bffSession(stack.bff.url, memSigned.cookie)).user.sub;
+      footprint = await measureSession(stack.redis.url, BENCH_ENV.keyPrefix, memSigned.sid, memSub);
+      log(`redis: ${footprint.bytes} B per session ${JSON.stringify(footprint.sessionKeys)} + index ${footprint.indexBytes} B / ${footprint.indexMembers}`);
+    }
+    const bffSessionBytes = footprint?.sessionJsonBytes;
+    const stockSessionBytes = prepared.stock ? await stringBytes(stack.redis.url, `stock:${prepared.stock.sid}`) : undefined;
+
+    if (settings.warmup_s > 0) {
+      for (const s of loads) {
+        log(`warm-up ${s.name}`);
+        await runLoad({ ...s.load, connections: s.connections, durationS: settings.warmup_s });
+      }
+    }
+
+    const samples = new Map<string, RoundSample[]>();
+    const faninCounts: number[] = [];
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const s of loads) {
+        const sample = await runScenario(s, settings.duration_s, stack.redis);
+        assertAlive(...stack.all());
+        samples.set(s.name, [...(samples.get(s.name) ?? []), sample]);
+        log(
+          `round ${round} ${s.name.padEnd(17)} ${sample.rps.toFixed(0).padStart(6)} rps  p50 ${sample.p50_ms.toFixed(2)} ms  ` +
+            `p99 ${sample.p99_ms.toFixed(2)} ms  cpu ${sample.server_cpu_us_per_req?.toFixed(0) ?? '-'} us/req  ` +
+            `${JSON.stringify(sample.statuses)}${sample.errors ? ` errors ${sample.errors}` : ''}`,
+        );
+        await sleep(250);
+      }
+      if (withBff && wanted('refresh-fanin')) {
+        const { sample, refreshes } = await refreshFanin(stack, prepared.emu);
+        samples.set('refresh-fanin', [...(samples.get('refresh-fanin') ?? []), sample]);
+        faninCounts.push(refreshes);
+        log(`round ${round} refresh-fanin     upstream refreshes ${refreshes}  p99 ${sample.p99_ms.toFixed(2)} ms  ${JSON.stringify(sample.statuses)}`);
+      }
+    }
+
+    const scenarios: ScenarioResult[] = loads.map((s) => summarizeScenario(s.name, s.connections, s.expectedStatus, samples.get(s.name)!));
+    for (const s of scenarios) {
+      if ((s.name === 'session-read' || s.name === 'session-read-c10') && bffSessionBytes !== undefined) s.session_bytes = bffSessionBytes;
+      if (s.name === 'stock-session' && stockSessionBytes !== undefined) s.session_bytes = stockSessionBytes;
+    }
+    if (faninCounts.length > 0) {
+      scenarios.push({
+        ...summarizeScenario('refresh-fanin', 100, 200, samples.get('refresh-fanin')!),
+        upstream_refreshes: worstRefreshCount(faninCounts),
+        upstream_refreshes_rounds: faninCounts,
+      });
+    }
+
+    const cpu = cpus()[0];
+    const result = buildResult({
+      node: process.version,
+      machine: {
+        cpus: availableParallelism(),
+        model: cpu?.model.trim() ?? 'unknown',
+        memory: totalmem(),
+        platform: `${platform()} ${release()} ${arch()}`,
+      },
+      settings,
+      scenarios,
+      redisBytesPerSession: footprint?.bytes ?? null,
+      loadAverage: { before: loadBefore, after: Math.round(loadavg()[0]! * 100) / 100 },
+    });
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`\n${formatTable(result)}\n\nwritten to ${out}\n`);
+    if (!result.pass && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
