@@ -3,12 +3,12 @@ import express, { type ErrorRequestHandler, type Express, type Router } from 'ex
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config/index.js';
 import type { Logger } from './logger.js';
 import type { CloudbaseClient } from './cloudbase/client.js';
 import { requireConnectedStore, type RedisClient } from './session/redis.js';
 import { requestId } from './http/request-id.js';
+import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
 import { requireFormCsrf } from './http/csrf.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, notFound } from './http/errors.js';
@@ -24,6 +24,7 @@ import { createLimiters } from './limits/limits.js';
 import { createLimitGuard } from './limits/guard.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RouteDeps } from './routes/deps.js';
+import { leanSessionRead } from './routes/api/session-read.js';
 import { createApiRouter } from './routes/api/index.js';
 import { jsonErrors } from './routes/api/errors.js';
 import * as home from './routes/browser/home.js';
@@ -60,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? createMetrics();
   const app = express();
   app.disable('x-powered-by');
+  // Pages and API answers are no-store: an ETag would only cost a hash of every body.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
@@ -69,18 +72,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestId());
   app.use(metrics.http());
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => req.id,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/static/') === true },
-    }),
-  );
+  installRequestLogger(app, logger);
+  app.use(requestCompletionLog(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -118,6 +111,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
+  const redisStore = deps.sessionStore instanceof VersionedRedisStore ? deps.sessionStore : undefined;
+  if (redisStore && deps.redis) app.get('/api/session', leanSessionRead(config, redisStore, deps.redis, now));
   if (deps.redis) app.use(requireConnectedStore(deps.redis));
   app.use(sessionTokenReader(config));
   app.use(
@@ -134,7 +129,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionTokenVerifier());
   app.use(sessionPolicy(config, now));
 
-  const redisStore = deps.sessionStore instanceof VersionedRedisStore ? deps.sessionStore : undefined;
   const directory = createSessionDirectory(redisStore, sessionLimits(config).absoluteMs);
   const routeDeps: RouteDeps = {
     config,

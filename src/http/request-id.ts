@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import 'pino-http'; // declares req.id
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -13,4 +12,11 @@ export function requestId(): RequestHandler {
     res.setHeader('x-request-id', id);
     next();
   };
+}
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** this request's id (x-request-id), set first thing */
+    id: string;
+  }
 }

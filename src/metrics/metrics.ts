@@ -77,15 +77,28 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
 
     /** Counts and times every response by its Express route pattern (never the raw URL: ids and tokens stay out). */
     http(): RequestHandler {
+      // Label children are looked up once per (method, route, status): prom-client hashes a label object on every
+      // inc/observe otherwise, on every request.
+      const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+      const childrenFor = (method: string, route: string, status: string) => {
+        const key = `${method} ${route} ${status}`;
+        let c = children.get(key);
+        if (!c) {
+          const labels = { method, route, status };
+          c = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+          children.set(key, c);
+        }
+        return c;
+      };
       return function httpMetricsMiddleware(req, res, next) {
-        const end = httpDuration.startTimer();
+        const started = performance.now();
         res.once('finish', () => {
           const route = req.route?.path;
           const pattern =
             typeof route === 'string' ? `${req.baseUrl}${route}` : req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched';
-          const labels = { method: req.method, route: pattern, status: String(res.statusCode) };
-          httpRequests.inc(labels);
-          end(labels);
+          const c = childrenFor(req.method, pattern, String(res.statusCode));
+          c.count.inc();
+          c.duration.observe((performance.now() - started) / 1000);
         });
         next();
       };

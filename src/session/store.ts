@@ -1,5 +1,6 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
+import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
 import { storeUnavailable } from '../http/errors.js';
 
@@ -42,7 +43,7 @@ if cur ~= tonumber(ARGV[1]) then
   return -2
 end
 local nv = cur + 1
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 'u', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return nv
 `;
@@ -68,6 +69,22 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/**
+ * What a session read shows, stored beside the full session (field `u`) in the same atomic write, so the hot read
+ * neither fetches nor parses the tokens.
+ */
+export interface SessionView {
+  created?: number;
+  seen?: number;
+  signedIn: boolean;
+  token: boolean;
+  user?: PublicUser;
+}
+
+function publicView(s: SessionData): SessionView {
+  return { created: s.created, seen: s.seen, signedIn: !!s.auth, token: !!s.tok, ...(s.user ? { user: s.user } : {}) };
+}
+
 export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
 
 export interface VersionedStoreOptions {
@@ -81,7 +98,7 @@ export interface VersionedStoreOptions {
 }
 
 interface ScriptedClient {
-  casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number): Promise<number>;
+  casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number, view: string): Promise<number>;
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
   acquireLock(lockKey: string, failedKey: string, token: string, ttlMs: number): Promise<number>;
   releaseLock(lockKey: string, token: string): Promise<number>;
@@ -123,6 +140,12 @@ export class VersionedRedisStore extends RedisStore {
     return sess;
   }
 
+  /** The public view only (no tokens, a fraction of the bytes), or null: what a session read needs. */
+  async readView(sid: string): Promise<SessionView | null> {
+    const [v, u] = await this.redis.hmget(this.keys.session(sid), 'v', 'u');
+    return v && u ? (JSON.parse(u) as SessionView) : null;
+  }
+
   /** Compare-and-set write; updates sess._v on success. */
   async write(sid: string, sess: VersionedSession): Promise<WriteOutcome> {
     const ttl = Math.floor(this.ttlMs(sess));
@@ -137,6 +160,7 @@ export class VersionedRedisStore extends RedisStore {
       version,
       JSON.stringify(data),
       ttl,
+      JSON.stringify(publicView(data)),
     );
     if (result > 0) {
       sess._v = result;

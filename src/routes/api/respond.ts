@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import type { SessionData } from 'express-session';
 import type { PublicUser } from '../../session/types.js';
 import { notSignedIn, sessionExpired } from '../../http/errors.js';
 import { remainingMs, type SessionLimits } from '../../session/policy.js';
@@ -36,7 +37,16 @@ function apiUser(u: PublicUser): ApiUser {
 /** The signed-in session as `GET /api/session` shows it; undefined when signed out. */
 export function sessionState(req: Request, limits: SessionLimits, now = Date.now()): SessionState | undefined {
   const s = req.session;
-  if (!s?.auth || !s.user) return undefined;
+  return s ? sessionStateOf({ created: s.created, seen: s.seen, signedIn: !!s.auth, user: s.user }, limits, now) : undefined;
+}
+
+/** The same from a session's public view (the lean read path has no express-session object). */
+export function sessionStateOf(
+  s: Partial<Pick<SessionData, 'created' | 'seen'>> & { signedIn: boolean; user?: PublicUser | undefined },
+  limits: SessionLimits,
+  now: number,
+): SessionState | undefined {
+  if (!s.signedIn || !s.user) return undefined;
   return { authenticated: true, user: apiUser(s.user), expires_at: new Date(now + remainingMs(s, limits, now)).toISOString() };
 }
 
