@@ -1,3 +1,4 @@
+import Bowser from 'bowser';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import type { SignedIn } from '../services/auth.js';
@@ -12,25 +13,12 @@ function destroy(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
 }
 
-/** A short label for the device list, from the User-Agent (browser on OS). */
+/** A short label for the device list, from the User-Agent: "Chrome on Windows", or an app's own name. */
 export function deviceLabel(ua: string | undefined): string {
   if (!ua) return 'Unknown device';
-  const browser =
-    /Edg\//.test(ua) ? 'Edge' :
-    /MicroMessenger/i.test(ua) ? 'WeChat' :
-    /HeadlessChrome|Chrome\//.test(ua) ? 'Chrome' :
-    /Firefox\//.test(ua) ? 'Firefox' :
-    /Safari\//.test(ua) ? 'Safari' :
-    /^okhttp|Dalvik/i.test(ua) ? 'Android app' :
-    /CFNetwork|Darwin/i.test(ua) ? 'iOS app' :
-    ua.split(/[\s/]/)[0]?.slice(0, 24) || 'Unknown';
-  const os =
-    /Windows/.test(ua) ? 'Windows' :
-    /Android/.test(ua) ? 'Android' :
-    /iPhone|iPad|iOS/.test(ua) ? 'iOS' :
-    /Mac OS X|Macintosh/.test(ua) ? 'macOS' :
-    /Linux/.test(ua) ? 'Linux' : '';
-  return os ? `${browser} on ${os}` : browser;
+  const { browser, os } = Bowser.parse(ua.slice(0, 512));
+  const name = browser.name || ua.split(/[\s/;(]/)[0]?.slice(0, 32) || 'Unknown device';
+  return os.name ? `${name} on ${os.name}` : name;
 }
 
 /**
