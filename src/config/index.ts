@@ -73,6 +73,8 @@ export interface LimitsConfig {
     /** wrong codes allowed per verification before a new code is needed */
     readonly codeGuesses: number;
   };
+  /** anonymous sign-ins per client IP per hour: each one can create a user upstream */
+  readonly anonymousPerIpHour: number;
 }
 
 export class ConfigError extends Error {
@@ -260,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         perSessionHour: raw.LIMIT_SMS_PER_SESSION_HOUR,
         codeGuesses: raw.LIMIT_CODE_GUESSES,
       },
+      anonymousPerIpHour: raw.LIMIT_ANONYMOUS_PER_IP_HOUR,
     },
     warnings,
   } satisfies Config);

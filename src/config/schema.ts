@@ -90,6 +90,7 @@ export const envSchema = z.object({
   LIMIT_SMS_PER_IP_HOUR: intFromEnv('LIMIT_SMS_PER_IP_HOUR', 30, 1, 1000000),
   LIMIT_SMS_PER_SESSION_HOUR: intFromEnv('LIMIT_SMS_PER_SESSION_HOUR', 5, 1, 100000),
   LIMIT_CODE_GUESSES: intFromEnv('LIMIT_CODE_GUESSES', 5, 1, 1000),
+  LIMIT_ANONYMOUS_PER_IP_HOUR: intFromEnv('LIMIT_ANONYMOUS_PER_IP_HOUR', 30, 1, 1000000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

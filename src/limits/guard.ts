@@ -179,6 +179,15 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
       };
     },
 
+    /** Before an anonymous sign-in, which can create a user upstream: `anonymousPerIpHour` per client IP. */
+    async takeAnonymousSignIn(who: Requester = {}): Promise<void> {
+      if (!who.ip) return;
+      const limiter = limiters.anonymous;
+      const res = await settle(limiter.consume(ipKey(who.ip)));
+      const ms = waitMs(res, limiter.points + 1);
+      if (ms > 0) refuse('anonymous_ip', rateLimited(ms));
+    },
+
     /** Before checking a code: each verification gets `codeGuesses` tries, then a new code is needed. */
     async takeCodeGuess(verificationId: string): Promise<void> {
       const limiter = sms.code_guesses;

@@ -11,7 +11,8 @@ export type LimitKind =
   | 'sms_phone_day'
   | 'sms_ip'
   | 'sms_session'
-  | 'code_guesses';
+  | 'code_guesses'
+  | 'anonymous_ip';
 
 /** Counters whose limit is compared by the guard itself (a failure count, a strike count, a block flag). */
 export interface BackoffLimiters {
@@ -29,7 +30,9 @@ export interface Limiters {
   config: LimitsConfig;
   login: { account: BackoffLimiters; ip: BackoffLimiters };
   /** per-window counters: `points` is the limit; no cooldown limiter when LIMIT_SMS_COOLDOWN_S is 0 */
-  sms: Record<Exclude<LimitKind, 'login_account' | 'login_ip' | 'sms_cooldown'>, RateLimiterAbstract> & {
+  /** anonymous sign-ins per IP */
+  anonymous: RateLimiterAbstract;
+  sms: Record<Exclude<LimitKind, 'login_account' | 'login_ip' | 'sms_cooldown' | 'anonymous_ip'>, RateLimiterAbstract> & {
     sms_cooldown: RateLimiterAbstract | undefined;
   };
 }
@@ -62,6 +65,7 @@ export function createLimiters(config: LimitsConfig, redis: RedisClient | undefi
       account: backoff('login_account', config.login.failuresPerAccount),
       ip: backoff('login_ip', config.login.failuresPerIp),
     },
+    anonymous: make('anonymous_ip', config.anonymousPerIpHour, HOUR_S),
     sms: {
       sms_cooldown: config.sms.cooldownS > 0 ? make('sms_cooldown', 1, config.sms.cooldownS) : undefined,
       sms_phone_hour: make('sms_phone_hour', config.sms.perPhoneHour, HOUR_S),

@@ -78,6 +78,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async anonymousLogin(ctx: CallContext): Promise<SignedIn> {
+      await limits?.takeAnonymousSignIn(ctx);
       const t = await client.signInAnonymously(ctx).catch((e: unknown) => {
         throw fromUpstream(e, 'login');
       });

@@ -21,6 +21,7 @@ beforeAll(async () => {
       LIMIT_SMS_PER_IP_HOUR: '8',
       LIMIT_SMS_PER_SESSION_HOUR: '100',
       LIMIT_CODE_GUESSES: '2',
+      LIMIT_ANONYMOUS_PER_IP_HOUR: '3',
     },
   });
   gw.secrets.add(PASSWORD);
@@ -109,6 +110,19 @@ describe('SMS pumping', () => {
     expect(res.status).toBe(429);
     expect(await calls('POST /auth/v1/verification')).toBe(before);
     expect(await metric('rate_limit_rejections_total', 'kind="sms_ip"')).toBe(1);
+  });
+});
+
+describe('anonymous sign-in', () => {
+  it('is capped per address, since each one can create a user upstream', async () => {
+    for (let i = 0; i < 3; i++) expect((await submitForm(gw.agent(), '/login', '/login/anonymous', {})).status).toBe(303);
+    const before = await calls('POST /auth/v1/signin/anonymously');
+    const res = await submitForm(gw.agent(), '/login?lang=en', '/login/anonymous', {});
+    expect(res.status).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.text).toContain('Too many requests');
+    expect(await calls('POST /auth/v1/signin/anonymously')).toBe(before);
+    expect(await metric('rate_limit_rejections_total', 'kind="anonymous_ip"')).toBe(1);
   });
 });
 

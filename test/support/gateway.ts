@@ -124,6 +124,7 @@ export async function startTestGateway(
       LIMIT_LOGIN_FAILURES: '1000',
       LIMIT_LOGIN_IP_FAILURES: '10000',
       LIMIT_CODE_GUESSES: '1000',
+      LIMIT_ANONYMOUS_PER_IP_HOUR: '100000',
       ...opts.env,
     }),
     emulator.url,

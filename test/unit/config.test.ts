@@ -240,6 +240,7 @@ describe('loadConfig', () => {
       expect(loadConfig({}).limits).toEqual({
         login: { failuresPerAccount: 5, failuresPerIp: 50, windowS: 900, blockS: 60, blockMaxS: 900 },
         sms: { cooldownS: 60, perPhoneHour: 5, perPhoneDay: 10, perIpHour: 30, perSessionHour: 5, codeGuesses: 5 },
+        anonymousPerIpHour: 30,
       });
     });
 
