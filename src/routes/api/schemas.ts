@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { MAX } from '../browser/sms-steps.js';
+import { MAX } from '../forms.js';
 import { CAPTCHA_ANSWER_MAX } from '../captcha-challenge.js';
 
 /** Request bodies of the JSON API. The OpenAPI document is generated from these, so the two cannot drift. */
 
 const captcha_answer = z.string().max(CAPTCHA_ANSWER_MAX).optional().describe('the characters of the captcha picture, when the last answer asked for one');
-const PASSWORD_MAX = 128;
 
 export const loginBody = z.strictObject({
-  username: z.string().min(1).max(128).describe('username, email or phone number'),
-  password: z.string().min(1).max(PASSWORD_MAX),
+  username: z.string().min(1).max(MAX.loginName).describe('username, email or phone number'),
+  password: z.string().min(1).max(MAX.currentPassword),
   captcha_answer,
 });
 

@@ -1,11 +1,12 @@
 import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
+import { FORMS, readForm } from '../forms.js';
 import { AppError, invalidInput } from '../../http/errors.js';
 import { fromUpstream } from '../../http/upstream-errors.js';
 import { callContext } from '../../session/context.js';
 import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
-import { raw, renderFailure } from './web.js';
+import { renderFailure } from './web.js';
 
 type AccountForm = 'password' | 'delete';
 
@@ -56,10 +57,12 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   });
 
   router.post('/account/password', requireSignedIn, formCsrf, async (req, res) => {
-    const oldPassword = raw(req.body, 'old_password', 128);
-    const newPassword = raw(req.body, 'new_password', 128);
     let accessToken: string;
+    let newPassword: string;
     try {
+      const form = readForm(FORMS.changePassword, req.body);
+      const oldPassword = form.old_password;
+      newPassword = form.new_password;
       assertHasPassword(req);
       if (!oldPassword) throw invalidInput('old_password');
       if (!newPassword) throw invalidInput('new_password');
@@ -74,8 +77,8 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   });
 
   router.post('/account/delete', requireSignedIn, formCsrf, async (req, res) => {
-    const password = raw(req.body, 'password', 128);
     try {
+      const { password } = readForm(FORMS.deleteAccount, req.body);
       assertHasPassword(req);
       if (!password) throw invalidInput('password');
       await auth.deleteAccount(callContext(req), await freshAccessToken(req), password);

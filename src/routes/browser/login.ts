@@ -4,7 +4,8 @@ import { safeReturnTo } from '../../http/return-to.js';
 import { loginName } from '../../phone.js';
 import { callContext } from '../../session/context.js';
 import { invalidInput } from '../../http/errors.js';
-import { renderFailure, solvedCaptcha, str, raw } from './web.js';
+import { FORMS, MAX, readForm } from '../forms.js';
+import { renderFailure, solvedCaptcha, str } from './web.js';
 
 export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
   router.get('/login', (req, res) => {
@@ -12,14 +13,15 @@ export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps
   });
 
   router.post('/login', formCsrf, async (req, res) => {
-    const username = str(req.body, 'username', 128);
-    const password = raw(req.body, 'password', 128);
+    // Shown again on failure as typed (cut to its limit), whatever the validation says about it.
+    const username = str(req.body, 'username', MAX.loginName);
     const returnTo = safeReturnTo(req.body.returnTo);
     const locals = { values: { username }, returnTo };
     try {
-      if (!username || !password) throw invalidInput();
+      const form = readForm(FORMS.login, req.body);
+      if (!form.username || !form.password) throw invalidInput();
       const captchaToken = await solvedCaptcha(req, auth);
-      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(username), password);
+      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(form.username), form.password);
       await sessions.signIn(req, signed);
       res.redirect(303, returnTo);
     } catch (err) {

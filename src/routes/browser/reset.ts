@@ -2,11 +2,10 @@ import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { AppError, flowExpired } from '../../http/errors.js';
 import { completeReset } from '../sms-flow.js';
+import { FORMS, readForm } from '../forms.js';
 import {
-  MAX,
   codeStepLocals,
   currentFlow,
-  formText,
   registerRestart,
   sendCodeStep,
   registerSendCode,
@@ -40,7 +39,7 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.post('/password/reset', formCsrf, async (req, res) => {
     try {
-      const newPassword = formText(req.body, 'new_password', MAX.password, 'err.password_too_long', false);
+      const newPassword = readForm(FORMS.resetPassword, req.body).new_password;
       if (!newPassword) throw new AppError(400, 'password_required', 'err.password_required', { field: 'new_password' });
       const flow = currentFlow(req, 'reset');
       if (!flow) throw flowExpired();

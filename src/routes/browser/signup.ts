@@ -1,12 +1,11 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { maskPhone } from '../../phone.js';
+import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../sms-flow.js';
 import {
-  MAX,
   codeStepLocals,
   currentFlow,
-  formText,
   landing,
   registerRestart,
   sendCodeStep,
@@ -57,9 +56,7 @@ export function register(router: Router, deps: RouteDeps): void {
   router.post('/signup', formCsrf, async (req, res) => {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
-      const name = formText(req.body, 'name', MAX.name, 'err.name_too_long');
-      const username = formText(req.body, 'username', MAX.username, 'err.username_too_long');
-      const password = formText(req.body, 'password', MAX.password, 'err.password_too_long', false);
+      const { name, username, password } = readForm(FORMS.signupProfile, req.body);
       const returnTo = currentFlow(req, 'signup')?.returnTo ?? '/';
       await sessions.signIn(req, await completeSignup(req, auth, { name, username, password }));
       res.redirect(303, returnTo);

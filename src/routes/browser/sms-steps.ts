@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Router } from 'express';
 import type { AuthService, CodeSent } from '../../services/auth.js';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
-import type { MessageKey } from '../../i18n/index.js';
 import { AppError, flowExpired } from '../../http/errors.js';
+import { FORMS, readForm } from '../forms.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone, normalizePhone } from '../../phone.js';
 import { callContext } from '../../session/context.js';
@@ -13,37 +13,22 @@ import { renderFailure, solvedCaptcha, str } from './web.js';
 export const RESEND_COOLDOWN_S = 60;
 
 /** Longest accepted input per field, in characters (CloudBase's own rules are stricter for some). */
-export const MAX = { phone: 40, code: 12, name: 48, username: 48, password: 64 } as const;
 
 const invalidPhone = () => new AppError(400, 'invalid_phone', 'err.invalid_phone', { field: 'phone_number' });
 const badCode = () => new AppError(400, 'invalid_code_format', 'err.code_format', { field: 'verification_code' });
 /** What an unusable verification looks like to a person: the same words as a wrong code, so reset reveals nothing. */
 export const invalidCode = () => new AppError(400, 'invalid_code', 'err.invalid_code', { field: 'verification_code' });
 
-/**
- * A text field as typed: '' when absent; a non-string (`a=1&a=2`) or an over-long value is refused with a 400 and
- * the given message. Passwords pass `trim: false`.
- */
-export function formText(body: unknown, name: string, max: number, tooLong: MessageKey, trim = true): string {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  if (v === undefined) return '';
-  if (typeof v !== 'string') throw new AppError(400, 'invalid_input', 'err.invalid_input', { field: name });
-  const s = trim ? v.trim() : v;
-  if (s.length > max) throw new AppError(400, 'too_long', tooLong, { field: name });
-  return s;
-}
-
 /** `phone_number` in CloudBase's `+86 ` form, or a 400 with the clear phone message. */
 export function readPhone(body: unknown): string {
-  const typed = formText(body, 'phone_number', MAX.phone, 'err.invalid_phone');
-  const phone = normalizePhone(typed);
+  const phone = normalizePhone(readForm(FORMS.smsPhone, body).phone_number);
   if (!phone) throw invalidPhone();
   return phone;
 }
 
 /** `verification_code` as six ASCII digits; full-width digits and spaces from pasting are accepted. */
 export function readCode(body: unknown): string {
-  const code = formText(body, 'verification_code', MAX.code, 'err.code_format').normalize('NFKC').replace(/\s+/g, '');
+  const code = readForm(FORMS.smsCode, body).verification_code.normalize('NFKC').replace(/\s+/g, '');
   if (!/^\d{6}$/.test(code)) throw badCode();
   return code;
 }

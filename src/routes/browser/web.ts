@@ -53,17 +53,11 @@ export function viewLocals(config: Config): RequestHandler {
   };
 }
 
-/** A form field as a trimmed string, or '' when absent or not a string (arrays from `a=1&a=2` are refused). */
+/** A field as typed, to show back in a re-rendered form (validation is readForm's job): trimmed, cut to max. */
 export function str(body: unknown, name: string, max = 256): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
   if (typeof v !== 'string') return '';
   return v.length > max ? v.slice(0, max) : v.trim();
-}
-
-/** A form field kept exactly as typed (passwords: no trimming). */
-export function raw(body: unknown, name: string, max = 256): string {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v.slice(0, max) : '';
 }
 
 export { solvedCaptcha } from '../captcha-challenge.js';
