@@ -1,6 +1,6 @@
 import { startTestGateway, type TestGateway, type Exchange } from '../support/gateway.js';
-import { RELAXED_LIMITS, spa } from '../support/api.js';
-import { assertMatchesOpenApi, compileAllResponseSchemas, openApiProblems } from '../support/openapi-check.js';
+import { finishApiSuite, RELAXED_LIMITS, spa } from '../support/api.js';
+import { compileAllResponseSchemas, openApiProblems } from '../support/openapi-check.js';
 import { createApiRouter } from '../../src/routes/api/index.js';
 import { OPENAPI } from '../../src/routes/api/openapi.js';
 import type { RouteDeps } from '../../src/routes/deps.js';
@@ -11,14 +11,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ env: RELAXED_LIMITS });
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-    assertMatchesOpenApi(gw.transcript);
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishApiSuite(gw));
 
 interface RouteLayer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -1,7 +1,6 @@
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { expectApiError, mobile, RELAXED_LIMITS, sessionCookieOf, spa } from '../support/api.js';
-import { assertMatchesOpenApi } from '../support/openapi-check.js';
+import { expectApiError, mobile, RELAXED_LIMITS, sessionCookieOf, spa, finishApiSuite } from '../support/api.js';
 
 let gw: TestGateway;
 const PASSWORD = 'Passw0rd!api-alice';
@@ -16,15 +15,7 @@ afterEach(async () => {
   await gw.emu.setConfig({ fail: {} });
 });
 
-afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
-  try {
-    gw.assertNoLeaks();
-    assertMatchesOpenApi(gw.transcript);
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishApiSuite(gw));
 
 const login = { username: 'api-alice', password: PASSWORD };
 

@@ -1,6 +1,5 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { expectApiError, mobile, phoneNumbers, RELAXED_LIMITS, sessionCookieOf, spa, type ApiClient } from '../support/api.js';
-import { assertMatchesOpenApi } from '../support/openapi-check.js';
+import { expectApiError, mobile, phoneNumbers, RELAXED_LIMITS, sessionCookieOf, spa, type ApiClient, finishApiSuite } from '../support/api.js';
 
 let gw: TestGateway;
 const newPhone = phoneNumbers(2000);
@@ -14,15 +13,7 @@ afterEach(async () => {
   await gw.emu.setConfig({ fail: {} });
 });
 
-afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
-  try {
-    gw.assertNoLeaks();
-    assertMatchesOpenApi(gw.transcript);
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishApiSuite(gw));
 
 function secret(password: string): string {
   gw.secrets.add(password);

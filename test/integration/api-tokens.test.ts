@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import cookieSignature from 'cookie-signature';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { expectApiError, mobile, RELAXED_LIMITS, sessionCookieOf, spa, type MobileClient } from '../support/api.js';
-import { assertMatchesOpenApi } from '../support/openapi-check.js';
+import { expectApiError, mobile, RELAXED_LIMITS, sessionCookieOf, spa, type MobileClient, finishApiSuite } from '../support/api.js';
 
 let gw: TestGateway;
 let clock = Date.now();
@@ -23,15 +22,7 @@ beforeEach(() => {
   clock = Date.now();
 });
 
-afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
-  try {
-    gw.assertNoLeaks();
-    assertMatchesOpenApi(gw.transcript);
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishApiSuite(gw));
 
 async function signedInMobile(body = login, userAgent = 'okhttp/4.12.0'): Promise<MobileClient> {
   const app = mobile(gw);
