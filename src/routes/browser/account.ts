@@ -1,5 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
+import type { Translate } from '../../i18n/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { AppError, invalidInput } from '../../http/errors.js';
 import { fromUpstream } from '../../http/upstream-errors.js';
@@ -21,7 +22,7 @@ const alreadyRevokedUpstream = async (): Promise<void> => undefined;
 export function register(router: Router, { auth, sessions, directory, freshAccessToken, formCsrf }: RouteDeps): void {
   async function loadAccount(req: Request, res: Response): Promise<AccountView> {
     const profile = await auth.profile(callContext(req), await freshAccessToken(req));
-    return accountView(profile, String(res.locals.locale));
+    return accountView(profile, String(res.locals.locale), res.locals.t as Translate);
   }
 
   /** Re-renders the account page with the message next to the form that failed; a signed-out error signs in again. */
