@@ -7,6 +7,7 @@ import { createRedisClient, waitReady, type RedisClient } from './session/redis.
 import { VersionedRedisStore } from './session/store.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
+import { answerClientErrors } from './http/client-errors.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startEmulator, type RunningEmulator } from './emulator/server.js';
 
@@ -78,6 +79,7 @@ export async function startGateway(
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
+    answerClientErrors(s);
     s.once('error', reject);
   });
   const addr = server.address();

@@ -6,6 +6,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { loadConfig, withApiOrigin, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/app.js';
+import { answerClientErrors } from '../../src/http/client-errors.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
@@ -161,6 +162,7 @@ export async function startTestGateway(
     recordResponses(res, req.method ?? '', req.url ?? '', transcript);
     app(req, res);
   });
+  answerClientErrors(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const secrets = new Set<string>();
 
