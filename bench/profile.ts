@@ -61,7 +61,7 @@ function summarize(file: string): void {
 }
 
 async function main(): Promise<void> {
-  // `node dist-bench/profile.js some.cpuprofile` only summarises a profile taken earlier
+  // `node dist-bench/bench/profile.js some.cpuprofile` only summarises a profile taken earlier
   const given = process.argv[2];
   if (given) return summarize(given);
   mkdirSync(profileDir, { recursive: true });

@@ -1,27 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, startRedis as startRedisServer } from '../../test/support/redis-server.js';
 
-/** The project root: dist-bench/lib/ (or bench/lib/) is two levels down. */
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { freePort };
+
+/** The project root: the nearest folder with a package.json above this file (bench/lib/ or dist-bench/bench/lib/). */
+export const projectRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return `${dir}/`;
+})();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Every process the suite started, so a crash or Ctrl-C never leaves one behind. */
 const children = new Set<ChildProcess>();
@@ -78,61 +70,12 @@ function stopper(child: ChildProcess): (graceMs?: number) => Promise<void> {
     });
 }
 
-/** Sends PING over a raw socket; true on +PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    let buf = '';
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(500, () => done(false));
-    sock.on('error', () => done(false));
-    sock.on('connect', () => sock.write('PING\r\n'));
-    sock.on('data', (d) => {
-      buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
-    });
-  });
-}
-
-/** A throwaway redis-server on a free loopback port, no persistence, in its own temporary directory. */
+/** A throwaway redis-server on a free loopback port (the test suite's helper), tracked like the other processes. */
 export async function startRedis(): Promise<Service> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'cbg-bench-redis-'));
+  const redis = await startRedisServer();
   const lines: string[] = [];
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  track(child, lines);
-  let spawnError: Error | undefined;
-  child.once('error', (e) => (spawnError = e));
-  const stop = stopper(child);
-  const deadline = Date.now() + 10_000;
-  while (!(await ping(port))) {
-    if (spawnError || child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(
-        `redis-server did not start (${spawnError?.message ?? `exit ${child.exitCode}`}); is it installed (Debian package redis-server)?\n${lines.join('\n')}`,
-      );
-    }
-    await sleep(20);
-  }
-  return {
-    name: 'redis',
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    child,
-    lines,
-    stop: async (graceMs) => {
-      await stop(graceMs);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  track(redis.process, lines);
+  return { name: 'redis', url: redis.url, port: redis.port, child: redis.process, lines, stop: () => redis.stop() };
 }
 
 export interface NodeServiceOptions {

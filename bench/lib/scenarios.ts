@@ -1,7 +1,7 @@
 import type autocannon from 'autocannon';
 import { bffLogin, bffSession, emulatorControl, forgeCookie, stockLogin, type EmulatorControl, type SignedInCookie } from './clients.js';
 import { runLoad, type LoadOptions } from './load.js';
-import type { RoundSample, ScenarioName } from './report.js';
+import { SCENARIOS, type RoundSample, type ScenarioName } from './report.js';
 import { cpuTimeMs, type Service } from './procs.js';
 import { BENCH_ENV, type Stack } from './stack.js';
 
@@ -39,15 +39,7 @@ function user(name: string, i: number): Record<string, string> {
 }
 
 /** The scenarios that load the BFF (the others load a baseline). */
-export const BFF_SCENARIOS: readonly ScenarioName[] = [
-  'session-read',
-  'session-read-c10',
-  'anonymous-401',
-  'forged-cookie',
-  'proxy',
-  'login',
-  'refresh-fanin',
-];
+export const BFF_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'bare-express' && s !== 'stock-session');
 
 /**
  * Seeds the emulator's users, signs in once, and checks each scenario answers what it should before timing it.

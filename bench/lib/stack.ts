@@ -46,7 +46,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }),
     );
     const echo = keep(
-      await startNodeService({ name: 'echo-upstream', script: 'dist-bench/baselines/echo-upstream.js', env: {}, readyPath: '/' }),
+      await startNodeService({ name: 'echo-upstream', script: 'dist-bench/bench/baselines/echo-upstream.js', env: {}, readyPath: '/' }),
     );
     const bff = keep(
       await startNodeService({
@@ -75,7 +75,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bare = keep(
         await startNodeService({
           name: 'bare-express',
-          script: 'dist-bench/baselines/bare-express.js',
+          script: 'dist-bench/bench/baselines/bare-express.js',
           env: { NODE_ENV: 'production' },
           readyPath: '/',
         }),
@@ -83,7 +83,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       stock = keep(
         await startNodeService({
           name: 'stock-session',
-          script: 'dist-bench/baselines/stock-session.js',
+          script: 'dist-bench/bench/baselines/stock-session.js',
           env: { NODE_ENV: 'production', REDIS_URL: redis.url, SESSION_SECRET: BENCH_ENV.sessionSecret },
           readyPath: '/session',
         }),
