@@ -122,7 +122,10 @@ export function createApp(deps: AppDeps): Express {
       store: deps.sessionStore,
       resave: false,
       saveUninitialized: false,
-      unset: 'destroy',
+      // 'keep': express-session's 'destroy' also destroys the session of a request whose store read *failed* (it never
+      // got `req.session`), so a Redis stall or a Cluster failover would sign healthy users out. Sessions are only
+      // ever ended explicitly (`req.session.destroy()`), never by unsetting `req.session`.
+      unset: 'keep',
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/' },
     }),
   );
