@@ -208,7 +208,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
     expect(found).toEqual([]);
   });
 
-  it('yields no string CloudBase takes as an access or refresh token, nor the gateway as a session token', async () => {
+  it('yields no string CloudBase takes as an access or refresh token or as a device id to sign in as an anonymous user, nor the gateway as a session token', async () => {
     const dump = await dumpRedis(gw.redis);
     const candidates = [...candidatesIn(dump)];
     const sids = [...dump.keys()].map((k) => /^cbg:s:\{([^}]+)\}$/.exec(k)?.[1]).filter((v): v is string => !!v);
@@ -218,6 +218,13 @@ describe('a dump of Redis after every kind of sign-in', () => {
     const emulator = supertest(gw.emulator.url);
     const basic = `Basic ${Buffer.from('test-client:test-secret').toString('base64')}`;
     const usable: string[] = [];
+    // CloudBase gives a device id back its anonymous user: a stored device id would be as good as that user's tokens.
+    const anonymous = new Set(gw.emulator.state.anonymousDevices.values());
+    expect(anonymous.size).toBe(2);
+    for (const c of candidates.filter((x) => x.length <= 48)) {
+      const signedIn = await emulator.post('/auth/v1/signin/anonymously').set('x-device-id', c).query({ client_id: 'test-client' }).send({});
+      if (anonymous.has(signedIn.body.sub)) usable.push(`device id ${c.slice(0, 8)}…`);
+    }
     for (const c of candidates) {
       const me = await emulator.get('/auth/v1/user/me').set('Authorization', `Bearer ${c}`);
       if (me.status === 200) usable.push(`access token ${c.slice(0, 8)}…`);

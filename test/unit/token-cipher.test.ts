@@ -113,7 +113,7 @@ describe('a stored session', () => {
       cookie: { originalMaxAge: null },
       created: 1,
       seen: 2,
-      did: 'device-1',
+      did: 'device-id-0123456789',
       csrf: 'csrf-secret-value-0123',
       auth: { at: SECRET, rt: 'refresh-token-value-0123456789', exp: 3, sub: 'u1', sc: 'openid' },
       user: { sub: 'u1', name: 'Ann', anonymous: false },
@@ -122,9 +122,9 @@ describe('a stored session', () => {
       tok: 'hash-of-the-session-token-secret',
     }) as unknown as SessionData;
 
-  it('keeps its tokens, flow tokens and CSRF secret only sealed, the rest readable', () => {
+  it('keeps its tokens, flow tokens, CSRF secret and device id only sealed, the rest readable', () => {
     const d = serializeSession(session(), SID, cipher);
-    for (const secret of [SECRET, 'refresh-token-value', 'verification-id-value', 'verification-token-value', 'captcha-token-value', 'csrf-secret-value']) {
+    for (const secret of [SECRET, 'refresh-token-value', 'verification-id-value', 'verification-token-value', 'captcha-token-value', 'csrf-secret-value', 'device-id']) {
       expect(d).not.toContain(secret);
     }
     expect(JSON.parse(d)).toMatchObject({ auth: { exp: 3, sub: 'u1' }, user: { name: 'Ann' }, flow: { phone: '+86 13800000000' }, x: expect.stringMatching(/^k1\./) });
@@ -138,7 +138,7 @@ describe('a stored session', () => {
   });
 
   it('with no secret at all has no sealed part', () => {
-    const d = serializeSession({ cookie: {}, created: 1, seen: 1, did: 'd' } as unknown as SessionData, SID, cipher);
+    const d = serializeSession({ cookie: {}, created: 1, seen: 1 } as unknown as SessionData, SID, cipher);
     expect(JSON.parse(d)).not.toHaveProperty('x');
   });
 
