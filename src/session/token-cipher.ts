@@ -26,8 +26,8 @@ interface ImportedKey {
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const FORMAT_DEFLATE = 1;
-/** A sealed value's inflated plaintext never needs more than this; a larger one is refused, not inflated. */
-const MAX_PLAIN_BYTES = 64 * 1024;
+/** What seal accepts and open inflates at most (tokens are a few KB), so what was sealed always opens. */
+const MAX_PLAIN_BYTES = 256 * 1024;
 
 function importKey(spec: TokenKeySpec): ImportedKey {
   const raw = Buffer.from(spec.key, 'base64url');
@@ -68,7 +68,9 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
 
   return {
     seal(plain, context) {
-      const packed = deflateRawSync(Buffer.from(plain, 'utf8'));
+      const bytes = Buffer.from(plain, 'utf8');
+      if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
+      const packed = deflateRawSync(bytes);
       const aad = Buffer.from(context, 'utf8');
       const iv = createHmac('sha256', sealer.iv)
         .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))

@@ -67,6 +67,13 @@ describe('the token cipher', () => {
     });
   });
 
+  it('seals the largest value it accepts so that it opens, and refuses a larger one', () => {
+    const cipher = createTokenCipher([{ key: K1 }]);
+    const largest = 'a'.repeat(256 * 1024);
+    expect(cipher.open(cipher.seal(largest, SID), SID)).toBe(largest);
+    expect(() => cipher.seal(`${largest}a`, SID)).toThrow(RangeError);
+  });
+
   it('refuses what another key sealed', () => {
     const sealed = createTokenCipher([{ id: 'k1', key: K1 }]).seal(SECRET, SID);
     expect(createTokenCipher([{ id: 'k1', key: K2 }]).open(sealed, SID)).toBeUndefined();
