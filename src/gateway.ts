@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { createCloudbaseClient } from './cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
 import { VersionedRedisStore } from './session/store.js';
+import { createTokenCipher } from './session/token-cipher.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
 import { answerClientErrors } from './http/client-errors.js';
@@ -64,6 +65,8 @@ export async function startGateway(
         ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
         tombstoneMs: tombstoneMs(config),
         onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
+        cipher: createTokenCipher(config.tokenKeys),
+        onUnreadable: () => logger.warn('session ended: no key in TOKEN_ENCRYPTION_KEYS opens its tokens (was a key removed?)'),
       })
     : new session.MemoryStore();
 

@@ -58,6 +58,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           REDIS_URL: redis.url,
           REDIS_KEY_PREFIX: BENCH_ENV.keyPrefix,
           SESSION_SECRET: BENCH_ENV.sessionSecret,
+          TOKEN_ENCRYPTION_KEYS: BENCH_ENV.tokenKeys,
           CLOUDBASE_ENV_ID: BENCH_ENV.envId,
           CLOUDBASE_CLIENT_ID: BENCH_ENV.clientId,
           CLOUDBASE_CLIENT_SECRET: BENCH_ENV.clientSecret,

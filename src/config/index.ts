@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { envSchema } from './schema.js';
 
 export interface RedisNode {
@@ -23,6 +23,11 @@ export interface Config {
     readonly secureCookie: boolean;
     readonly cookieName: string;
   };
+  /**
+   * Keys sealing the tokens in stored sessions (TOKEN_ENCRYPTION_KEYS): the first seals, all open. `key` is 32 bytes
+   * in base64url; `id`, when given, is written beside what the key sealed.
+   */
+  readonly tokenKeys: readonly TokenKey[];
   readonly redis: {
     readonly url: string | undefined;
     readonly clusterNodes: readonly RedisNode[] | undefined;
@@ -50,6 +55,11 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */
   readonly warnings: readonly string[];
+}
+
+export interface TokenKey {
+  readonly id?: string;
+  readonly key: string;
 }
 
 export interface LimitsConfig {
@@ -132,6 +142,33 @@ function parseProxyRoutes(v: string | undefined, problems: string[]): Record<str
   return Object.freeze(routes);
 }
 
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}={0,1}$/;
+
+/** `[id:]key,…`, each key 32 bytes in base64 or base64url. Problems name the entry by position, never its value. */
+function parseTokenKeys(v: string, problems: string[]): TokenKey[] {
+  const keys: TokenKey[] = [];
+  const ids = new Set<string>();
+  for (const [i, entry] of v.split(',').entries()) {
+    const item = entry.trim();
+    const where = `TOKEN_ENCRYPTION_KEYS: entry ${i + 1}`;
+    const colon = item.indexOf(':');
+    const id = colon >= 0 ? item.slice(0, colon).trim() : undefined;
+    const key = (colon >= 0 ? item.slice(colon + 1) : item).trim();
+    if (item === '') problems.push(`${where} is empty (remove the extra comma)`);
+    else if (id !== undefined && !KEY_ID.test(id)) {
+      problems.push(`${where}: its id may hold only letters, digits, _ and - (1 to 32), before a ':'`);
+    } else if (id !== undefined && ids.has(id)) problems.push(`${where}: the id "${id}" is used twice`);
+    else if (!BASE64_KEY.test(key) || Buffer.from(key, 'base64').length !== 32) {
+      problems.push(`${where} must be 32 random bytes in base64 or base64url (e.g. from: openssl rand -base64 32)`);
+    } else {
+      if (id !== undefined) ids.add(id);
+      keys.push({ ...(id !== undefined ? { id } : {}), key: Buffer.from(key, 'base64').toString('base64url') });
+    }
+  }
+  return keys;
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
@@ -172,6 +209,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     }
   } else if (production && secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
     problems.push(`SESSION_SECRET: every secret must be at least ${MIN_SECRET_LENGTH} characters in production`);
+  }
+
+  let tokenKeys: TokenKey[] = [];
+  if (raw.TOKEN_ENCRYPTION_KEYS !== undefined) tokenKeys = parseTokenKeys(raw.TOKEN_ENCRYPTION_KEYS, problems);
+  else if (production) {
+    problems.push('TOKEN_ENCRYPTION_KEYS is required in production (comma-separated 32-byte base64 keys; the first encrypts)');
+  } else if (secrets.length > 0) {
+    const derived = Buffer.from(hkdfSync('sha256', secrets[0]!, 'cbg token keys', 'derived from SESSION_SECRET', 32));
+    tokenKeys = [{ id: 'dev', key: derived.toString('base64url') }];
+    warnings.push('TOKEN_ENCRYPTION_KEYS is not set: tokens in sessions are sealed with a key derived from SESSION_SECRET (development only)');
   }
 
   if (raw.SESSION_ABSOLUTE_TIMEOUT_S < raw.SESSION_IDLE_TIMEOUT_S) {
@@ -232,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       secureCookie,
       cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
     },
+    tokenKeys,
     redis: { url: raw.REDIS_URL, clusterNodes, keyPrefix: raw.REDIS_KEY_PREFIX },
     cloudbase: {
       embeddedEmulator,

@@ -45,6 +45,7 @@ export const envSchema = z.object({
   PUBLIC_ORIGIN: originString('PUBLIC_ORIGIN'),
   TRUST_PROXY: optionalString,
   SESSION_SECRET: optionalString,
+  TOKEN_ENCRYPTION_KEYS: optionalString,
   SESSION_IDLE_TIMEOUT_S: intFromEnv('SESSION_IDLE_TIMEOUT_S', 30 * 60, 60, 31 * 24 * 3600),
   SESSION_ABSOLUTE_TIMEOUT_S: intFromEnv('SESSION_ABSOLUTE_TIMEOUT_S', 7 * 24 * 3600, 60, 366 * 24 * 3600),
   REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), {

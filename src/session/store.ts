@@ -3,6 +3,8 @@ import type { SessionData } from 'express-session';
 import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
 import { storeUnavailable } from '../http/errors.js';
+import { parseSession, serializeSession } from './sealed-session.js';
+import type { TokenCipher } from './token-cipher.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: any, data?: any) => void;
@@ -95,6 +97,10 @@ export interface VersionedStoreOptions {
   /** How long a destroyed session's tombstone blocks late writes. */
   tombstoneMs: number;
   onDroppedWrite?: (sid: string, outcome: Exclude<WriteOutcome, 'written'>) => void;
+  /** Seals the session's tokens and other secrets in `d` (see sealed-session.ts). */
+  cipher: TokenCipher;
+  /** A session whose secrets no configured key opens was found, and ended. */
+  onUnreadable?: () => void;
 }
 
 interface ScriptedClient {
@@ -105,7 +111,8 @@ interface ScriptedClient {
 }
 
 /**
- * connect-redis's store with versioned writes. Sessions are Redis hashes {v, d}; `d` is the JSON of the session.
+ * connect-redis's store with versioned writes. Sessions are Redis hashes {v, d, u}; `d` is the JSON of the session with
+ * its tokens and other secrets sealed (AES-256-GCM), `u` its public view.
  * express-session's touch is a no-op here: the session-policy middleware records activity at most once per half
  * idle window, which goes through the same compare-and-set.
  */
@@ -115,6 +122,8 @@ export class VersionedRedisStore extends RedisStore {
   private readonly ttlMs: (sess: SessionData) => number;
   private readonly tombstoneMs: number;
   private readonly onDroppedWrite: VersionedStoreOptions['onDroppedWrite'];
+  private readonly cipher: TokenCipher;
+  private readonly onUnreadable: VersionedStoreOptions['onUnreadable'];
 
   constructor(opts: VersionedStoreOptions) {
     super({ client: opts.client, prefix: `${opts.prefix}s:`, disableTouch: true });
@@ -122,6 +131,8 @@ export class VersionedRedisStore extends RedisStore {
     this.ttlMs = opts.ttlMs;
     this.tombstoneMs = opts.tombstoneMs;
     this.onDroppedWrite = opts.onDroppedWrite;
+    this.cipher = opts.cipher;
+    this.onUnreadable = opts.onUnreadable;
     if (!('casSet' in opts.client)) {
       opts.client.defineCommand('casSet', { numberOfKeys: 2, lua: CAS_SET });
       opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
@@ -131,13 +142,22 @@ export class VersionedRedisStore extends RedisStore {
     this.redis = opts.client as RedisClient & ScriptedClient;
   }
 
-  /** Reads a session with its version, or null. */
+  /**
+   * Reads a session with its version, or null. A session whose secrets cannot be opened (its key was removed) is
+   * signed out: it is ended here, so its public view stops saying "signed in" too.
+   */
   async read(sid: string): Promise<VersionedSession | null> {
     const [v, d] = await this.redis.hmget(this.keys.session(sid), 'v', 'd');
     if (!v || !d) return null;
-    const sess = JSON.parse(d) as VersionedSession;
-    sess._v = Number(v);
-    return sess;
+    const sess = parseSession(d, sid, this.cipher);
+    if (sess === 'unreadable') {
+      await this.remove(sid);
+      this.onUnreadable?.();
+      return null;
+    }
+    const versioned: VersionedSession = sess;
+    versioned._v = Number(v);
+    return versioned;
   }
 
   /** The public view only (no tokens, a fraction of the bytes), or null: what a session read needs. */
@@ -158,7 +178,7 @@ export class VersionedRedisStore extends RedisStore {
       this.keys.session(sid),
       this.keys.tombstone(sid),
       version,
-      JSON.stringify(data),
+      serializeSession(data, sid, this.cipher),
       ttl,
       JSON.stringify(publicView(data)),
     );

@@ -180,6 +180,7 @@ describe('SIGTERM during a request (the built server as a process)', () => {
     proc = await startServerProcess({
       NODE_ENV: 'production',
       SESSION_SECRET: 'faults-test-session-secret-0123456789abcdef',
+      TOKEN_ENCRYPTION_KEYS: 'faults:ZmF1bHRzLXRlc3QtdG9rZW4ta2V5LTAxMjM0NTY3ODk=',
       REDIS_URL: redisServer.url,
       CLOUDBASE_ENV_ID: 'test-env',
       CLOUDBASE_CLIENT_ID: 'test-client',

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
 import { VersionedRedisStore } from '../../src/session/store.js';
+import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { remainingMs, sessionLimits } from '../../src/session/policy.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
@@ -147,6 +148,7 @@ export async function startTestGateway(
     prefix: config.redis.keyPrefix,
     ttlMs: (sess) => remainingMs(sess, limits, now()),
     tombstoneMs: 60_000,
+    cipher: createTokenCipher(config.tokenKeys),
   });
   const metrics = createMetrics({ processMetrics: false });
   const cloudbase = createCloudbaseClient({

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
 import { VersionedRedisStore } from '../../src/session/store.js';
-import type { Config } from '../../src/config/index.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
 import { emulatorControl, type EmulatorControl, type Exchange } from './gateway.js';
@@ -192,19 +193,19 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
     await emulator.close();
     await backend.stop();
   };
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'multi-instance-secret-0123456789abcdef',
+    CLOUDBASE_ENV_ID: 'test-env',
+    CLOUDBASE_CLIENT_ID: 'test-client',
+    CLOUDBASE_CLIENT_SECRET: 'test-secret',
+    CLOUDBASE_API_ORIGIN: emulator.url,
+    REFRESH_SKEW_S: '60',
+    LOG_LEVEL: 'info',
+    ...backend.env,
+    ...opts.env,
+  };
   try {
-    const env = {
-      NODE_ENV: 'test',
-      SESSION_SECRET: 'multi-instance-secret-0123456789abcdef',
-      CLOUDBASE_ENV_ID: 'test-env',
-      CLOUDBASE_CLIENT_ID: 'test-client',
-      CLOUDBASE_CLIENT_SECRET: 'test-secret',
-      CLOUDBASE_API_ORIGIN: emulator.url,
-      REFRESH_SKEW_S: '60',
-      LOG_LEVEL: 'info',
-      ...backend.env,
-      ...opts.env,
-    };
     processes.push(...(await Promise.all(Array.from({ length: opts.instances ?? 2 }, () => startServerProcess(env)))));
     redis = createRedisClient(backend.config)!;
     await waitReady(redis);
@@ -212,7 +213,10 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
     await close();
     throw e;
   }
-  const store = new VersionedRedisStore({ client: redis, prefix: KEY_PREFIX, ttlMs: () => 60_000, tombstoneMs: 60_000 });
+  // The instances' keys, so the test reads the sessions they sealed.
+  const { tokenKeys } = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: env.SESSION_SECRET, TOKEN_ENCRYPTION_KEYS: env.TOKEN_ENCRYPTION_KEYS });
+  const cipher = createTokenCipher(tokenKeys);
+  const store = new VersionedRedisStore({ client: redis, prefix: KEY_PREFIX, ttlMs: () => 60_000, tombstoneMs: 60_000, cipher });
   const emu = emulatorControl(emulator.url);
   const urls = processes.map((p) => p.url);
   const transcript: Exchange[] = [];

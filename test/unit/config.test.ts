@@ -8,6 +8,7 @@ const prodBase = {
   CLOUDBASE_CLIENT_ID: 'client-1',
   CLOUDBASE_CLIENT_SECRET: 'shh',
   PUBLIC_ORIGIN: 'https://app.example.com',
+  TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -74,6 +75,7 @@ describe('loadConfig', () => {
       ['CLOUDBASE_ENV_ID', /CLOUDBASE_ENV_ID is required/],
       ['CLOUDBASE_CLIENT_ID', /CLOUDBASE_CLIENT_ID is required/],
       ['CLOUDBASE_CLIENT_SECRET', /CLOUDBASE_CLIENT_SECRET is required/],
+      ['TOKEN_ENCRYPTION_KEYS', /TOKEN_ENCRYPTION_KEYS is required/],
     ])('names %s when it is missing', (name, message) => {
       const problems = problemsOf({ ...prodBase, [name]: undefined });
       expect(problems).toEqual([expect.stringMatching(message)]);

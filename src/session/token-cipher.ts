@@ -1,0 +1,100 @@
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
+/** One entry of TOKEN_ENCRYPTION_KEYS: 32 key bytes (base64url here), optionally named. */
+export interface TokenKeySpec {
+  readonly id?: string;
+  readonly key: string;
+}
+
+/**
+ * Authenticated encryption of a session's secrets (AES-256-GCM), bound to a context (the session id) so a sealed value
+ * copied into another session does not open there.
+ */
+export interface TokenCipher {
+  seal(plain: string, context: string): string;
+  /** undefined when no configured key opens it (key removed, tampered, other context) */
+  open(sealed: string, context: string): string | undefined;
+}
+
+interface ImportedKey {
+  id?: string;
+  enc: KeyObject;
+  iv: KeyObject;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const FORMAT_DEFLATE = 1;
+/** What seal accepts and open inflates at most (tokens are a few KB), so what was sealed always opens. */
+const MAX_PLAIN_BYTES = 256 * 1024;
+
+function importKey(spec: TokenKeySpec): ImportedKey {
+  const raw = Buffer.from(spec.key, 'base64url');
+  if (raw.length !== 32) throw new TypeError(`token key${spec.id ? ` "${spec.id}"` : ''} must be 32 bytes, got ${raw.length}`);
+  const derive = (info: string) => createSecretKey(Buffer.from(hkdfSync('sha256', raw, Buffer.alloc(0), info, 32)));
+  return { ...(spec.id ? { id: spec.id } : {}), enc: derive('cbg session seal v1: aes-256-gcm'), iv: derive('cbg session seal v1: iv') };
+}
+
+/**
+ * Keys are imported once here; the first seals, all open. Sealing is deterministic — the IV is an HMAC of the context
+ * and the plaintext under a key of its own (the SIV construction) — so sealing the same secrets twice gives the same
+ * bytes: the store's "writing what is already there is a no-op" compare keeps working, and two different plaintexts
+ * share an IV only with the odds of a random 96-bit IV colliding. The plaintext is deflated first: the sealed secrets
+ * are all issued by CloudBase or the gateway (nothing a client chooses sits beside them), so compression reveals
+ * nothing, and it wins back the size base64 adds.
+ *
+ * Format: `[<key id>.]base64url(format byte ‖ iv ‖ ciphertext ‖ tag)`.
+ */
+export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
+  if (specs.length === 0) throw new TypeError('createTokenCipher needs at least one key');
+  const keys = specs.map(importKey);
+  const sealer = keys[0]!;
+
+  function openWith(key: ImportedKey, blob: Buffer, context: string): string | undefined {
+    if (blob.length < 1 + IV_BYTES + TAG_BYTES || blob[0] !== FORMAT_DEFLATE) return undefined;
+    const iv = blob.subarray(1, 1 + IV_BYTES);
+    const tag = blob.subarray(blob.length - TAG_BYTES);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.enc, iv, { authTagLength: TAG_BYTES });
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(tag);
+      const packed = Buffer.concat([decipher.update(blob.subarray(1 + IV_BYTES, blob.length - TAG_BYTES)), decipher.final()]);
+      return inflateRawSync(packed, { maxOutputLength: MAX_PLAIN_BYTES }).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    seal(plain, context) {
+      const bytes = Buffer.from(plain, 'utf8');
+      if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
+      const packed = deflateRawSync(bytes);
+      const aad = Buffer.from(context, 'utf8');
+      const iv = createHmac('sha256', sealer.iv)
+        .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))
+        .update(aad)
+        .update(packed)
+        .digest()
+        .subarray(0, IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', sealer.enc, iv, { authTagLength: TAG_BYTES });
+      cipher.setAAD(aad);
+      const body = Buffer.concat([Buffer.from([FORMAT_DEFLATE]), iv, cipher.update(packed), cipher.final(), cipher.getAuthTag()]);
+      return `${sealer.id ? `${sealer.id}.` : ''}${body.toString('base64url')}`;
+    },
+    open(sealed, context) {
+      const dot = sealed.indexOf('.');
+      const id = dot >= 0 ? sealed.slice(0, dot) : undefined;
+      const text = sealed.slice(dot + 1);
+      if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+      const blob = Buffer.from(text, 'base64url');
+      for (const key of keys) {
+        if (key.id !== id) continue;
+        const plain = openWith(key, blob, context);
+        if (plain !== undefined) return plain;
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionData } from 'express-session';
+import { loadConfig } from '../../src/config/index.js';
+import { parseSession, serializeSession } from '../../src/session/sealed-session.js';
+import { createTokenCipher } from '../../src/session/token-cipher.js';
+
+const newKey = () => randomBytes(32).toString('base64url');
+const K1 = newKey();
+const K2 = newKey();
+const SID = 'pQ3x-sid-of-the-session-under-test';
+const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLW9mLXRoZS1hY2Nlc3MtdG9rZW4';
+
+function flipBit(sealed: string, at: number): string {
+  const dot = sealed.indexOf('.');
+  const blob = Buffer.from(sealed.slice(dot + 1), 'base64url');
+  blob[at] = blob[at]! ^ 0x01;
+  return `${sealed.slice(0, dot + 1)}${blob.toString('base64url')}`;
+}
+
+describe('the token cipher', () => {
+  describe('with one key', () => {
+    const cipher = createTokenCipher([{ id: 'k1', key: K1 }]);
+
+    it('opens what it sealed, and the sealed text holds none of the plaintext', () => {
+      const sealed = cipher.seal(SECRET, SID);
+      expect(sealed).toMatch(/^k1\.[A-Za-z0-9_-]+$/);
+      expect(sealed).not.toContain('eyJ');
+      expect(sealed).not.toContain(SECRET.slice(-20));
+      expect(cipher.open(sealed, SID)).toBe(SECRET);
+    });
+
+    it('seals equal input to equal text (the store compares written values), different input differently', () => {
+      expect(cipher.seal(SECRET, SID)).toBe(cipher.seal(SECRET, SID));
+      expect(cipher.seal(SECRET, SID)).not.toBe(cipher.seal(`${SECRET}x`, SID));
+      expect(cipher.seal(SECRET, SID)).not.toBe(cipher.seal(SECRET, `${SID}x`));
+      const ivOf = (s: string) => Buffer.from(s.slice(3), 'base64url').subarray(1, 13).toString('hex');
+      expect(ivOf(cipher.seal('a', SID))).not.toBe(ivOf(cipher.seal('b', SID)));
+    });
+
+    it('refuses a value moved to another session', () => {
+      expect(cipher.open(cipher.seal(SECRET, SID), 'another-session-id')).toBeUndefined();
+    });
+
+    it('refuses any flipped bit: format byte, IV, ciphertext or tag', () => {
+      const sealed = cipher.seal(SECRET, SID);
+      const length = Buffer.from(sealed.slice(3), 'base64url').length;
+      for (let at = 0; at < length; at++) expect(cipher.open(flipBit(sealed, at), SID)).toBeUndefined();
+    });
+
+    it('refuses truncated, extended, re-labelled and malformed values without throwing', () => {
+      const sealed = cipher.seal(SECRET, SID);
+      for (const bad of [
+        '',
+        '.',
+        'k1.',
+        'k1',
+        sealed.slice(0, -4),
+        `${sealed}AAAA`,
+        sealed.replace(/^k1\./, 'k2.'),
+        sealed.replace(/^k1\./, ''),
+        `k1.${'A'.repeat(40)}`,
+        'k1.not base64!',
+        `k1.${'_'.repeat(100_000)}`,
+      ]) {
+        expect(cipher.open(bad, SID)).toBeUndefined();
+      }
+    });
+  });
+
+  it('seals the largest value it accepts so that it opens, and refuses a larger one', () => {
+    const cipher = createTokenCipher([{ key: K1 }]);
+    const largest = 'a'.repeat(256 * 1024);
+    expect(cipher.open(cipher.seal(largest, SID), SID)).toBe(largest);
+    expect(() => cipher.seal(`${largest}a`, SID)).toThrow(RangeError);
+  });
+
+  it('refuses what another key sealed', () => {
+    const sealed = createTokenCipher([{ id: 'k1', key: K1 }]).seal(SECRET, SID);
+    expect(createTokenCipher([{ id: 'k1', key: K2 }]).open(sealed, SID)).toBeUndefined();
+    const unnamed = createTokenCipher([{ key: K1 }]).seal(SECRET, SID);
+    expect(createTokenCipher([{ key: K2 }]).open(unnamed, SID)).toBeUndefined();
+  });
+
+  describe('when keys are rotated', () => {
+    const before = createTokenCipher([{ id: 'old', key: K1 }]);
+    const during = createTokenCipher([
+      { id: 'new', key: K2 },
+      { id: 'old', key: K1 },
+    ]);
+    const after = createTokenCipher([{ id: 'new', key: K2 }]);
+
+    it('opens what the old key sealed and seals with the new one', () => {
+      const old = before.seal(SECRET, SID);
+      expect(during.open(old, SID)).toBe(SECRET);
+      const resealed = during.seal(SECRET, SID);
+      expect(resealed.startsWith('new.')).toBe(true);
+      expect(after.open(resealed, SID)).toBe(SECRET);
+    });
+
+    it('no longer opens the old key’s values once it is removed', () => {
+      expect(after.open(before.seal(SECRET, SID), SID)).toBeUndefined();
+    });
+
+    it('tries every unnamed key', () => {
+      const sealed = createTokenCipher([{ key: K1 }]).seal(SECRET, SID);
+      expect(createTokenCipher([{ key: K2 }, { key: K1 }]).open(sealed, SID)).toBe(SECRET);
+    });
+  });
+
+  it('refuses a key that is not 32 bytes at start-up', () => {
+    expect(() => createTokenCipher([{ key: randomBytes(16).toString('base64url') }])).toThrow(/32 bytes/);
+    expect(() => createTokenCipher([])).toThrow(/at least one key/);
+  });
+});
+
+describe('a stored session', () => {
+  const cipher = createTokenCipher([{ id: 'k1', key: K1 }]);
+  const session = (): SessionData =>
+    ({
+      cookie: { originalMaxAge: null },
+      created: 1,
+      seen: 2,
+      did: 'device-id-0123456789',
+      csrf: 'csrf-secret-value-0123',
+      auth: { at: SECRET, rt: 'refresh-token-value-0123456789', exp: 3, sub: 'u1', sc: 'openid' },
+      user: { sub: 'u1', name: 'Ann', anonymous: false },
+      flow: { purpose: 'signup', phone: '+86 13800000000', vid: 'verification-id-value', vtok: 'verification-token-value' },
+      captcha: { id: 'c1', token: 'captcha-token-value', img: 'data:image/png;base64,AAAA' },
+      tok: 'hash-of-the-session-token-secret',
+    }) as unknown as SessionData;
+
+  it('keeps its tokens, flow tokens, CSRF secret and device id only sealed, the rest readable', () => {
+    const d = serializeSession(session(), SID, cipher);
+    for (const secret of [SECRET, 'refresh-token-value', 'verification-id-value', 'verification-token-value', 'captcha-token-value', 'csrf-secret-value', 'device-id']) {
+      expect(d).not.toContain(secret);
+    }
+    expect(JSON.parse(d)).toMatchObject({ auth: { exp: 3, sub: 'u1' }, user: { name: 'Ann' }, flow: { phone: '+86 13800000000' }, x: expect.stringMatching(/^k1\./) });
+  });
+
+  it('reads back exactly as it was, and serialising leaves the live session untouched', () => {
+    const live = session();
+    const d = serializeSession(live, SID, cipher);
+    expect(live).toEqual(session());
+    expect(parseSession(d, SID, cipher)).toEqual(session());
+  });
+
+  it('with no secret at all has no sealed part', () => {
+    const d = serializeSession({ cookie: {}, created: 1, seen: 1 } as unknown as SessionData, SID, cipher);
+    expect(JSON.parse(d)).not.toHaveProperty('x');
+  });
+
+  it('is unreadable under another key or another session id', () => {
+    const d = serializeSession(session(), SID, cipher);
+    expect(parseSession(d, SID, createTokenCipher([{ id: 'k1', key: K2 }]))).toBe('unreadable');
+    expect(parseSession(d, 'other-sid', cipher)).toBe('unreadable');
+    expect(parseSession(JSON.stringify({ ...JSON.parse(d), x: 42 }), SID, cipher)).toBe('unreadable');
+  });
+
+  it('written before sealing existed is read as it is', () => {
+    const plain = JSON.stringify(session());
+    expect(parseSession(plain, SID, cipher)).toEqual(session());
+  });
+});
+
+describe('TOKEN_ENCRYPTION_KEYS', () => {
+  const base = { NODE_ENV: 'test', SESSION_SECRET: 'a-session-secret-of-enough-length-0123' };
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (e) {
+      return (e as { problems: string[] }).problems;
+    }
+  };
+  const prod = {
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'a-session-secret-of-enough-length-0123',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    CLOUDBASE_ENV_ID: 'prod-env',
+    CLOUDBASE_CLIENT_ID: 'client',
+    CLOUDBASE_CLIENT_SECRET: 'secret',
+    PUBLIC_ORIGIN: 'https://app.example.com',
+  };
+
+  it('takes base64 and base64url keys, named or not, in order', () => {
+    const b64 = randomBytes(32).toString('base64');
+    const url = newKey();
+    const config = loadConfig({ ...base, TOKEN_ENCRYPTION_KEYS: ` 2026b:${url} , ${b64}` });
+    expect(config.tokenKeys).toEqual([{ id: '2026b', key: url }, { key: Buffer.from(b64, 'base64').toString('base64url') }]);
+    expect(config.warnings.join('\n')).not.toMatch(/TOKEN_ENCRYPTION_KEYS/);
+  });
+
+  it('is required in production', () => {
+    expect(problemsOf(prod)).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS is required in production/)]);
+    expect(problemsOf({ ...prod, TOKEN_ENCRYPTION_KEYS: newKey() })).toEqual([]);
+  });
+
+  it('is derived from SESSION_SECRET outside production, with a warning, and the same for every instance', () => {
+    const a = loadConfig(base);
+    const b = loadConfig(base);
+    expect(a.tokenKeys).toHaveLength(1);
+    expect(a.tokenKeys).toEqual(b.tokenKeys);
+    expect(Buffer.from(a.tokenKeys[0]!.key, 'base64url')).toHaveLength(32);
+    expect(a.warnings).toContainEqual(expect.stringMatching(/TOKEN_ENCRYPTION_KEYS is not set.*derived from SESSION_SECRET/));
+    expect(loadConfig({ ...base, SESSION_SECRET: 'another-session-secret-0123456789' }).tokenKeys).not.toEqual(a.tokenKeys);
+  });
+
+  it.each([
+    ['a short key', randomBytes(16).toString('base64'), /entry 1 must be 32 random bytes/],
+    ['a long key', randomBytes(33).toString('base64'), /entry 1 must be 32 random bytes/],
+    ['hex', randomBytes(32).toString('hex'), /entry 1 must be 32 random bytes/],
+    ['an empty entry', `${newKey()},`, /entry 2 is empty/],
+    ['a bad id', `bad id:${newKey()}`, /entry 1: its id may hold only/],
+    ['an id used twice', `k:${newKey()},k:${newKey()}`, /entry 2: the id "k" is used twice/],
+  ])('refuses %s, naming the variable and the entry but never the key', (_what, value, message) => {
+    const problems = problemsOf({ ...base, TOKEN_ENCRYPTION_KEYS: value });
+    expect(problems).toEqual([expect.stringMatching(message)]);
+    expect(problems[0]).toMatch(/^TOKEN_ENCRYPTION_KEYS/);
+    for (const part of value.split(/[,:]/)) if (part.length > 8) expect(problems[0]).not.toContain(part);
+  });
+});
