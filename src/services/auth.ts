@@ -10,6 +10,11 @@ export interface SignedIn {
   user: PublicUser;
 }
 
+export interface PasswordSignedIn extends SignedIn {
+  /** the device proof to hand back: the device cookie, or `device_token` in token mode */
+  deviceProof: string | undefined;
+}
+
 export interface CodeSent {
   /** undefined when the code was (silently) not sent: reset for an unknown number */
   vid: string | undefined;
@@ -45,7 +50,14 @@ export interface AuthServiceOptions {
   limits?: LimitGuard;
   /** a code went out (metrics) */
   onSmsSent?: (purpose: SmsPurpose) => void;
+  /** a failed password sign-in is answered no sooner than this after it started (ms; 0 or absent: at once) */
+  failureMinMs?: number;
 }
+
+/** Answers CloudBase gave without judging the password: the attempt is given back to the limits. */
+const NOT_JUDGED = new Set(['captcha_required', 'captcha_wrong', 'upstream_unavailable']);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Every sign-in, sign-up and account flow as CloudBase calls, with no HTTP or session types: the browser forms and the
@@ -63,18 +75,29 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
   }
 
   return {
-    async passwordLogin(ctx: CallContext, username: string, password: string): Promise<SignedIn> {
-      await limits?.checkPasswordAttempt(username, ctx);
+    /**
+     * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
+     * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong
+     * password take about as long, with the same answer.
+     */
+    async passwordLogin(ctx: CallContext, username: string, password: string, deviceProof?: string): Promise<PasswordSignedIn> {
+      const attempt = await limits?.reservePasswordAttempt(username, { ...ctx, deviceProof });
+      const started = performance.now();
       let t: TokenResponse;
       try {
         t = await client.signInWithPassword(ctx, { username, password });
       } catch (e) {
-        const err = fromUpstream(e, 'login');
-        if (err.code === 'login_failed') await limits?.passwordFailed(username, ctx);
+        let err = fromUpstream(e, 'login');
+        try {
+          await attempt?.settle(NOT_JUDGED.has(err.code) ? 'void' : 'failure');
+        } catch (refused) {
+          err = fromUpstream(refused);
+        }
+        await sleep(started + (options.failureMinMs ?? 0) - performance.now());
         throw err;
       }
-      await limits?.passwordSucceeded(username);
-      return signedIn(ctx, t);
+      const proof = await attempt?.settle('success');
+      return { ...(await signedIn(ctx, t)), deviceProof: proof };
     },
 
     async anonymousLogin(ctx: CallContext): Promise<SignedIn> {
