@@ -123,8 +123,8 @@ interface Pass {
  * (a valid device proof) is judged on that device's own limit only. Any other attempt is judged per (account, address)
  * tightly, per account more loosely and per address across accounts. Each limit lets `threshold` attempts through in
  * its window; the last of them, and each one after, must first take the limit's block (`blockS`, doubling per further
- * block up to `blockMaxS`), so past the limit one attempt at a time goes through, once per block. A success gives its
- * points back and clears the account's limits and back-off, so the owner is slowed, never locked out.
+ * block up to `blockMaxS`), so past the limit one attempt at a time goes through, once per block. A success clears the
+ * account's limits and back-off (the owner is slowed, never locked out); the address's count stays.
  */
 export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {}) {
   const { login, sms, config } = limiters;
@@ -200,9 +200,9 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
 
       async function settleAttempt(outcome: AttemptOutcome): Promise<string | undefined> {
         if (outcome === 'success') {
-          // The account starts afresh; the address only gets this attempt back (one success must not hide a spray).
+          // The account starts afresh; the address keeps its count (one known password must not buy a spray more tries).
           await Promise.all([
-            ...passes.map((p) => (p.gate.b === login.ip ? giveBack(p) : clear(p.gate))),
+            ...passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)),
             ...(nonce ? [clear({ b: login.account, key: account })] : []),
           ]);
           return devices.issue(who.deviceProof, account);
