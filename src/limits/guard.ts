@@ -200,11 +200,9 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
 
       async function settleAttempt(outcome: AttemptOutcome): Promise<string | undefined> {
         if (outcome === 'success') {
-          // The account starts afresh; the address keeps its count (one known password must not buy a spray more tries).
-          await Promise.all([
-            ...passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)),
-            ...(nonce ? [clear({ b: login.account, key: account })] : []),
-          ]);
+          // The account (or the device) starts afresh; the address keeps its count (one known password must not buy a
+          // spray more tries). The owner signing in on a known device does not lift the strangers' block.
+          await Promise.all(passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)));
           return devices.issue(who.deviceProof, account);
         }
         if (outcome === 'void') {

@@ -3,6 +3,7 @@ import { createLimiters } from '../../src/limits/limits.js';
 import { accountKey, createLimitGuard, ipScope, phoneKey } from '../../src/limits/guard.js';
 import type { LimitKind } from '../../src/limits/limits.js';
 import { AppError } from '../../src/http/errors.js';
+import { createDeviceProofs, MAX_ENTRIES } from '../../src/limits/device.js';
 
 function guardWith(env: Record<string, string> = {}) {
   const config = loadConfig({ NODE_ENV: 'test', ...env });
@@ -58,7 +59,7 @@ describe('password attempts', () => {
   const fail = async (guard: ReturnType<typeof guardWith>['guard'], name: string, who = {}) =>
     (await guard.reservePasswordAttempt(name, who)).settle('failure');
 
-  it('blocks the account at the limit, doubling the wait up to the maximum', async () => {
+  it('blocks the account at the limit: the attempt that reached it is told the wait', async () => {
     const { guard, rejected } = guardWith(env);
     await fail(guard, 'alice');
     await fail(guard, 'ALICE');
@@ -125,10 +126,25 @@ describe('password attempts', () => {
     await mine.settle('failure');
     await refusal((await guard.reservePasswordAttempt('erin', { deviceProof: proof })).settle('failure'));
     expect(rejected.at(-1)).toBe('login_device');
+
     // A proof for another account, or a forged one, counts as no proof.
     expect((await guard.reservePasswordAttempt('frank', { deviceProof: proof })).knownDevice).toBe(false);
     const forged = proof.slice(0, -2) + (proof.endsWith('AA') ? 'BB' : 'AA');
     await refusal(guard.reservePasswordAttempt('erin', { deviceProof: forged }));
+  });
+});
+
+describe('a known device signing in', () => {
+  it('starts the device afresh with a new proof, and leaves the strangers blocked', async () => {
+    const { guard } = guardWith({ LIMIT_LOGIN_FAILURES: '2', LIMIT_LOGIN_DEVICE_FAILURES: '2', LIMIT_LOGIN_BLOCK_S: '60' });
+    const proof = await (await guard.reservePasswordAttempt('gina')).settle('success');
+    await (await guard.reservePasswordAttempt('gina')).settle('failure');
+    await refusal((await guard.reservePasswordAttempt('gina')).settle('failure'));
+    await (await guard.reservePasswordAttempt('gina', { deviceProof: proof })).settle('failure');
+    const next = await (await guard.reservePasswordAttempt('gina', { deviceProof: proof })).settle('success');
+    expect(next).not.toBe(proof);
+    expect((await guard.reservePasswordAttempt('gina', { deviceProof: next })).knownDevice).toBe(true);
+    await refusal(guard.reservePasswordAttempt('gina'));
   });
 });
 
@@ -181,5 +197,36 @@ describe('SMS allowances', () => {
     expect(err).toMatchObject({ status: 429, code: 'rate_limited', messageKey: 'err.too_many_guesses' });
     await guard.takeCodeGuess('vid-2');
     expect(rejected).toEqual(['code_guesses']);
+  });
+});
+
+describe('device proofs', () => {
+  const account = (n: string) => accountKey(n);
+
+  it('verify with every secret and are made with the first (rotation)', () => {
+    const old = createDeviceProofs(['old-secret']);
+    const proof = old.issue(undefined, account('hana'));
+    expect(createDeviceProofs(['new-secret', 'old-secret']).verify(proof, account('hana'))).toBeDefined();
+    expect(createDeviceProofs(['new-secret']).verify(proof, account('hana'))).toBeUndefined();
+    expect(old.verify(proof, account('ivan'))).toBeUndefined();
+  });
+
+  it(`keep one proof per account, newest first, at most ${MAX_ENTRIES}`, () => {
+    const proofs = createDeviceProofs(['s']);
+    let value: string | undefined;
+    for (const name of ['a', 'b', 'c', 'd', 'b']) value = proofs.issue(value, account(name));
+    const entries = value!.split('~');
+    expect(entries).toHaveLength(MAX_ENTRIES);
+    expect(entries[0]!.startsWith(account('b'))).toBe(true);
+    expect(['a', 'b', 'c', 'd'].map((n) => proofs.verify(value, account(n)) !== undefined)).toEqual([false, true, true, true]);
+  });
+
+  it('ignore what is malformed or too long', () => {
+    const proofs = createDeviceProofs(['s']);
+    const good = proofs.issue(undefined, account('jo'));
+    for (const bad of ['', '~', `${good}${'x'.repeat(400)}`, good.replace(/\./g, '~'), `${good.slice(0, -1)}!`]) {
+      expect(proofs.verify(bad, account('jo'))).toBeUndefined();
+    }
+    expect(proofs.verify(`junk~${good}`, account('jo'))).toBeDefined();
   });
 });
