@@ -167,6 +167,34 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     await Promise.all([settle(b.failures.delete(key)), settle(b.strikes.delete(key)), settle(b.block.delete(key))]);
   }
 
+  /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
+  async function through(gates: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
+    const entered = await Promise.all(gates.map(enter));
+    const passes = entered.flatMap((e) => ('pass' in e ? [e.pass] : []));
+    const refused = entered
+      .map((e, i) => ({ kind: gates[i]!.b.kind, ms: 'waitMs' in e ? e.waitMs : 0 }))
+      .filter((r) => r.ms > 0)
+      .sort((x, y) => y.ms - x.ms)[0];
+    if (refused) {
+      await Promise.all(passes.map(giveBack));
+      refuse(refused.kind, tooManyAttempts(refused.ms));
+    }
+    return {
+      async settle(outcome) {
+        if (outcome === 'success') {
+          // The account (or the device) starts afresh; the address keeps its count (one known password must not buy a
+          // spray more tries). The owner signing in on a known device does not lift the strangers' block.
+          await Promise.all(passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)));
+        } else if (outcome === 'void') {
+          await Promise.all(passes.map(giveBack));
+        } else {
+          const held = passes.filter((p) => p.blockS > 0).sort((x, y) => y.blockS - x.blockS)[0];
+          if (held) refuse(held.gate.b.kind, tooManyAttempts(held.blockS * 1000));
+        }
+      },
+    };
+  }
+
   return {
     /**
      * Before a password sign-in: takes a point of every limit that judges this attempt, or refuses it (429
@@ -187,33 +215,20 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
               : []),
           ];
 
-      const entered = await Promise.all(gates.map(enter));
-      const passes = entered.flatMap((e) => ('pass' in e ? [e.pass] : []));
-      const refused = entered
-        .map((e, i) => ({ kind: gates[i]!.b.kind, ms: 'waitMs' in e ? e.waitMs : 0 }))
-        .filter((r) => r.ms > 0)
-        .sort((x, y) => y.ms - x.ms)[0];
-      if (refused) {
-        await Promise.all(passes.map(giveBack));
-        refuse(refused.kind, tooManyAttempts(refused.ms));
-      }
-
+      const attempt = await through(gates);
       async function settleAttempt(outcome: AttemptOutcome): Promise<string | undefined> {
-        if (outcome === 'success') {
-          // The account (or the device) starts afresh; the address keeps its count (one known password must not buy a
-          // spray more tries). The owner signing in on a known device does not lift the strangers' block.
-          await Promise.all(passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)));
-          return devices.issue(who.deviceProof, account);
-        }
-        if (outcome === 'void') {
-          await Promise.all(passes.map(giveBack));
-          return undefined;
-        }
-        const held = passes.filter((p) => p.blockS > 0).sort((x, y) => y.blockS - x.blockS)[0];
-        if (held) refuse(held.gate.b.kind, tooManyAttempts(held.blockS * 1000));
-        return undefined;
+        await attempt.settle(outcome);
+        return outcome === 'success' ? devices.issue(who.deviceProof, account) : undefined;
       }
       return { knownDevice: nonce !== undefined, settle: settleAttempt as PasswordAttempt['settle'] };
+    },
+
+    /**
+     * Before a signed-in session proves its password again (changing it, deleting the account): the session has a
+     * limit of its own (LIMIT_LOGIN_DEVICE_FAILURES), so a stolen session cannot be used to guess the password.
+     */
+    async reserveReauthAttempt(who: Requester = {}): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
+      return through(who.sessionKey ? [{ b: login.reauth, key: digest(`s:${who.sessionKey}`) }] : []);
     },
 
     /**

@@ -8,6 +8,7 @@ export type LimitKind =
   | 'login_account_ip'
   | 'login_device'
   | 'login_ip'
+  | 'reauth_session'
   | 'sms_cooldown'
   | 'sms_phone_hour'
   | 'sms_phone_day'
@@ -32,7 +33,7 @@ export interface BackoffLimiters {
 
 export interface Limiters {
   config: LimitsConfig;
-  login: { account: BackoffLimiters; accountIp: BackoffLimiters; device: BackoffLimiters; ip: BackoffLimiters };
+  login: { account: BackoffLimiters; accountIp: BackoffLimiters; device: BackoffLimiters; ip: BackoffLimiters; reauth: BackoffLimiters };
   /** per-window counters: `points` is the limit; no cooldown limiter when LIMIT_SMS_COOLDOWN_S is 0 */
   /** anonymous sign-ins per IP */
   anonymous: RateLimiterAbstract;
@@ -71,6 +72,7 @@ export function createLimiters(config: LimitsConfig, redis: RedisClient | undefi
       accountIp: backoff('login_account_ip', config.login.failuresPerAccountIp),
       device: backoff('login_device', config.login.failuresPerDevice),
       ip: backoff('login_ip', config.login.failuresPerIp),
+      reauth: backoff('reauth_session', config.login.failuresPerDevice),
     },
     anonymous: make('anonymous_ip', config.anonymousPerIpHour, HOUR_S),
     sms: {

@@ -74,6 +74,21 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     return { tokens, user: toPublicUser(profile, t.scope) };
   }
 
+  /** The password proved again for a sensitive step, under the session's own attempt limit. */
+  async function reauth(ctx: CallContext, accessToken: string, password: string) {
+    const attempt = await limits?.reserveReauthAttempt(ctx);
+    let sudo: Awaited<ReturnType<CloudbaseClient['sudo']>>;
+    try {
+      sudo = await client.sudo(ctx, accessToken, { password });
+    } catch (e) {
+      const err = fromUpstream(e, 'reauth');
+      await attempt?.settle(NOT_JUDGED.has(err.code) ? 'void' : 'failure');
+      throw err;
+    }
+    await attempt?.settle('success');
+    return sudo;
+  }
+
   return {
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
@@ -168,9 +183,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
-      const { sudo_token } = await client.sudo(ctx, accessToken, { password: oldPassword }).catch((e: unknown) => {
-        throw fromUpstream(e, 'reauth');
-      });
+      const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
       await client
         .changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword })
         .catch((e: unknown) => {
@@ -179,9 +192,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
-      const { sudo_token } = await client.sudo(ctx, accessToken, { password }).catch((e: unknown) => {
-        throw fromUpstream(e, 'reauth');
-      });
+      const { sudo_token } = await reauth(ctx, accessToken, password);
       await client.deleteMe(ctx, accessToken, sudo_token).catch((e: unknown) => {
         throw fromUpstream(e, 'reauth');
       });

@@ -185,6 +185,29 @@ describe('a device that signed in before (OWASP device cookies)', () => {
   });
 });
 
+describe('a signed-in session guessing the password (a stolen cookie)', () => {
+  it('reaches CloudBase LIMIT_LOGIN_DEVICE_FAILURES times from a burst of password changes', async () => {
+    const gw = await gateway({ LIMIT_LOGIN_DEVICE_FAILURES: '3' });
+    await gw.emu.createUser({ username: 'stolen', password: PASSWORD });
+    const thief = gw.agent();
+    const token = await csrfFrom(thief, '/login');
+    expect((await thief.post('/login').type('form').send({ _csrf: token, username: 'stolen', password: PASSWORD })).status).toBe(303);
+    const SUDO = 'POST /auth/v1/user/sudo';
+    const before = await calls(gw, SUDO);
+    const accountToken = await csrfFrom(thief, '/account?lang=en');
+    const answers = await Promise.all(
+      Array.from({ length: 23 }, (_, i) =>
+        thief
+          .post('/account/password?lang=en')
+          .type('form')
+          .send({ _csrf: accountToken, old_password: `maybe-${i}`, new_password: `Brand-new-pass-${i}` }),
+      ),
+    );
+    expect(await calls(gw, SUDO)).toBe(before + 3);
+    expect(count(answers, 429)).toBe(23 - 2);
+  });
+});
+
 describe('sign-in failures look the same whether or not the account exists', () => {
   for (const floorMs of [650, 900]) {
     it(`same answer, same upstream calls, and no sooner than LIMIT_LOGIN_FAILURE_MIN_MS=${floorMs}`, async () => {
