@@ -124,7 +124,8 @@ interface Pass {
  * tightly, per account more loosely and per address across accounts. Each limit lets `threshold` attempts through in
  * its window; the last of them, and each one after, must first take the limit's block (`blockS`, doubling per further
  * block up to `blockMaxS`), so past the limit one attempt at a time goes through, once per block. A success clears the
- * account's limits and back-off (the owner is slowed, never locked out); the address's count stays.
+ * account's limits and back-off (the owner is slowed, never locked out) and gives the address its point back, so only
+ * failures stay counted.
  */
 export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {}) {
   const { login, sms, config } = limiters;
@@ -182,9 +183,9 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     return {
       async settle(outcome) {
         if (outcome === 'success') {
-          // The account (or the device) starts afresh; the address keeps its count (one known password must not buy a
-          // spray more tries). The owner signing in on a known device does not lift the strangers' block.
-          await Promise.all(passes.filter((p) => p.gate.b !== login.ip).map((p) => clear(p.gate)));
+          // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
+          // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
+          await Promise.all(passes.map((p) => (p.gate.b === login.ip ? giveBack(p) : clear(p.gate))));
         } else if (outcome === 'void') {
           await Promise.all(passes.map(giveBack));
         } else {

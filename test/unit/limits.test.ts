@@ -114,6 +114,15 @@ describe('password attempts', () => {
     expect(rejected.at(-1)).toBe('login_account_ip');
   });
 
+  it('good sign-ins behind one address never count against it; its failures do', async () => {
+    const { guard } = guardWith({ ...env, LIMIT_LOGIN_IP_FAILURES: '2' });
+    const nat = { ip: '203.0.113.200' };
+    for (let i = 0; i < 9; i++) await (await guard.reservePasswordAttempt(`staff-${i}`, nat)).settle('success');
+    await fail(guard, 'staff-9', nat);
+    await refusal(fail(guard, 'staff-10', nat));
+    await refusal(guard.reservePasswordAttempt('staff-0', nat));
+  });
+
   it('a device that signed in before is judged on its own limit, not on strangers\' failures', async () => {
     const { guard, rejected } = guardWith({ ...env, LIMIT_LOGIN_DEVICE_FAILURES: '2' });
     const proof = await (await guard.reservePasswordAttempt('erin')).settle('success');
