@@ -13,9 +13,10 @@ import { assertMatchesOpenApi } from '../support/openapi-check.js';
 const PASSWORD = 'Right-pony-Staple-42';
 const gateways: TestGateway[] = [];
 
-async function gateway(env: Record<string, string>): Promise<TestGateway> {
+async function gateway(env: Record<string, string>, shareRedisWith?: TestGateway): Promise<TestGateway> {
   const gw = await startTestGateway({
     env: { TRUST_PROXY: 'loopback', LIMIT_LOGIN_BLOCK_S: '120', LIMIT_LOGIN_BLOCK_MAX_S: '600', ...env },
+    ...(shareRedisWith ? { redisServer: shareRedisWith.redisServer } : {}),
   });
   gw.secrets.add(PASSWORD);
   gateways.push(gw);
@@ -29,7 +30,8 @@ afterAll(async () => {
       assertMatchesOpenApi(gw.transcript);
     }
   } finally {
-    await Promise.all(gateways.map((gw) => gw.close()));
+    // Newest first: a gateway that borrowed another's Redis closes before the owner stops it.
+    for (const gw of gateways.reverse()) await gw.close();
   }
 });
 
@@ -83,6 +85,23 @@ describe('a burst of wrong passwords at one account from many addresses', () => 
       expect(await calls(gw, SIGNIN)).toBe(before + limit);
     });
   }
+});
+
+describe('a burst split over two gateways that share Redis', () => {
+  it('reaches CloudBase no more than LIMIT_LOGIN_FAILURES times in all', async () => {
+    const env = { LIMIT_LOGIN_FAILURES: '5', LIMIT_LOGIN_ACCOUNT_IP_FAILURES: '1000' };
+    const one = await gateway(env);
+    const two = await gateway(env, one);
+    const total = async () => (await calls(one, SIGNIN)) + (await calls(two, SIGNIN));
+    const before = await total();
+    const answers = await Promise.all(
+      Array.from({ length: 44 }, (_, i) =>
+        spa(i % 2 ? two : one).call('post', '/api/session/login', { username: 'both-ways', password: `p-${i}` }, { 'X-Forwarded-For': ip(i) }),
+      ),
+    );
+    expect((await total()) - before).toBe(5);
+    expect(count(answers, 429)).toBe(44 - 4);
+  });
 });
 
 describe('a burst from one address across many accounts (JSON API), the right password among them', () => {
