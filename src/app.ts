@@ -138,7 +138,9 @@ export function createApp(deps: AppDeps): Express {
     auth: createAuthService(deps.cloudbase, now, {
       limits: createLimitGuard(createLimiters(config.limits, deps.redis, config.redis.keyPrefix), {
         onReject: (kind) => metrics.rateLimited(kind),
+        secrets: config.session.secrets,
       }),
+      failureMinMs: config.limits.login.failureMinMs,
       onSmsSent: (purpose) => metrics.smsSent(purpose),
     }),
     sessions: createSessionManager(config, directory, now),

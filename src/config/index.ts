@@ -64,14 +64,20 @@ export interface TokenKey {
 
 export interface LimitsConfig {
   readonly login: {
-    /** failed passwords per account (normalised) within windowS before a block */
+    /** password attempts per account (normalised) from unknown devices, all addresses together, within windowS */
     readonly failuresPerAccount: number;
-    /** failed passwords per client IP within windowS before a block */
+    /** the same from one client address: the tight limit on a stranger */
+    readonly failuresPerAccountIp: number;
+    /** password attempts from one device that signed in to the account before (its own limit) */
+    readonly failuresPerDevice: number;
+    /** password attempts per client IP across accounts within windowS */
     readonly failuresPerIp: number;
     readonly windowS: number;
     /** first block; each further block doubles, up to blockMaxS */
     readonly blockS: number;
     readonly blockMaxS: number;
+    /** a failed sign-in is answered no sooner than this after it started (0: off) */
+    readonly failureMinMs: number;
   };
   readonly sms: {
     /** seconds between two codes to one number (0: off) */
@@ -297,10 +303,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     limits: {
       login: {
         failuresPerAccount: raw.LIMIT_LOGIN_FAILURES,
+        failuresPerAccountIp: raw.LIMIT_LOGIN_ACCOUNT_IP_FAILURES,
+        failuresPerDevice: raw.LIMIT_LOGIN_DEVICE_FAILURES,
         failuresPerIp: raw.LIMIT_LOGIN_IP_FAILURES,
         windowS: raw.LIMIT_LOGIN_WINDOW_S,
         blockS: raw.LIMIT_LOGIN_BLOCK_S,
         blockMaxS: raw.LIMIT_LOGIN_BLOCK_MAX_S,
+        failureMinMs: raw.LIMIT_LOGIN_FAILURE_MIN_MS,
       },
       sms: {
         cooldownS: raw.LIMIT_SMS_COOLDOWN_S,

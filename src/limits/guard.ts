@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError, storeUnavailable } from '../http/errors.js';
 import { normalizePhone } from '../phone.js';
 import type { BackoffLimiters, LimitKind, Limiters } from './limits.js';
+import { createDeviceProofs } from './device.js';
 
 /** Keys never hold what they count: a username, a phone number or a session id is hashed first. */
 function digest(s: string): string {
@@ -51,6 +52,8 @@ export interface Requester {
 export interface LimitGuardOptions {
   /** called once per refused attempt, with what refused it (metrics) */
   onReject?: (kind: LimitKind) => void;
+  /** SESSION_SECRET's list: the first signs device proofs, every one verifies */
+  secrets?: readonly string[];
 }
 
 const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -80,62 +83,154 @@ function waitMs(res: RateLimiterRes | null, limit: number): number {
   return res.msBeforeNext > 0 ? res.msBeforeNext : 1000;
 }
 
+/** How a password attempt that was let through ended. */
+export type AttemptOutcome =
+  /** CloudBase accepted the password */
+  | 'success'
+  /** CloudBase judged it (a wrong password, an unknown account, a lock-out): the attempt stays counted */
+  | 'failure'
+  /** CloudBase did not judge the password (captcha asked, CloudBase unreachable): the attempt is given back */
+  | 'void';
+
+export interface PasswordAttempt {
+  /** a device proof naming this account was presented and is valid: the attempt was judged on the device's limit */
+  knownDevice: boolean;
+  /**
+   * Settles the attempt. On 'failure', throws 429 `too_many_attempts` when this attempt was the one let through past
+   * the limit (it holds the block). On 'success', returns the device proof to hand back (cookie or `device_token`).
+   */
+  settle(outcome: 'success'): Promise<string>;
+  settle(outcome: 'failure' | 'void'): Promise<void>;
+}
+
+interface Gate {
+  b: BackoffLimiters;
+  key: string;
+}
+
+/** A gate passed: `blockS` > 0 when this attempt took the block to get through. */
+interface Pass {
+  gate: Gate;
+  blockS: number;
+}
+
 /**
- * The abuse limits as the auth service uses them. Every check happens before CloudBase is called, so a refused
- * attempt never reaches it.
+ * The abuse limits as the auth service uses them. Every limit takes its point atomically before CloudBase is called
+ * (Redis INCR in a Lua script), so however many attempts race, no more than the limit reach CloudBase; a refused attempt
+ * never reaches it.
  *
- * Passwords: failures are counted per account and per IP in a window; reaching the limit blocks for `blockS`, and
- * every further failure while the count stands blocks again for twice as long, up to `blockMaxS`. A success clears
- * the account's count and back-off, so the owner is slowed, never locked out.
+ * Passwords (OWASP's answer to lock-out by strangers): an attempt from a device that signed in to the account before
+ * (a valid device proof) is judged on that device's own limit only. Any other attempt is judged per (account, address)
+ * tightly, per account more loosely and per address across accounts. Each limit lets `threshold` attempts through in
+ * its window; the last of them, and each one after, must first take the limit's block (`blockS`, doubling per further
+ * block up to `blockMaxS`), so past the limit one attempt at a time goes through, once per block. A success clears the
+ * account's limits and back-off (the owner is slowed, never locked out) and gives the address its point back, so only
+ * failures stay counted.
  */
 export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {}) {
   const { login, sms, config } = limiters;
+  // Without secrets (unit tests), proofs hold for this process only.
+  const devices = createDeviceProofs(opts.secrets ?? [randomBytes(32).toString('base64url')]);
 
   const refuse = (kind: LimitKind, err: AppError): never => {
     opts.onReject?.(kind);
     throw err;
   };
 
-  async function blockedMs(b: BackoffLimiters, key: string): Promise<number> {
-    return waitMs(await settle(b.block.get(key)), 1);
+  const blockSeconds = (strikes: number) => Math.min(config.login.blockS * 2 ** Math.min(strikes, 30), config.login.blockMaxS);
+
+  /** Takes this attempt's point, or says how long to wait. */
+  async function enter(g: Gate): Promise<{ pass: Pass } | { waitMs: number }> {
+    const blocked = waitMs(await settle(g.b.block.get(g.key)), 1);
+    if (blocked > 0) return { waitMs: blocked };
+    const count = (await settle(g.b.failures.consume(g.key)))?.consumedPoints ?? 0;
+    if (count < g.b.threshold) return { pass: { gate: g, blockS: 0 } };
+    // Its block is the ticket: of all attempts racing here, only the one that starts it goes on.
+    const blockS = blockSeconds((await settle(g.b.strikes.get(g.key)))?.consumedPoints ?? 0);
+    const block = await settle(g.b.block.consume(g.key, 1, { customDuration: blockS }));
+    if (!block || block.consumedPoints > 1) {
+      await settle(g.b.failures.reward(g.key));
+      return { waitMs: waitMs(block, 1) };
+    }
+    await settle(g.b.strikes.consume(g.key));
+    return { pass: { gate: g, blockS } };
   }
 
-  /** Counts a failure; when the count reaches the threshold, blocks with a doubled wait. Returns the block in ms. */
-  async function fail(b: BackoffLimiters, key: string): Promise<number> {
-    const failures = await settle(b.failures.consume(key));
-    if (!failures || failures.consumedPoints < b.threshold) return 0;
-    const strikes = (await settle(b.strikes.consume(key)))?.consumedPoints ?? 1;
-    const blockS = Math.min(config.login.blockS * 2 ** Math.min(strikes - 1, 30), config.login.blockMaxS);
-    await settle(b.block.block(key, blockS));
-    return blockS * 1000;
+  /** Gives a pass back: its point, and its block and strike if it took them. */
+  async function giveBack(p: Pass): Promise<void> {
+    const { b, key } = p.gate;
+    await Promise.all([
+      settle(b.failures.reward(key)),
+      ...(p.blockS > 0 ? [settle(b.block.delete(key)), settle(b.strikes.reward(key))] : []),
+    ]);
   }
 
-  async function clear(b: BackoffLimiters, key: string): Promise<void> {
+  async function clear({ b, key }: Gate): Promise<void> {
     await Promise.all([settle(b.failures.delete(key)), settle(b.strikes.delete(key)), settle(b.block.delete(key))]);
   }
 
+  /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
+  async function through(gates: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
+    const entered = await Promise.all(gates.map(enter));
+    const passes = entered.flatMap((e) => ('pass' in e ? [e.pass] : []));
+    const refused = entered
+      .map((e, i) => ({ kind: gates[i]!.b.kind, ms: 'waitMs' in e ? e.waitMs : 0 }))
+      .filter((r) => r.ms > 0)
+      .sort((x, y) => y.ms - x.ms)[0];
+    if (refused) {
+      await Promise.all(passes.map(giveBack));
+      refuse(refused.kind, tooManyAttempts(refused.ms));
+    }
+    return {
+      async settle(outcome) {
+        if (outcome === 'success') {
+          // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
+          // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
+          await Promise.all(passes.map((p) => (p.gate.b === login.ip ? giveBack(p) : clear(p.gate))));
+        } else if (outcome === 'void') {
+          await Promise.all(passes.map(giveBack));
+        } else {
+          const held = passes.filter((p) => p.blockS > 0).sort((x, y) => y.blockS - x.blockS)[0];
+          if (held) refuse(held.gate.b.kind, tooManyAttempts(held.blockS * 1000));
+        }
+      },
+    };
+  }
+
   return {
-    /** Before a password sign-in: 429 `too_many_attempts` while the account or the address is blocked. */
-    async checkPasswordAttempt(username: string, who: Requester = {}): Promise<void> {
-      const [account, ip] = await Promise.all([
-        blockedMs(login.account, accountKey(username)),
-        who.ip ? blockedMs(login.ip, ipKey(who.ip)) : 0,
-      ]);
-      if (account > 0 || ip > 0) refuse(account >= ip ? 'login_account' : 'login_ip', tooManyAttempts(Math.max(account, ip)));
+    /**
+     * Before a password sign-in: takes a point of every limit that judges this attempt, or refuses it (429
+     * `too_many_attempts`, the longest wait) having taken nothing. `deviceProof` is the cookie or `X-Device-Token`.
+     */
+    async reservePasswordAttempt(username: string, who: Requester & { deviceProof?: string | undefined } = {}): Promise<PasswordAttempt> {
+      const account = accountKey(username);
+      const nonce = devices.verify(who.deviceProof, account);
+      const gates: Gate[] = nonce
+        ? [{ b: login.device, key: digest(`${account}.${nonce}`) }]
+        : [
+            { b: login.account, key: account },
+            ...(who.ip
+              ? [
+                  { b: login.accountIp, key: digest(`${account}.${ipScope(who.ip)}`) },
+                  { b: login.ip, key: ipKey(who.ip) },
+                ]
+              : []),
+          ];
+
+      const attempt = await through(gates);
+      async function settleAttempt(outcome: AttemptOutcome): Promise<string | undefined> {
+        await attempt.settle(outcome);
+        return outcome === 'success' ? devices.issue(who.deviceProof, account) : undefined;
+      }
+      return { knownDevice: nonce !== undefined, settle: settleAttempt as PasswordAttempt['settle'] };
     },
 
-    /** After a wrong password: counts it; the failure that starts a block is answered 429 already. */
-    async passwordFailed(username: string, who: Requester = {}): Promise<void> {
-      const [account, ip] = await Promise.all([
-        fail(login.account, accountKey(username)),
-        who.ip ? fail(login.ip, ipKey(who.ip)) : 0,
-      ]);
-      if (account > 0 || ip > 0) refuse(account >= ip ? 'login_account' : 'login_ip', tooManyAttempts(Math.max(account, ip)));
-    },
-
-    /** After a good password: the account starts afresh (the address does not: one success must not hide a spray). */
-    async passwordSucceeded(username: string): Promise<void> {
-      await clear(login.account, accountKey(username));
+    /**
+     * Before a signed-in session proves its password again (changing it, deleting the account): the session has a
+     * limit of its own (LIMIT_LOGIN_DEVICE_FAILURES), so a stolen session cannot be used to guess the password.
+     */
+    async reserveReauthAttempt(who: Requester = {}): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
+      return through(who.sessionKey ? [{ b: login.reauth, key: digest(`s:${who.sessionKey}`) }] : []);
     },
 
     /**
@@ -168,9 +263,13 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
       // Look first, so a refused attempt spends nothing (a flood must not use up the owner's daily allowance).
       const before = worst(await Promise.all(checks.map(([, l, k]) => settle(l.get(k)))), (r, l) => waitMs(r, l.points));
       if (before) refuse(before.kind, rateLimited(before.ms));
-      // Then take: two racing sends may both have looked; the counter decides.
+      // Then take, atomically: of racing sends that all looked, the counters let through no more than the limits; a
+      // send refused here gives back what it took, so losing a race costs no allowance either.
       const taken = worst(await Promise.all(checks.map(([, l, k]) => settle(l.consume(k)))), (r, l) => waitMs(r, l.points + 1));
-      if (taken) refuse(taken.kind, rateLimited(taken.ms));
+      if (taken) {
+        await Promise.all(checks.map(([, l, k]) => settle(l.reward(k))));
+        refuse(taken.kind, rateLimited(taken.ms));
+      }
 
       return {
         async refund() {

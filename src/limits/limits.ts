@@ -5,7 +5,10 @@ import type { RedisClient } from '../session/redis.js';
 /** What a rejection was about: the label of `rate_limit_rejections_total`. */
 export type LimitKind =
   | 'login_account'
+  | 'login_account_ip'
+  | 'login_device'
   | 'login_ip'
+  | 'reauth_session'
   | 'sms_cooldown'
   | 'sms_phone_hour'
   | 'sms_phone_day'
@@ -14,25 +17,27 @@ export type LimitKind =
   | 'code_guesses'
   | 'anonymous_ip';
 
-/** Counters whose limit is compared by the guard itself (a failure count, a strike count, a block flag). */
+/** Counters whose limit is compared by the guard itself (an attempt count, a strike count, a block flag). */
 export interface BackoffLimiters {
-  /** failed passwords in the window */
+  /** what refusals by these counters are counted as */
+  kind: LimitKind;
+  /** password attempts in the window, taken before each call and given back on success */
   failures: RateLimiterAbstract;
   /** how many times the failures crossed the limit (drives the doubling), kept for a day */
   strikes: RateLimiterAbstract;
-  /** set while blocked; its TTL is the wait */
+  /** set while blocked; its TTL is the wait. Taking it is how an attempt past the limit gets through, one at a time */
   block: RateLimiterAbstract;
-  /** failures in the window that trigger a block */
+  /** attempts in the window before each further one needs the block */
   threshold: number;
 }
 
 export interface Limiters {
   config: LimitsConfig;
-  login: { account: BackoffLimiters; ip: BackoffLimiters };
+  login: { account: BackoffLimiters; accountIp: BackoffLimiters; device: BackoffLimiters; ip: BackoffLimiters; reauth: BackoffLimiters };
   /** per-window counters: `points` is the limit; no cooldown limiter when LIMIT_SMS_COOLDOWN_S is 0 */
   /** anonymous sign-ins per IP */
   anonymous: RateLimiterAbstract;
-  sms: Record<Exclude<LimitKind, 'login_account' | 'login_ip' | 'sms_cooldown' | 'anonymous_ip'>, RateLimiterAbstract> & {
+  sms: Record<Extract<LimitKind, 'sms_phone_hour' | 'sms_phone_day' | 'sms_ip' | 'sms_session' | 'code_guesses'>, RateLimiterAbstract> & {
     sms_cooldown: RateLimiterAbstract | undefined;
   };
 }
@@ -52,7 +57,8 @@ export function createLimiters(config: LimitsConfig, redis: RedisClient | undefi
       ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}rl:${name}`, points, duration })
       : new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
 
-  const backoff = (name: string, threshold: number): BackoffLimiters => ({
+  const backoff = (name: LimitKind, threshold: number): BackoffLimiters => ({
+    kind: name,
     failures: make(`${name}:f`, UNCAPPED, config.login.windowS),
     strikes: make(`${name}:s`, UNCAPPED, DAY_S),
     block: make(`${name}:b`, 1, 1),
@@ -63,7 +69,10 @@ export function createLimiters(config: LimitsConfig, redis: RedisClient | undefi
     config,
     login: {
       account: backoff('login_account', config.login.failuresPerAccount),
+      accountIp: backoff('login_account_ip', config.login.failuresPerAccountIp),
+      device: backoff('login_device', config.login.failuresPerDevice),
       ip: backoff('login_ip', config.login.failuresPerIp),
+      reauth: backoff('reauth_session', config.login.failuresPerDevice),
     },
     anonymous: make('anonymous_ip', config.anonymousPerIpHour, HOUR_S),
     sms: {

@@ -10,6 +10,11 @@ export interface SignedIn {
   user: PublicUser;
 }
 
+export interface PasswordSignedIn extends SignedIn {
+  /** the device proof to hand back: the device cookie, or `device_token` in token mode */
+  deviceProof: string | undefined;
+}
+
 export interface CodeSent {
   /** undefined when the code was (silently) not sent: reset for an unknown number */
   vid: string | undefined;
@@ -45,7 +50,14 @@ export interface AuthServiceOptions {
   limits?: LimitGuard;
   /** a code went out (metrics) */
   onSmsSent?: (purpose: SmsPurpose) => void;
+  /** a failed password sign-in is answered no sooner than this after it started (ms; 0 or absent: at once) */
+  failureMinMs?: number;
 }
+
+/** Answers CloudBase gave without judging the password: the attempt is given back to the limits. */
+const NOT_JUDGED = new Set(['captcha_required', 'captcha_wrong', 'upstream_unavailable']);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Every sign-in, sign-up and account flow as CloudBase calls, with no HTTP or session types: the browser forms and the
@@ -62,19 +74,45 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     return { tokens, user: toPublicUser(profile, t.scope) };
   }
 
+  /** The password proved again for a sensitive step, under the session's own attempt limit. */
+  async function reauth(ctx: CallContext, accessToken: string, password: string) {
+    const attempt = await limits?.reserveReauthAttempt(ctx);
+    let sudo: Awaited<ReturnType<CloudbaseClient['sudo']>>;
+    try {
+      sudo = await client.sudo(ctx, accessToken, { password });
+    } catch (e) {
+      const err = fromUpstream(e, 'reauth');
+      await attempt?.settle(NOT_JUDGED.has(err.code) ? 'void' : 'failure');
+      throw err;
+    }
+    await attempt?.settle('success');
+    return sudo;
+  }
+
   return {
-    async passwordLogin(ctx: CallContext, username: string, password: string): Promise<SignedIn> {
-      await limits?.checkPasswordAttempt(username, ctx);
+    /**
+     * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
+     * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong
+     * password take about as long, with the same answer.
+     */
+    async passwordLogin(ctx: CallContext, username: string, password: string, deviceProof?: string): Promise<PasswordSignedIn> {
+      const attempt = await limits?.reservePasswordAttempt(username, { ...ctx, deviceProof });
+      const started = performance.now();
       let t: TokenResponse;
       try {
         t = await client.signInWithPassword(ctx, { username, password });
       } catch (e) {
-        const err = fromUpstream(e, 'login');
-        if (err.code === 'login_failed') await limits?.passwordFailed(username, ctx);
+        let err = fromUpstream(e, 'login');
+        try {
+          await attempt?.settle(NOT_JUDGED.has(err.code) ? 'void' : 'failure');
+        } catch (refused) {
+          err = fromUpstream(refused);
+        }
+        await sleep(started + (options.failureMinMs ?? 0) - performance.now());
         throw err;
       }
-      await limits?.passwordSucceeded(username);
-      return signedIn(ctx, t);
+      const proof = await attempt?.settle('success');
+      return { ...(await signedIn(ctx, t)), deviceProof: proof };
     },
 
     async anonymousLogin(ctx: CallContext): Promise<SignedIn> {
@@ -145,9 +183,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
-      const { sudo_token } = await client.sudo(ctx, accessToken, { password: oldPassword }).catch((e: unknown) => {
-        throw fromUpstream(e, 'reauth');
-      });
+      const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
       await client
         .changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword })
         .catch((e: unknown) => {
@@ -156,9 +192,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
-      const { sudo_token } = await client.sudo(ctx, accessToken, { password }).catch((e: unknown) => {
-        throw fromUpstream(e, 'reauth');
-      });
+      const { sudo_token } = await reauth(ctx, accessToken, password);
       await client.deleteMe(ctx, accessToken, sudo_token).catch((e: unknown) => {
         throw fromUpstream(e, 'reauth');
       });

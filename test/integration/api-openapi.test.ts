@@ -72,7 +72,11 @@ describe('GET /api/openapi.json', () => {
     }
     expect(Object.keys(doc.paths['/api/proxy/{name}/{path}']!)).toEqual(['get', 'post', 'put', 'patch', 'delete']);
     const loginParams = doc.paths['/api/session/login']!.post!.parameters!.map((p) => p.$ref);
-    expect(loginParams).toEqual(['#/components/parameters/XCSRF', '#/components/parameters/XSessionMode']);
+    expect(loginParams).toEqual([
+      '#/components/parameters/XCSRF',
+      '#/components/parameters/XSessionMode',
+      '#/components/parameters/XDeviceToken',
+    ]);
     expect(doc.components.securitySchemes.sessionToken).toMatchObject({ type: 'http', scheme: 'Session' });
     expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: 'apiKey', in: 'cookie' });
   });

@@ -396,6 +396,19 @@ describe('forged and oversized cookies and session tokens', () => {
     }
   });
 
+  it('a forged or oversized device cookie or X-Device-Token counts as none: the sign-in is judged as usual', async () => {
+    const login = () => gw.agent().post('/api/session/login').timeout(TIMEOUT).set('x-csrf', '1');
+    const body = { username: 'no-such-device-owner', password: 'wrong-device-pw' };
+    const expectApi401 = (res: Response) => {
+      expectNo5xx(res, 'api');
+      expect([res.status, res.body.error.code]).toEqual([401, 'login_failed']);
+    };
+    for (const value of ['forged', `${'a'.repeat(22)}.${'b'.repeat(22)}.${'c'.repeat(43)}`, 'x'.repeat(9000), '~~.~~', '\u00ff\u00fe']) {
+      expectApi401(await login().set('cookie', `cbg.device=${value}`).send(body));
+      expectApi401(await login().set({ 'x-session-mode': 'token', 'x-device-token': value }).send(body));
+    }
+  });
+
   it('a signed-in page is not reachable with a forged cookie', async () => {
     for (const cookie of forgedCookies()) {
       const res = await gw.agent().get('/account').timeout(TIMEOUT).set('cookie', cookie);

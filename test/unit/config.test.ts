@@ -240,21 +240,42 @@ describe('loadConfig', () => {
   describe('LIMIT_*', () => {
     it('has documented defaults', () => {
       expect(loadConfig({}).limits).toEqual({
-        login: { failuresPerAccount: 5, failuresPerIp: 50, windowS: 900, blockS: 60, blockMaxS: 900 },
+        login: {
+          failuresPerAccount: 5,
+          failuresPerAccountIp: 3,
+          failuresPerDevice: 5,
+          failuresPerIp: 50,
+          windowS: 900,
+          blockS: 60,
+          blockMaxS: 900,
+          failureMinMs: 500,
+        },
         sms: { cooldownS: 60, perPhoneHour: 5, perPhoneDay: 10, perIpHour: 30, perSessionHour: 5, codeGuesses: 5 },
         anonymousPerIpHour: 30,
       });
     });
 
     it('reads each variable, and 0 turns the SMS cooldown off', () => {
-      const limits = loadConfig({ LIMIT_LOGIN_FAILURES: '10', LIMIT_SMS_COOLDOWN_S: '0', LIMIT_CODE_GUESSES: '3' }).limits;
+      const limits = loadConfig({
+        LIMIT_LOGIN_FAILURES: '10',
+        LIMIT_LOGIN_ACCOUNT_IP_FAILURES: '4',
+        LIMIT_LOGIN_DEVICE_FAILURES: '7',
+        LIMIT_LOGIN_FAILURE_MIN_MS: '0',
+        LIMIT_SMS_COOLDOWN_S: '0',
+        LIMIT_CODE_GUESSES: '3',
+      }).limits;
       expect(limits.login.failuresPerAccount).toBe(10);
+      expect(limits.login.failuresPerAccountIp).toBe(4);
+      expect(limits.login.failuresPerDevice).toBe(7);
+      expect(limits.login.failureMinMs).toBe(0);
       expect(limits.sms.cooldownS).toBe(0);
       expect(limits.sms.codeGuesses).toBe(3);
     });
 
     it('names a bad value and refuses inconsistent pairs', () => {
       expect(problemsOf({ LIMIT_LOGIN_FAILURES: '0' })[0]).toMatch(/LIMIT_LOGIN_FAILURES must be between/);
+      expect(problemsOf({ LIMIT_LOGIN_DEVICE_FAILURES: '0' })[0]).toMatch(/LIMIT_LOGIN_DEVICE_FAILURES must be between/);
+      expect(problemsOf({ LIMIT_LOGIN_FAILURE_MIN_MS: '20000' })[0]).toMatch(/LIMIT_LOGIN_FAILURE_MIN_MS must be between 0 and 10000/);
       expect(problemsOf({ LIMIT_SMS_PER_IP_HOUR: 'many' })[0]).toMatch(/LIMIT_SMS_PER_IP_HOUR must be a whole number/);
       expect(problemsOf({ LIMIT_LOGIN_BLOCK_S: '600', LIMIT_LOGIN_BLOCK_MAX_S: '60' })).toEqual([
         expect.stringMatching(/LIMIT_LOGIN_BLOCK_MAX_S must not be shorter than LIMIT_LOGIN_BLOCK_S/),

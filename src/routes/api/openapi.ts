@@ -82,8 +82,10 @@ export const OPENAPI = {
       post: {
         tags: ['session'],
         summary: 'Sign in with a username, email or phone number and a password',
+        description:
+          'A device that signed in to the account before is judged on its own attempt limit, not on the account\'s: a browser keeps the proof in an httpOnly cookie; a token-mode app gets `device_token` and sends it back as `X-Device-Token`. Too many attempts: 429 `too_many_attempts` with `Retry-After`.',
         security: ANY_CALLER,
-        parameters: WRITE_HEADERS,
+        parameters: [...WRITE_HEADERS, param('XDeviceToken')],
         requestBody: body(loginBody),
         responses: { '200': answer('Signed in (a new session id)', 'SessionState'), '401': failure('Unauthorized'), ...WRITE, ...UPSTREAM, ...ALWAYS },
       },
@@ -240,6 +242,13 @@ export const OPENAPI = {
         schema: { type: 'string', enum: ['token'] },
         description: '`token`: answer with `session_token` in the body and set no cookie.',
       },
+      XDeviceToken: {
+        name: 'X-Device-Token',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: 400 },
+        description: 'Token mode: the `device_token` of an earlier password sign-in on this device (any other value counts as none).',
+      },
     },
     responses: Object.fromEntries(
       Object.entries(errorResponses).map(([name, description]) => [
@@ -275,6 +284,11 @@ export const OPENAPI = {
           user: ref('User'),
           expires_at: { type: 'string', format: 'date-time', description: 'when the session ends unless used again (idle window), capped by the absolute limit' },
           session_token: ref('SessionToken'),
+          device_token: {
+            type: 'string',
+            maxLength: 400,
+            description: 'Token mode, password sign-in only: keep it and send it as `X-Device-Token` on later password sign-ins.',
+          },
         },
       },
       SignedOut: {

@@ -56,8 +56,8 @@ export function tokenField(req: Request): { session_token?: string } {
 }
 
 /** The answer to a call that signed the caller in. */
-export function sendSignedIn(req: Request, res: Response, limits: SessionLimits): void {
-  res.json({ ...sessionState(req, limits), ...tokenField(req) });
+export function sendSignedIn(req: Request, res: Response, limits: SessionLimits, extra: { device_token?: string } = {}): void {
+  res.json({ ...sessionState(req, limits), ...tokenField(req), ...extra });
 }
 
 /** API routes of a signed-in caller: 401 JSON otherwise (session_expired when the timeout policy just ended it). */

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { loginName } from '../../phone.js';
 import { callContext } from '../../session/context.js';
+import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
 import { sessionLimits } from '../../session/policy.js';
 import { solvedCaptcha } from '../captcha-challenge.js';
 import { signOutAndRevoke } from '../sign-out.js';
@@ -22,9 +23,10 @@ export function register(router: Router, { config, auth, sessions }: RouteDeps):
   router.post('/session/login', async (req, res) => {
     const body = parseBody(loginBody, req.body);
     const captchaToken = await solvedCaptcha(req, auth);
-    const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(body.username.trim()), body.password);
+    const proof = presentedDeviceProof(req, config);
+    const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(body.username.trim()), body.password, proof);
     await sessions.signIn(req, signed);
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, handOverDeviceProof(req, res, config, signed.deviceProof));
   });
 
   router.post('/session/anonymous', async (req, res) => {

@@ -3,11 +3,12 @@ import type { RouteDeps } from '../deps.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { loginName } from '../../phone.js';
 import { callContext } from '../../session/context.js';
+import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
 import { invalidInput } from '../../http/errors.js';
 import { FORMS, MAX, readForm } from '../forms.js';
 import { renderFailure, solvedCaptcha, str } from './web.js';
 
-export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, formCsrf }: RouteDeps): void {
   router.get('/login', (req, res) => {
     res.render('login.njk', { values: {}, returnTo: safeReturnTo(req.query.returnTo) });
   });
@@ -21,8 +22,10 @@ export function register(router: Router, { auth, sessions, formCsrf }: RouteDeps
       const form = readForm(FORMS.login, req.body);
       if (!form.username || !form.password) throw invalidInput();
       const captchaToken = await solvedCaptcha(req, auth);
-      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(form.username), form.password);
+      const proof = presentedDeviceProof(req, config);
+      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(form.username), form.password, proof);
       await sessions.signIn(req, signed);
+      handOverDeviceProof(req, res, config, signed.deviceProof);
       res.redirect(303, returnTo);
     } catch (err) {
       await renderFailure(req, res, auth, 'login.njk', err, locals);

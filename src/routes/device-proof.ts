@@ -1,0 +1,44 @@
+import type { Request, Response } from 'express';
+import type { Config } from '../config/index.js';
+import { isTokenMode } from '../session/token-session.js';
+
+/**
+ * Where a device proof travels (see `src/limits/device.ts`): a browser keeps it in an httpOnly cookie, a native app in
+ * token mode gets it as `device_token` and sends it back as `X-Device-Token` on its next password sign-in.
+ */
+export const DEVICE_TOKEN_HEADER = 'x-device-token';
+const MAX_AGE_MS = 180 * 24 * 3600 * 1000;
+const MAX_VALUE = 400;
+
+export function deviceCookieName(config: Config): string {
+  return config.session.secureCookie ? '__Host-cbg.device' : 'cbg.device';
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The device proof this request carries, if any (never trusted here: the limits verify it). */
+export function presentedDeviceProof(req: Request, config: Config): string | undefined {
+  const value = isTokenMode(req) ? req.get(DEVICE_TOKEN_HEADER) : readCookie(req.headers.cookie, deviceCookieName(config));
+  return value && value.length <= MAX_VALUE ? value : undefined;
+}
+
+/** Hands a browser its proof as a cookie; in token mode, returns it for the answer's `device_token` instead. */
+export function handOverDeviceProof(req: Request, res: Response, config: Config, proof: string | undefined): { device_token?: string } {
+  if (!proof) return {};
+  if (isTokenMode(req)) return { device_token: proof };
+  res.cookie(deviceCookieName(config), proof, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.session.secureCookie,
+    maxAge: MAX_AGE_MS,
+  });
+  return {};
+}
