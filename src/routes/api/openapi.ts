@@ -103,7 +103,7 @@ export const OPENAPI = {
         tags: ['sms'],
         summary: 'Send an SMS code and start (or restart) a flow',
         description:
-          'CloudBase\'s verification id stays in the session. For `reset`, `is_user` is always false and an unknown number gets the same answer as a known one.',
+          'CloudBase\'s verification id stays in the session. The answer is the same for a number with an account and one without: `sms/verify` tells what comes next once the code is proved.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(smsSendBody),
@@ -294,7 +294,11 @@ export const OPENAPI = {
         required: ['expires_in', 'is_user'],
         properties: {
           expires_in: { type: 'integer', description: 'seconds the code stays valid' },
-          is_user: { type: 'boolean', description: 'whether the number has an account (always false for reset)' },
+          is_user: {
+            const: false,
+            deprecated: true,
+            description: 'always false: whether the number has an account is not told before the code is proved (see `next` of sms/verify)',
+          },
           session_token: ref('SessionToken'),
         },
       },
