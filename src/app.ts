@@ -95,10 +95,6 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.get('/readyz', async (_req, res) => {
     if (!deps.redis) return res.json({ status: 'ok', store: 'memory' });
     try {

@@ -64,6 +64,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           CLOUDBASE_API_ORIGIN: emulator.url,
           PROXY_ROUTES: JSON.stringify({ [BENCH_ENV.proxyName]: echo.url }),
           REFRESH_SKEW_S: String(BENCH_ENV.refreshSkewS),
+          METRICS_PORT: '0',
         },
         readyPath: '/healthz',
         ...(opts.bffNodeArgs ? { nodeArgs: opts.bffNodeArgs } : {}),

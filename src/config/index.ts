@@ -46,6 +46,11 @@ export interface Config {
   readonly refreshSkewS: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly emulatorPort: number;
+  /** The metrics listener, apart from the public port; port 0 takes any free port. */
+  readonly metrics: {
+    readonly host: string;
+    readonly port: number;
+  };
   /** Abuse limits; every count is per window and shared by all instances on one Redis. */
   readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */
@@ -132,6 +137,10 @@ function parseProxyRoutes(v: string | undefined, problems: string[]): Record<str
   return Object.freeze(routes);
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
@@ -216,6 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const secureCookie = publicOrigin?.startsWith('https:') ?? false;
 
+  const metricsHost = raw.METRICS_HOST ?? '127.0.0.1';
+  if (raw.METRICS_PORT !== 0 && raw.METRICS_PORT === raw.PORT) problems.push(`METRICS_PORT must differ from PORT (both ${raw.PORT})`);
+  if (!isLoopback(metricsHost)) {
+    warnings.push(`METRICS_HOST=${metricsHost}: /metrics is served to anything that reaches that address; keep its port off the public network`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -246,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     refreshSkewS: raw.REFRESH_SKEW_S,
     logLevel: raw.LOG_LEVEL,
     emulatorPort: raw.EMULATOR_PORT,
+    metrics: { host: metricsHost, port: raw.METRICS_PORT },
     limits: {
       login: {
         failuresPerAccount: raw.LIMIT_LOGIN_FAILURES,
