@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema } from './schema.js';
+import { weakSecretReason } from './secret-strength.js';
 
 export interface RedisNode {
   host: string;
@@ -90,7 +91,6 @@ export class ConfigError extends Error {
 }
 
 const EMULATOR_ENV_ID = 'local-emulator';
-const MIN_SECRET_LENGTH = 32;
 
 function parseTrustProxy(v: string | undefined, problems: string[]): boolean | number | string {
   if (v === undefined) return false;
@@ -179,8 +179,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       secrets = [randomBytes(32).toString('base64url')];
       warnings.push('SESSION_SECRET is not set: using a random secret, so sessions end when the process restarts');
     }
-  } else if (production && secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
-    problems.push(`SESSION_SECRET: every secret must be at least ${MIN_SECRET_LENGTH} characters in production`);
+  } else if (production) {
+    // Every secret verifies cookies, so an old weak one is as bad as a weak first one.
+    secrets.forEach((secret, i) => {
+      const weak = weakSecretReason(secret);
+      if (weak) {
+        problems.push(
+          `SESSION_SECRET: secret ${i + 1} of ${secrets.length} is ${weak}; in production every secret must be at least 32 random characters (e.g. \`openssl rand -base64 48\`)`,
+        );
+      }
+    });
   }
 
   if (raw.SESSION_ABSOLUTE_TIMEOUT_S < raw.SESSION_IDLE_TIMEOUT_S) {
@@ -215,13 +223,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const apiOrigin = embeddedEmulator
     ? undefined
     : (raw.CLOUDBASE_API_ORIGIN ?? `https://${envId}.${raw.CLOUDBASE_REGION}.tcb-api.tencentcloudapi.com`);
+  if (production && apiOrigin?.startsWith('http:')) {
+    if (raw.CLOUDBASE_ALLOW_HTTP) {
+      warnings.push(`CLOUDBASE_API_ORIGIN is plain http (${apiOrigin}): the client secret and every token cross the network in clear; CLOUDBASE_ALLOW_HTTP=true says that network is private`);
+    } else {
+      problems.push(
+        'CLOUDBASE_API_ORIGIN must be https in production: the client secret and the tokens would cross the network in clear (set CLOUDBASE_ALLOW_HTTP=true only for a private network you trust)',
+      );
+    }
+  }
   if (embeddedEmulator && raw.CLOUDBASE_API_ORIGIN) {
     warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
   }
 
   const publicOrigin = raw.PUBLIC_ORIGIN ? new URL(raw.PUBLIC_ORIGIN).origin : undefined;
-  if (!publicOrigin && production) {
-    warnings.push('PUBLIC_ORIGIN is not set: Origin checks use the Host header and cookies are not marked Secure');
+  if (production && !publicOrigin?.startsWith('https:')) {
+    problems.push(
+      `PUBLIC_ORIGIN must be the https origin people use in production, e.g. https://app.example.com (got ${publicOrigin ?? 'nothing'}): without it session cookies are not Secure and Origin checks trust the Host header`,
+    );
   }
   const secureCookie = publicOrigin?.startsWith('https:') ?? false;
 
