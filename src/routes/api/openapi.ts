@@ -190,7 +190,7 @@ export const OPENAPI = {
           tags: ['proxy'],
           summary: 'Forward to the backend configured as `name` in PROXY_ROUTES',
           description:
-            'Any method. The request (path under the route\'s base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>` and `x-request-id`, without the gateway\'s cookie or `Authorization: Session`; the backend\'s status, headers (minus Set-Cookie and hop-by-hop) and body come back as they are. Paths with `..` segments or encoded slashes or backslashes are refused.',
+            'Any method. The request (path under the route\'s base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway\'s `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway\'s cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend\'s status and body come back as they are; its headers too, except that the gateway\'s own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.',
           security: SIGNED_IN,
           parameters: [
             { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
@@ -198,7 +198,7 @@ export const OPENAPI = {
             ...(method === 'get' ? [] : WRITE_HEADERS),
           ],
           responses: {
-            default: { description: "The backend's answer, as it is" },
+            default: { description: "The backend's answer (status and body as they are; headers as described above)" },
             '400': failure('BadRequest'),
             '401': failure('Unauthorized'),
             '403': failure('Forbidden'),
