@@ -65,6 +65,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           // the emulator on loopback: the only http CloudBase production accepts is an explicit private one
           CLOUDBASE_ALLOW_HTTP: 'true',
           PUBLIC_ORIGIN: BENCH_ENV.publicOrigin,
+          // the bench plays the TLS proxy in front of the BFF
+          TRUST_PROXY: 'loopback',
           PROXY_ROUTES: JSON.stringify({ [BENCH_ENV.proxyName]: echo.url }),
           REFRESH_SKEW_S: String(BENCH_ENV.refreshSkewS),
           METRICS_PORT: '0',
