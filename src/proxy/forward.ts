@@ -11,8 +11,18 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-aut
  * instead), and every header by which a client could pose as a proxy in front of the backend (its address, scheme,
  * host, or a rewritten path or method): the gateway sets X-Forwarded-For/-Proto/-Host itself.
  */
-const REQUEST_DROPPED =
-  /^(cookie|authorization|host|x-csrf|x-session-mode|x-request-id|forwarded|x-forwarded(-.+)?|x-real-ip|x-client-ip|client-ip|true-client-ip|cf-connecting-ip|fastly-client-ip|x-cluster-client-ip|x-proxyuser-ip|x-originating-ip|x-remote-(ip|addr)|x-original-.+|x-rewrite-.+|x-host|x-http-method(-override)?|x-method-override|x-envoy-.+)$/;
+const REQUEST_DROPPED = new RegExp(
+  `^(${[
+    'cookie|authorization|host|x-csrf|x-session-mode|x-request-id',
+    // the caller's address
+    'forwarded|x-forwarded(-.+)?|x-real-.+|x-client-ip|client-ip|x?-?true-client-ip|cf-connecting-ipv?6?|fastly-client-ip|akamai-client-ip',
+    'x-cluster-client-ip|x-proxyuser-ip|proxy-client-ip|wl-proxy-client-ip|x-originating-ip|x-remote-(ip|addr)|x-custom-ip-authorization',
+    'x-azure-(clientip|socketip)|x-appengine-user-ip|x-arr-clientip',
+    // its scheme and host, the path or method it asked for
+    'x-url-scheme|x-scheme|front-end-https|x-host|x-original-.+|x-rewrite-.+|x-override-.+|x-http-method(-override)?|x-method-override',
+    'x-envoy-.+',
+  ].join('|')})$`,
+);
 
 /**
  * Not passed back: cookies for the gateway's origin, CORS grants (the gateway never grants cross-origin reads), and

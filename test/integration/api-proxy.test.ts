@@ -262,6 +262,17 @@ const SPOOFABLE = [
   'x-http-method-override',
   'x-method-override',
   'x-request-id',
+  'x-real-port',
+  'x-url-scheme',
+  'x-forwarded-ssl',
+  'front-end-https',
+  'proxy-client-ip',
+  'wl-proxy-client-ip',
+  'x-custom-ip-authorization',
+  'x-originating-ip',
+  'x-remote-addr',
+  'cf-connecting-ipv6',
+  'x-envoy-external-address',
 ];
 
 describe('when a client sends headers that pose as a proxy', () => {
