@@ -31,6 +31,8 @@ afterAll(async () => {
 
 const production = () => ({
   NODE_ENV: 'production',
+  // the token-sealing keys production requires once tokens are encrypted at rest (ignored where they are not)
+  TOKEN_ENCRYPTION_KEYS: `posture:${randomBytes(32).toString('base64')}`,
   REDIS_URL: redisServer.url,
   CLOUDBASE_ENV_ID: 'posture-env',
   CLOUDBASE_CLIENT_ID: 'posture-client',
