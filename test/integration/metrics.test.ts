@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { startRedis } from '../support/redis-server.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -149,6 +150,19 @@ describe('when an outsider asks the public port for the metrics', () => {
     expect(await scrape()).toContain('cloudbase_requests_total');
     for (const path of ['/', '/metrics/', '/healthz', '/login', '/api/session']) expect((await raw('GET', addr.port, path)).status).toBe(404);
     expect((await raw('POST', addr.port, '/metrics')).status).toBe(405);
+  });
+
+  it('shrugs off requests it cannot parse and keeps serving', async () => {
+    const port = (gw.metricsServer.server.address() as { port: number }).port;
+    for (const junk of ['GARBAGE\r\n\r\n', `GET /metrics HTTP/1.1\r\nHost: x\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`, 'GET /\u0000 HTTP/1.1\r\n\r\n']) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(junk));
+        socket.on('data', () => undefined);
+        socket.on('close', () => resolve());
+        socket.on('error', () => resolve());
+      });
+    }
+    expect(await scrape()).toContain('http_requests_total');
   });
 });
 
