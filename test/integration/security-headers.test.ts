@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -66,6 +67,23 @@ describe('Permissions-Policy', () => {
     expectEverythingOff((await app.get('/api/session')).headers['permissions-policy']);
     expectEverythingOff((await app.post('/api/session/login', { username: 1 })).headers['permissions-policy']);
     expectEverythingOff((await supertest(gw.server).post('/login').type('form').send({ username: 'x' })).headers['permissions-policy']);
+  });
+
+  it.each([
+    ['headers too large (431)', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['a malformed request (400)', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400],
+  ])('is on the answer Node itself gives to %s', async (_what, request, status) => {
+    const port = (gw.server.address() as AddressInfo).port;
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => (got += c));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    expect(text.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expectEverythingOff(/^permissions-policy: (.*)$/im.exec(text)?.[1]);
   });
 
   it("stays the gateway's on a proxied answer whose backend grants features", async () => {
