@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import type { CloudbaseClient } from './cloudbase/client.js';
 import { requireConnectedStore, type RedisClient } from './session/redis.js';
 import { requestId } from './http/request-id.js';
+import { permissionsPolicy } from './http/permissions-policy.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
 import { requireFormCsrf } from './http/csrf.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
@@ -91,13 +92,10 @@ export function createApp(deps: AppDeps): Express {
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  app.use(permissionsPolicy());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     if (!deps.redis) return res.json({ status: 'ok', store: 'memory' });

@@ -10,6 +10,7 @@ import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { createMetrics } from './metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startEmulator, type RunningEmulator } from './emulator/server.js';
 
 export interface Gateway {
@@ -18,6 +19,8 @@ export interface Gateway {
   server: Server;
   redis: RedisClient | undefined;
   emulator: RunningEmulator | undefined;
+  /** the metrics listener (METRICS_HOST:METRICS_PORT), apart from the public port */
+  metricsServer: MetricsServer;
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes Redis and the emulator. */
   close(graceMs?: number): Promise<void>;
 }
@@ -85,6 +88,13 @@ export async function startGateway(
     answerClientErrors(s);
     s.once('error', reject);
   });
+  let metricsServer: MetricsServer;
+  try {
+    metricsServer = await startMetricsServer(metrics, config.metrics);
+  } catch (err) {
+    server.close();
+    throw new Error(`METRICS_PORT ${config.metrics.port} on ${config.metrics.host}: ${(err as Error).message}`, { cause: err });
+  }
   const addr = server.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.port;
   const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
@@ -95,6 +105,7 @@ export async function startGateway(
     server,
     redis,
     emulator,
+    metricsServer,
     async close(graceMs = 10_000) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -111,6 +122,7 @@ export async function startGateway(
         });
         server.closeIdleConnections();
       });
+      await metricsServer.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (emulator) await emulator.close();
     },

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const gateway = await startGateway(config, logger, say);
   logger.info({ url: gateway.url }, `Session gateway listening: open ${gateway.url}`);
+  logger.info({ metrics: gateway.metricsServer.url }, `Metrics at ${gateway.metricsServer.url}`);
   if (gateway.emulator) {
     logger.info({ emulator: gateway.emulator.url }, `CloudBase Auth emulator running at ${gateway.emulator.url}`);
     say(`\n  Open ${gateway.url} in a browser.\n  CloudBase Auth emulator: ${gateway.emulator.url} (SMS codes it "sends" are printed below)\n`);

@@ -64,11 +64,14 @@ export function forgeCookie(signed: SignedInCookie, name = BENCH_ENV.cookieName)
   return `${name}=${encodeURIComponent(`${value.slice(0, dot)}.${flipped}`)}`;
 }
 
-/** Password sign-in through the JSON API, as an SPA does it (`X-CSRF: 1`). */
+/**
+ * Password sign-in through the JSON API, as an SPA does it (`X-CSRF: 1`), through the TLS proxy the bench plays
+ * (`X-Forwarded-Proto: https`, trusted from loopback): the BFF sets its Secure cookie only on an https request.
+ */
 export async function bffLogin(bffUrl: string, username: string, password: string): Promise<SignedInCookie> {
   const res = await fetch(`${bffUrl}/api/session/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf': '1' },
+    headers: { 'content-type': 'application/json', 'x-csrf': '1', 'x-forwarded-proto': 'https' },
     body: JSON.stringify({ username, password }),
   });
   await json(res, `BFF POST /api/session/login as ${username}`);

@@ -63,8 +63,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           CLOUDBASE_CLIENT_ID: BENCH_ENV.clientId,
           CLOUDBASE_CLIENT_SECRET: BENCH_ENV.clientSecret,
           CLOUDBASE_API_ORIGIN: emulator.url,
+          // the emulator on loopback: the only http CloudBase production accepts is an explicit private one
+          CLOUDBASE_ALLOW_HTTP: 'true',
+          PUBLIC_ORIGIN: BENCH_ENV.publicOrigin,
+          // the bench plays the TLS proxy in front of the BFF
+          TRUST_PROXY: 'loopback',
           PROXY_ROUTES: JSON.stringify({ [BENCH_ENV.proxyName]: echo.url }),
           REFRESH_SKEW_S: String(BENCH_ENV.refreshSkewS),
+          METRICS_PORT: '0',
         },
         readyPath: '/healthz',
         ...(opts.bffNodeArgs ? { nodeArgs: opts.bffNodeArgs } : {}),

@@ -1,5 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { envSchema } from './schema.js';
+import { weakSecretReason } from './secret-strength.js';
 
 export interface RedisNode {
   host: string;
@@ -51,6 +52,11 @@ export interface Config {
   readonly refreshSkewS: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly emulatorPort: number;
+  /** The metrics listener, apart from the public port; port 0 takes any free port. */
+  readonly metrics: {
+    readonly host: string;
+    readonly port: number;
+  };
   /** Abuse limits; every count is per window and shared by all instances on one Redis. */
   readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */
@@ -101,7 +107,6 @@ export class ConfigError extends Error {
 }
 
 const EMULATOR_ENV_ID = 'local-emulator';
-const MIN_SECRET_LENGTH = 32;
 
 function parseTrustProxy(v: string | undefined, problems: string[]): boolean | number | string {
   if (v === undefined) return false;
@@ -152,7 +157,7 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}={0,1}$/;
 
 /** `[id:]key,…`, each key 32 bytes in base64 or base64url. Problems name the entry by position, never its value. */
-function parseTokenKeys(v: string, problems: string[]): TokenKey[] {
+function parseTokenKeys(v: string, problems: string[], production: boolean): TokenKey[] {
   const keys: TokenKey[] = [];
   const ids = new Set<string>();
   for (const [i, entry] of v.split(',').entries()) {
@@ -167,12 +172,27 @@ function parseTokenKeys(v: string, problems: string[]): TokenKey[] {
     } else if (id !== undefined && ids.has(id)) problems.push(`${where}: the id "${id}" is used twice`);
     else if (!BASE64_KEY.test(key) || Buffer.from(key, 'base64').length !== 32) {
       problems.push(`${where} must be 32 random bytes in base64 or base64url (e.g. from: openssl rand -base64 32)`);
+    } else if (production && !looksRandom(Buffer.from(key, 'base64'))) {
+      problems.push(`${where} is not random (text or a repeated pattern in base64); make one with: openssl rand -base64 32`);
     } else {
       if (id !== undefined) ids.add(id);
       keys.push({ ...(id !== undefined ? { id } : {}), key: Buffer.from(key, 'base64').toString('base64url') });
     }
   }
   return keys;
+}
+
+/**
+ * 32 random bytes are all printable ASCII with odds of about 1e-17 and repeat bytes rarely: a key that is text
+ * ("change-me…" in base64) or a pattern is a placeholder, whatever it looks like once encoded.
+ */
+function looksRandom(key: Buffer): boolean {
+  const printable = key.every((b) => b >= 0x20 && b < 0x7f);
+  return !printable && new Set(key).size >= 16;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function deepFreeze<T>(o: T): T {
@@ -213,12 +233,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       secrets = [randomBytes(32).toString('base64url')];
       warnings.push('SESSION_SECRET is not set: using a random secret, so sessions end when the process restarts');
     }
-  } else if (production && secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
-    problems.push(`SESSION_SECRET: every secret must be at least ${MIN_SECRET_LENGTH} characters in production`);
+  } else if (production) {
+    // Every secret verifies cookies, so an old weak one is as bad as a weak first one.
+    secrets.forEach((secret, i) => {
+      const weak = weakSecretReason(secret);
+      if (weak) {
+        problems.push(
+          `SESSION_SECRET: secret ${i + 1} of ${secrets.length} is ${weak}; in production every secret must be at least 32 random characters (e.g. \`openssl rand -base64 48\`)`,
+        );
+      }
+    });
   }
 
   let tokenKeys: TokenKey[] = [];
-  if (raw.TOKEN_ENCRYPTION_KEYS !== undefined) tokenKeys = parseTokenKeys(raw.TOKEN_ENCRYPTION_KEYS, problems);
+  if (raw.TOKEN_ENCRYPTION_KEYS !== undefined) tokenKeys = parseTokenKeys(raw.TOKEN_ENCRYPTION_KEYS, problems, production);
   else if (production) {
     problems.push('TOKEN_ENCRYPTION_KEYS is required in production (comma-separated 32-byte base64 keys; the first encrypts)');
   } else if (secrets.length > 0) {
@@ -259,15 +287,32 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const apiOrigin = embeddedEmulator
     ? undefined
     : (raw.CLOUDBASE_API_ORIGIN ?? `https://${envId}.${raw.CLOUDBASE_REGION}.tcb-api.tencentcloudapi.com`);
+  if (production && apiOrigin?.startsWith('http:')) {
+    if (raw.CLOUDBASE_ALLOW_HTTP) {
+      warnings.push(`CLOUDBASE_API_ORIGIN is plain http (${apiOrigin}): the client secret and every token cross the network in clear; CLOUDBASE_ALLOW_HTTP=true says that network is private`);
+    } else {
+      problems.push(
+        'CLOUDBASE_API_ORIGIN must be https in production: the client secret and the tokens would cross the network in clear (set CLOUDBASE_ALLOW_HTTP=true only for a private network you trust)',
+      );
+    }
+  }
   if (embeddedEmulator && raw.CLOUDBASE_API_ORIGIN) {
     warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
   }
 
   const publicOrigin = raw.PUBLIC_ORIGIN ? new URL(raw.PUBLIC_ORIGIN).origin : undefined;
-  if (!publicOrigin && production) {
-    warnings.push('PUBLIC_ORIGIN is not set: Origin checks use the Host header and cookies are not marked Secure');
+  if (production && !publicOrigin?.startsWith('https:')) {
+    problems.push(
+      `PUBLIC_ORIGIN must be the https origin people use in production, e.g. https://app.example.com (got ${publicOrigin ?? 'nothing'}): without it session cookies are not Secure and Origin checks trust the Host header`,
+    );
   }
   const secureCookie = publicOrigin?.startsWith('https:') ?? false;
+
+  const metricsHost = raw.METRICS_HOST ?? '127.0.0.1';
+  if (raw.METRICS_PORT !== 0 && raw.METRICS_PORT === raw.PORT) problems.push(`METRICS_PORT must differ from PORT (both ${raw.PORT})`);
+  if (!isLoopback(metricsHost)) {
+    warnings.push(`METRICS_HOST=${metricsHost}: /metrics is served to anything that reaches that address; keep its port off the public network`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -300,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     refreshSkewS: raw.REFRESH_SKEW_S,
     logLevel: raw.LOG_LEVEL,
     emulatorPort: raw.EMULATOR_PORT,
+    metrics: { host: metricsHost, port: raw.METRICS_PORT },
     limits: {
       login: {
         failuresPerAccount: raw.LIMIT_LOGIN_FAILURES,

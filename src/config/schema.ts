@@ -37,6 +37,18 @@ const originString = (name: string) =>
     { message: `${name} must be an origin like https://app.example.com (scheme and host, no path)` },
   );
 
+const boolFromEnv = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const t = v?.trim().toLowerCase();
+      if (t === undefined || t === '' || t === 'false') return false;
+      if (t === 'true') return true;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
 /** The raw environment, variable by variable: each rule names its variable so errors can be acted on. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
@@ -79,6 +91,11 @@ export const envSchema = z.object({
   REFRESH_SKEW_S: intFromEnv('REFRESH_SKEW_S', 60, 0, 3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
+  METRICS_PORT: intFromEnv('METRICS_PORT', 9464, 0, 65535),
+  METRICS_HOST: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:-]{1,253}$/.test(v), {
+    message: 'METRICS_HOST must be an address or host name to bind, e.g. 127.0.0.1',
+  }),
+  CLOUDBASE_ALLOW_HTTP: boolFromEnv('CLOUDBASE_ALLOW_HTTP'),
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
   LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
   LIMIT_LOGIN_ACCOUNT_IP_FAILURES: intFromEnv('LIMIT_LOGIN_ACCOUNT_IP_FAILURES', 3, 1, 1000),

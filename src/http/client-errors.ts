@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { PERMISSIONS_POLICY } from './permissions-policy.js';
 
 const BODY_431 = JSON.stringify({
   error: { code: 'headers_too_large', message: 'The request headers are too large. Clear this site\'s cookies and try again.' },
@@ -9,7 +10,8 @@ const BODY_400 = JSON.stringify({ error: { code: 'bad_request', message: 'The re
 function answer(socket: Socket, status: string, body: string): void {
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+      `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nPermissions-Policy: ${PERMISSIONS_POLICY}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -3,11 +3,18 @@ import type { RequestHandler } from 'express';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** Takes a well-formed incoming x-request-id or makes one; echoes it and keeps it for logs and upstream calls. */
+type TrustFn = (addr: string, hop: number) => boolean;
+
+/**
+ * Takes a well-formed incoming x-request-id when a trusted proxy (TRUST_PROXY) sent it, or makes one; echoes it and
+ * keeps it for logs and upstream calls. A client's own id is not kept: CloudBase and the proxied backends would take
+ * it for one the gateway vouches for (and one client could make its requests look like another's in the logs).
+ */
 export function requestId(): RequestHandler {
   return function requestIdMiddleware(req, res, next) {
     const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+    const trusted = (req.app.get('trust proxy fn') as TrustFn | undefined)?.(req.socket.remoteAddress ?? '', 0) === true;
+    const id = trusted && typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('x-request-id', id);
     next();

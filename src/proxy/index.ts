@@ -1,6 +1,7 @@
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
+import type { Config } from '../config/index.js';
 import type { RouteDeps } from '../routes/deps.js';
-import { forward } from './forward.js';
+import { forward, type Forwarded } from './forward.js';
 import { resolveProxyTarget } from './target.js';
 
 /**
@@ -11,6 +12,18 @@ export function register(router: Router, { config, freshAccessToken }: RouteDeps
   router.use('/proxy', async function proxy(req, res) {
     const target = resolveProxyTarget(config.proxy.routes, req.url);
     const accessToken = await freshAccessToken(req);
-    await forward(req, res, target, { accessToken, timeoutMs: config.proxy.timeoutMs });
+    await forward(req, res, target, { accessToken, forwarded: forwardedFor(req, config), timeoutMs: config.proxy.timeoutMs });
   });
+}
+
+/**
+ * The caller as the gateway judges it: Express reads X-Forwarded-For/-Proto only from proxies TRUST_PROXY names; the
+ * host is PUBLIC_ORIGIN's when set (the Host header is the client's to choose).
+ */
+function forwardedFor(req: Request, config: Config): Forwarded {
+  return {
+    for: req.ip ?? req.socket.remoteAddress ?? '',
+    proto: req.protocol,
+    host: config.publicOrigin ? new URL(config.publicOrigin).host : (req.host ?? ''),
+  };
 }

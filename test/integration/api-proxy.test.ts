@@ -12,6 +12,43 @@ interface Received {
   body: Buffer;
 }
 
+/** A backend that tries to speak for the gateway's origin: weaker protections, CORS grants, shared caching. */
+const HOSTILE_ANSWER: Record<string, string | string[]> = {
+  'content-type': 'application/json',
+  'content-security-policy': "default-src * 'unsafe-inline' 'unsafe-eval'; frame-ancestors *",
+  'x-frame-options': 'ALLOWALL',
+  'x-content-type-options': 'none',
+  'x-request-id': 'backend-chosen-id-77',
+  'strict-transport-security': 'max-age=0',
+  'permissions-policy': 'camera=*, geolocation=*',
+  'referrer-policy': 'unsafe-url',
+  'cross-origin-resource-policy': 'cross-origin',
+  'cross-origin-opener-policy': 'unsafe-none',
+  'access-control-allow-origin': 'https://evil.example',
+  'access-control-allow-credentials': 'true',
+  'access-control-allow-methods': 'GET, POST, DELETE',
+  'access-control-allow-headers': 'X-CSRF, Authorization',
+  'access-control-expose-headers': 'x-request-id',
+  'access-control-max-age': '86400',
+  'access-control-allow-private-network': 'true',
+  'timing-allow-origin': '*',
+  'clear-site-data': '"cookies", "storage"',
+  'cache-control': 'public, max-age=600, s-maxage=3600',
+  'cdn-cache-control': 'max-age=3600',
+  'surrogate-control': 'max-age=3600',
+  'x-backend-note': 'kept',
+};
+/** Backend Cache-Control → what the browser gets. */
+const CACHE_CASES: [string, string][] = [
+  ['public, max-age=600', 'private, max-age=600'],
+  ['max-age=60, s-maxage=600', 'private, max-age=60'],
+  ['s-maxage=600', 'no-store'],
+  ['private, max-age=5', 'private, max-age=5'],
+  ['no-store', 'no-store'],
+  ['no-cache', 'private, no-cache'],
+  ['PUBLIC,MAX-AGE=9,Proxy-Revalidate', 'private, MAX-AGE=9'],
+];
+
 let gw: TestGateway;
 let backend: Server;
 let other: Server;
@@ -30,6 +67,15 @@ function startBackend(): Promise<Server> {
       received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
       const path = req.url!.split('?')[0]!;
       if (path.endsWith('/slow')) return; // never answers
+      if (path.endsWith('/hostile')) {
+        res.writeHead(200, HOSTILE_ANSWER);
+        return res.end('{"ok":true}');
+      }
+      const cache = /\/cache\/(\d+)$/.exec(path);
+      if (cache) {
+        res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': CACHE_CASES[Number(cache[1])]![0] });
+        return res.end('cached?');
+      }
       const status = /\/status\/(\d{3})$/.exec(path);
       if (status) {
         res.writeHead(Number(status[1]), {
@@ -188,6 +234,156 @@ describe('forwarding', () => {
     } finally {
       await gw.emu.setConfig({ access_token_ttl_s: 7200 });
     }
+  });
+});
+
+/** Headers a client could send to pose as a proxy in front of the backend, or to rewrite its route or method. */
+const SPOOFABLE = [
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-forwarded',
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-url',
+  'x-original-uri',
+  'x-original-host',
+  'x-rewrite-url',
+  'x-host',
+  'x-http-method-override',
+  'x-method-override',
+  'x-request-id',
+  'x-real-port',
+  'x-url-scheme',
+  'x-forwarded-ssl',
+  'front-end-https',
+  'proxy-client-ip',
+  'wl-proxy-client-ip',
+  'x-custom-ip-authorization',
+  'x-originating-ip',
+  'x-remote-addr',
+  'cf-connecting-ipv6',
+  'x-envoy-external-address',
+];
+
+describe('when a client sends headers that pose as a proxy', () => {
+  it('passes none of them on, and says who the caller is itself (many callers at once)', async () => {
+    const app = await signedIn();
+    const callers = Array.from({ length: 12 }, (_v, i) => i);
+    const answers = await Promise.all(
+      callers.map((i) =>
+        app.call('get', `/api/proxy/echo/spoof/${i}`, undefined, Object.fromEntries(SPOOFABLE.map((h) => [h, `spoofed-${i}-by-client.evil.example`]))),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(callers.map(() => 200));
+    expect(received).toHaveLength(callers.length);
+    const port = portOf(gw.server);
+    for (const got of received) {
+      const i = Number(/\/spoof\/(\d+)$/.exec(got.url)![1]);
+      expect(JSON.stringify(got.headers)).not.toContain('spoofed-');
+      expect(got.headers['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+      expect(got.headers['x-forwarded-proto']).toBe('http');
+      expect(got.headers['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
+      expect(got.headers.forwarded).toBeUndefined();
+      expect(got.headers['x-real-ip']).toBeUndefined();
+      expect(got.headers['x-request-id']).toBe(answers[i]!.headers['x-request-id']);
+      expect(got.url).toBe(`/base/spoof/${i}`);
+      expect(got.method).toBe('GET');
+    }
+  });
+});
+
+describe('when the gateway trusts one proxy in front of it (TRUST_PROXY=1, https PUBLIC_ORIGIN)', () => {
+  let trusting: TestGateway;
+
+  beforeAll(async () => {
+    trusting = await startTestGateway({
+      redisServer: gw.redisServer,
+      env: {
+        ...RELAXED_LIMITS,
+        TRUST_PROXY: '1',
+        PUBLIC_ORIGIN: 'https://app.example.test',
+        REDIS_KEY_PREFIX: 'trusting:',
+        PROXY_ROUTES: JSON.stringify({ echo: `http://127.0.0.1:${portOf(backend)}/base` }),
+      },
+    });
+    await trusting.emu.createUser({ username: 'api-proxy', password: PASSWORD });
+    trusting.secrets.add(PASSWORD);
+  });
+
+  afterAll(async () => {
+    trusting.assertNoLeaks();
+    await trusting.close();
+  });
+
+  it("sends the address the trusted hop saw, never the client's own claims, and the trusted hop's request id", async () => {
+    const app = mobile(trusting);
+    expect((await app.post('/api/session/login', login)).status).toBe(200);
+    received.length = 0;
+    const res = await app.call('get', '/api/proxy/echo/via-edge', undefined, {
+      'X-Forwarded-For': '198.51.100.7, 203.0.113.9',
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-Host': 'evil.example',
+      'X-Real-IP': '198.51.100.7',
+      'X-Request-Id': 'edge-request-0001',
+    });
+    expect(res.status).toBe(200);
+    const got = received[0]!.headers;
+    expect(got['x-forwarded-for']).toBe('203.0.113.9');
+    expect(got['x-forwarded-proto']).toBe('https');
+    expect(got['x-forwarded-host']).toBe('app.example.test');
+    expect(got['x-real-ip']).toBeUndefined();
+    expect(got['x-request-id']).toBe('edge-request-0001');
+    expect(res.headers['x-request-id']).toBe('edge-request-0001');
+  });
+});
+
+describe('when the backend answers with headers meant for the gateway origin', () => {
+  it("keeps the gateway's protective headers and drops CORS grants and origin-wide headers", async () => {
+    const app = await signedIn();
+    const own = await app.get('/api/session');
+    for (const method of ['get', 'post', 'delete'] as const) {
+      const res = await app.call(method, '/api/proxy/echo/hostile', method === 'get' ? undefined : { a: 1 });
+      expect(res.status).toBe(200);
+      for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'strict-transport-security', 'referrer-policy', 'cross-origin-resource-policy', 'cross-origin-opener-policy', 'permissions-policy']) {
+        expect([name, res.headers[name]]).toEqual([name, own.headers[name]]);
+      }
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-request-id']).not.toBe('backend-chosen-id-77');
+      expect(res.headers['x-request-id']).toBe(received.at(-1)!.headers['x-request-id']);
+      expect(Object.keys(res.headers).filter((h) => /^access-control-|^timing-allow-origin$/.test(h))).toEqual([]);
+      for (const h of ['clear-site-data', 'cdn-cache-control', 'surrogate-control']) expect(res.headers[h]).toBeUndefined();
+      expect(res.headers['cache-control']).toBe('private, max-age=600');
+      expect(res.headers['x-backend-note']).toBe('kept');
+    }
+  });
+
+  it('grants no cross-origin read to a preflight or a credentialed request from another site', async () => {
+    const app = await signedIn();
+    const pre = await app.call('get', '/api/proxy/echo/hostile', undefined, { Origin: 'https://evil.example' });
+    expect(Object.keys(pre.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    const preflight = await rawRequest('OPTIONS', '/api/proxy/echo/hostile', {
+      cookie: await cookieOf(app),
+      origin: 'https://evil.example',
+      'access-control-request-method': 'DELETE',
+      'access-control-request-headers': 'x-csrf',
+    });
+    expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it.each(CACHE_CASES.map(([from, to], i) => [from, to, i] as const))('turns Cache-Control %j into %j', async (_from, to, i) => {
+    const app = await signedIn();
+    expect((await app.get(`/api/proxy/echo/cache/${i}`)).headers['cache-control']).toBe(to);
   });
 });
 

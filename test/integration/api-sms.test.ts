@@ -61,7 +61,8 @@ describe('SMS sign-up', () => {
     const phone = await registered('Carol');
     const app = spa(gw);
     const sent = await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'signup' });
-    expect(sent.body.is_user).toBe(true);
+    // Not told before the code is proved: the verified code signs the owner in instead.
+    expect(sent.body.is_user).toBe(false);
     const verified = await app.post('/api/session/sms/verify', { verification_code: await gw.emu.sms(canonical(phone)) });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ authenticated: true, user: { name: 'Carol' } });
@@ -107,12 +108,40 @@ describe('SMS sign-up', () => {
   });
 });
 
+describe('when a caller probes numbers with sms/send before proving any code', () => {
+  it('gives registered and unregistered numbers the same answer, for every purpose, many at once', async () => {
+    const known = await Promise.all(['Pia', 'Quinn', 'Ravi', 'Sol'].map((n) => registered(n)));
+    const unknown = [newPhone(), newPhone(), newPhone(), newPhone()];
+    for (const purpose of ['login', 'signup', 'reset']) {
+      const answers = await Promise.all(
+        [...known, ...unknown].map(async (phone) => {
+          const res = await spa(gw).post('/api/session/sms/send', { phone_number: phone, purpose });
+          expect(res.status).toBe(200);
+          return JSON.stringify(res.body);
+        }),
+      );
+      expect(new Set(answers)).toEqual(new Set([JSON.stringify({ expires_in: 600, is_user: false })]));
+    }
+  });
+
+  it('tells what comes next only after a correct code', async () => {
+    const known = await registered('Tao');
+    const unknown = newPhone();
+    const [a, b] = [spa(gw), spa(gw)];
+    const [codeA, codeB] = await Promise.all([sendCode(a, known, 'login'), sendCode(b, unknown, 'login')]);
+    expectApiError(await a.post('/api/session/sms/verify', { verification_code: wrongCode(codeA) }), 400, 'invalid_code');
+    expectApiError(await b.post('/api/session/sms/verify', { verification_code: wrongCode(codeB) }), 400, 'invalid_code');
+    expect((await a.post('/api/session/sms/verify', { verification_code: codeA })).body).toMatchObject({ authenticated: true, user: { name: 'Tao' } });
+    expect((await b.post('/api/session/sms/verify', { verification_code: codeB })).body).toEqual({ authenticated: false, next: 'signup' });
+  });
+});
+
 describe('SMS sign-in', () => {
   it('signs a registered number in', async () => {
     const phone = await registered('Dora');
     const app = spa(gw);
     const sent = await app.post('/api/session/sms/send', { phone_number: `+86 ${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`, purpose: 'login' });
-    expect(sent.body.is_user).toBe(true);
+    expect(sent.body.is_user).toBe(false);
     const res = await app.post('/api/session/sms/verify', { verification_code: await gw.emu.sms(canonical(phone)) });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ authenticated: true, user: { name: 'Dora', phone_number: canonical(phone) } });

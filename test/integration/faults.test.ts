@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
@@ -179,13 +180,16 @@ describe('SIGTERM during a request (the built server as a process)', () => {
   it('finishes the request in flight, refuses new connections, closes Redis and exits 0', async () => {
     proc = await startServerProcess({
       NODE_ENV: 'production',
-      SESSION_SECRET: 'faults-test-session-secret-0123456789abcdef',
-      TOKEN_ENCRYPTION_KEYS: 'faults:ZmF1bHRzLXRlc3QtdG9rZW4ta2V5LTAxMjM0NTY3ODk=',
+      // production refuses a guessable secret, plain-http CloudBase (the emulator here, on loopback) and no https origin
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      PUBLIC_ORIGIN: 'https://app.example.test',
+      TOKEN_ENCRYPTION_KEYS: randomBytes(32).toString('base64'),
       REDIS_URL: redisServer.url,
       CLOUDBASE_ENV_ID: 'test-env',
       CLOUDBASE_CLIENT_ID: 'test-client',
       CLOUDBASE_CLIENT_SECRET: 'test-secret',
       CLOUDBASE_API_ORIGIN: emulator.url,
+      CLOUDBASE_ALLOW_HTTP: 'true',
       LOG_LEVEL: 'info',
     });
     const control = await fetch(`${emulator.url}/__emulator/users`, {

@@ -33,7 +33,6 @@ const ops: RouteSpec = { surface: 'ops', fields: [] };
 const ROUTES: Record<string, RouteSpec> = {
   'GET /healthz': ops,
   'GET /readyz': ops,
-  'GET /metrics': ops,
   'GET /api/session': api(),
   'POST /api/session/login': api(['username', 'password', 'captcha_answer']),
   'POST /api/session/anonymous': api([]),

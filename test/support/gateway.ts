@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/app.js';
 import { answerClientErrors } from '../../src/http/client-errors.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
 import { VersionedRedisStore } from '../../src/session/store.js';
@@ -36,8 +37,10 @@ export interface TestGateway {
   store: VersionedRedisStore;
   emulator: RunningEmulator;
   logs: string[];
-  /** this gateway's metrics (GET /metrics serves the same registry) */
+  /** this gateway's metrics (served by `metricsServer`, never on the app's port) */
   metrics: Metrics;
+  /** the metrics listener on its own loopback port, as `startGateway` runs it */
+  metricsServer: MetricsServer;
   transcript: Exchange[];
   /** Secrets the tests typed (passwords): the leak guard looks for them too. */
   secrets: Set<string>;
@@ -169,6 +172,7 @@ export async function startTestGateway(
   });
   answerClientErrors(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const metricsServer = await startMetricsServer(metrics, { host: '127.0.0.1', port: 0 });
   const secrets = new Set<string>();
 
   const gw: TestGateway = {
@@ -181,6 +185,7 @@ export async function startTestGateway(
     emulator,
     logs,
     metrics,
+    metricsServer,
     transcript,
     secrets,
     agent: () => supertest.agent(server),
@@ -192,6 +197,7 @@ export async function startTestGateway(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await metricsServer.close();
       await redis.quit().catch(() => redis.disconnect());
       await emulator.close();
       if (!opts.redisServer) await redisServer.stop();

@@ -29,6 +29,8 @@ export function buildGateway(): void {
 export interface ServerProcess {
   url: string;
   port: number;
+  /** the metrics listener's `/metrics` (its own loopback port, METRICS_PORT) */
+  metricsUrl: string;
   process: ChildProcess;
   /** Every line the process wrote, stdout and stderr interleaved in arrival order. */
   lines: string[];
@@ -43,9 +45,10 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ServerProcess> {
   const port = await freePort();
+  const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -102,5 +105,5 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url, port, process: child, lines, stop };
+  return { url, port, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, process: child, lines, stop };
 }

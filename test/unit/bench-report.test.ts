@@ -15,6 +15,7 @@ import {
 import { summarizeProfile, packageOf, type CpuProfile } from '../../bench/lib/cpuprofile.js';
 import { forgeCookie, sessionCookieFrom } from '../../bench/lib/clients.js';
 import { benchSession, fakeJwt } from '../../bench/lib/session-fixture.js';
+import { BENCH_ENV } from '../../bench/lib/env.js';
 
 // The pure half of `npm run bench`: nothing here measures time.
 
@@ -187,7 +188,8 @@ describe('buildResult', () => {
 });
 
 describe('session cookies', () => {
-  const header = `cbg.sid=${encodeURIComponent('s:abc123DEF.sigSIGsig+/x')}; Path=/; HttpOnly; SameSite=Lax`;
+  // The bench's BFF runs in production with an https PUBLIC_ORIGIN: its cookie is __Host-cbg.sid.
+  const header = `${BENCH_ENV.cookieName}=${encodeURIComponent('s:abc123DEF.sigSIGsig+/x')}; Path=/; HttpOnly; Secure; SameSite=Lax`;
 
   it('takes the session id out of a signed express-session cookie', () => {
     expect(sessionCookieFrom(['other=1; Path=/', header])).toEqual({
@@ -201,7 +203,7 @@ describe('session cookies', () => {
     const signed = sessionCookieFrom([header])!;
     const forged = forgeCookie(signed);
     expect(forged).not.toBe(signed.cookie);
-    expect(decodeURIComponent(forged)).toMatch(/^cbg\.sid=s:abc123DEF\./);
+    expect(decodeURIComponent(forged)).toMatch(/^__Host-cbg\.sid=s:abc123DEF\./);
   });
 });
 

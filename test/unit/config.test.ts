@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import yaml from 'js-yaml';
 import { loadConfig, ConfigError, withApiOrigin, type Config } from '../../src/config/index.js';
+
+/** As `openssl rand -base64 33` makes one: production accepts only secrets like this. */
+const STRONG_SECRET = 'q7Vx2LmP9sK4tR1wZ8nB3cY6hJ0dF5gA2eU7iO4p';
 
 const prodBase = {
   NODE_ENV: 'production',
   REDIS_URL: 'redis://127.0.0.1:6379',
-  SESSION_SECRET: 'a'.repeat(32),
+  SESSION_SECRET: STRONG_SECRET,
   CLOUDBASE_ENV_ID: 'my-env-1a2b',
   CLOUDBASE_CLIENT_ID: 'client-1',
   CLOUDBASE_CLIENT_SECRET: 'shh',
   PUBLIC_ORIGIN: 'https://app.example.com',
-  TOKEN_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -95,14 +101,13 @@ describe('loadConfig', () => {
     });
 
     it('refuses short session secrets', () => {
-      expect(problemsOf({ ...prodBase, SESSION_SECRET: `${'a'.repeat(32)},short` })).toEqual([
-        expect.stringMatching(/SESSION_SECRET: every secret must be at least 32/),
+      expect(problemsOf({ ...prodBase, SESSION_SECRET: `${STRONG_SECRET},short` })).toEqual([
+        expect.stringMatching(/SESSION_SECRET: secret 2 of 2 is shorter than 32 characters/),
       ]);
     });
 
-    it('warns when PUBLIC_ORIGIN is missing', () => {
-      const config = loadConfig({ ...prodBase, PUBLIC_ORIGIN: undefined });
-      expect(config.warnings).toEqual([expect.stringMatching(/PUBLIC_ORIGIN/)]);
+    it('refuses to start without PUBLIC_ORIGIN', () => {
+      expect(problemsOf({ ...prodBase, PUBLIC_ORIGIN: undefined })).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN must be the https origin/)]);
     });
   });
 
@@ -292,5 +297,105 @@ describe('loadConfig', () => {
 
   it('names an unknown LOG_LEVEL', () => {
     expect(problemsOf({ LOG_LEVEL: 'loud' })[0]).toMatch(/LOG_LEVEL/);
+  });
+});
+
+describe('production start-up posture', () => {
+  const composeFile = yaml.safeLoad(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
+    services: Record<string, { environment?: Record<string, string>; ports?: string[] }>;
+  };
+
+  describe('when SESSION_SECRET is guessable', () => {
+    it.each([
+      ['the placeholder docker-compose.yml used to ship', 'change-me-to-a-long-random-string-of-32-chars-or-more'],
+      ['the test suite secret', 'test-session-secret-0123456789abcdef'],
+      ['a placeholder in other words', 'please-REPLACE_ME-with-something-long-and-random-9'],
+      ['a sample value', 'my-example-session-key-for-the-gateway-2024!'],
+      ['one letter 40 times', 'a'.repeat(40)],
+      ['a short pattern repeated', 'Ab3$Ab3$Ab3$Ab3$Ab3$Ab3$Ab3$Ab3$Ab3$'],
+      ['runs of a few letters', 'aaaaaaaabbbbbbbbccccccccdddddddd'],
+      ['digits only', '01234567890123456789012345678901234'],
+      ['too few distinct characters', 'abcabcabcdabcabcabcdabcabcabcdabcabcabcdxy'],
+    ])('refuses %s, naming the variable', (_what, secret) => {
+      const problems = problemsOf({ ...prodBase, SESSION_SECRET: secret });
+      expect(problems).toEqual([expect.stringMatching(/^SESSION_SECRET: secret 1 of 1 is (a placeholder|a short pattern|too little variety)/)]);
+    });
+
+    it('refuses a weak secret anywhere in the rotation list (every one verifies cookies)', () => {
+      expect(problemsOf({ ...prodBase, SESSION_SECRET: `${STRONG_SECRET}, ${'x'.repeat(40)}` })).toEqual([expect.stringMatching(/secret 2 of 2/)]);
+    });
+
+    it('refuses the SESSION_SECRET of docker-compose.yml and .env.example, if either sets one', () => {
+      const fromCompose = composeFile.services.bff?.environment?.SESSION_SECRET;
+      const fromExample = /^SESSION_SECRET=(.*)$/m.exec(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'))?.[1]?.trim();
+      for (const secret of [fromCompose, fromExample]) {
+        if (secret) expect(problemsOf({ ...prodBase, SESSION_SECRET: secret }).join('\n')).toMatch(/SESSION_SECRET/);
+      }
+    });
+
+    it.each(Array.from({ length: 20 }, () => [randomBytes(24).toString('base64url')]))('accepts random secret %s', (secret) => {
+      expect(() => loadConfig({ ...prodBase, SESSION_SECRET: secret })).not.toThrow();
+    });
+
+    it('accepts `openssl rand -hex 16` output', () => {
+      expect(() => loadConfig({ ...prodBase, SESSION_SECRET: randomBytes(16).toString('hex') })).not.toThrow();
+    });
+  });
+
+  describe('when CloudBase would be reached over plain http', () => {
+    it('refuses http://, naming CLOUDBASE_API_ORIGIN and the opt-out', () => {
+      const problems = problemsOf({ ...prodBase, CLOUDBASE_API_ORIGIN: 'http://cloudbase.internal:8080' });
+      expect(problems).toEqual([expect.stringMatching(/^CLOUDBASE_API_ORIGIN must be https in production.*CLOUDBASE_ALLOW_HTTP=true/)]);
+    });
+
+    it('starts with CLOUDBASE_ALLOW_HTTP=true, and warns', () => {
+      const config = loadConfig({ ...prodBase, CLOUDBASE_API_ORIGIN: 'http://cloudbase.internal:8080', CLOUDBASE_ALLOW_HTTP: 'true' });
+      expect(config.cloudbase.apiOrigin).toBe('http://cloudbase.internal:8080');
+      expect(config.warnings).toEqual([expect.stringMatching(/CLOUDBASE_API_ORIGIN is plain http/)]);
+    });
+
+    it('accepts https, and the default origin, without the opt-out', () => {
+      expect(loadConfig({ ...prodBase, CLOUDBASE_API_ORIGIN: 'https://cloudbase.internal' }).warnings).toEqual([]);
+      expect(loadConfig(prodBase).cloudbase.apiOrigin).toMatch(/^https:/);
+    });
+
+    it.each(['yes', '1', 'on'])('refuses CLOUDBASE_ALLOW_HTTP=%s', (value) => {
+      expect(problemsOf({ ...prodBase, CLOUDBASE_ALLOW_HTTP: value })).toEqual([expect.stringMatching(/^CLOUDBASE_ALLOW_HTTP must be true or false/)]);
+    });
+
+    it('does not apply outside production (the emulator runs on http)', () => {
+      expect(() => loadConfig({ CLOUDBASE_ENV_ID: 'dev-env', CLOUDBASE_API_ORIGIN: 'http://127.0.0.1:8787' })).not.toThrow();
+    });
+  });
+
+  describe('when PUBLIC_ORIGIN is not https', () => {
+    it.each(['http://app.example.com', 'http://localhost:3000'])('refuses %s', (origin) => {
+      expect(problemsOf({ ...prodBase, PUBLIC_ORIGIN: origin })).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN must be the https origin.*got http:/)]);
+    });
+  });
+
+  it('lists every posture problem at once', () => {
+    const problems = problemsOf({ ...prodBase, SESSION_SECRET: 'change-me-to-a-long-random-string-of-32-chars-or-more', CLOUDBASE_API_ORIGIN: 'http://x.internal', PUBLIC_ORIGIN: 'http://x.example' });
+    expect(problems.map((p) => p.split(/[: ]/)[0])).toEqual(['SESSION_SECRET', 'CLOUDBASE_API_ORIGIN', 'PUBLIC_ORIGIN']);
+  });
+
+  describe('docker-compose.yml', () => {
+    it('publishes the emulator (whose control routes hand out every code) on loopback only, if at all', () => {
+      const ports = composeFile.services.emulator?.ports ?? [];
+      for (const p of ports) expect(String(p)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    });
+
+    it('publishes nothing of the development stack beyond loopback', () => {
+      for (const [name, svc] of Object.entries(composeFile.services)) {
+        for (const p of svc.ports ?? []) expect([name, String(p)]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:/)]);
+      }
+    });
+
+    it("gives the gateway a configuration it starts with, and that production would refuse", () => {
+      const env = composeFile.services.bff!.environment!;
+      expect(env.NODE_ENV).not.toBe('production');
+      expect(() => loadConfig(env)).not.toThrow();
+      expect(() => loadConfig({ ...env, NODE_ENV: 'production' })).toThrow(ConfigError);
+    });
   });
 });

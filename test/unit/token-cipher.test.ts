@@ -174,7 +174,7 @@ describe('TOKEN_ENCRYPTION_KEYS', () => {
   };
   const prod = {
     NODE_ENV: 'production',
-    SESSION_SECRET: 'a-session-secret-of-enough-length-0123',
+    SESSION_SECRET: randomBytes(36).toString('base64url'),
     REDIS_URL: 'redis://127.0.0.1:6379',
     CLOUDBASE_ENV_ID: 'prod-env',
     CLOUDBASE_CLIENT_ID: 'client',
@@ -193,6 +193,14 @@ describe('TOKEN_ENCRYPTION_KEYS', () => {
   it('is required in production', () => {
     expect(problemsOf(prod)).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS is required in production/)]);
     expect(problemsOf({ ...prod, TOKEN_ENCRYPTION_KEYS: newKey() })).toEqual([]);
+  });
+
+  it.each([
+    ['text in base64', Buffer.from('change-me-to-32-random-bytes-000').toString('base64')],
+    ['one byte repeated', Buffer.alloc(32, 7).toString('base64')],
+    ['a short pattern repeated', Buffer.from('0123456789abcdef'.repeat(4), 'hex').toString('base64')],
+  ])('refuses a placeholder key in production: %s', (_what, key) => {
+    expect(problemsOf({ ...prod, TOKEN_ENCRYPTION_KEYS: `k:${key}` })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS: entry 1 is not random/)]);
   });
 
   it('is derived from SESSION_SECRET outside production, with a warning, and the same for every instance', () => {

@@ -105,7 +105,7 @@ export const OPENAPI = {
         tags: ['sms'],
         summary: 'Send an SMS code and start (or restart) a flow',
         description:
-          'CloudBase\'s verification id stays in the session. For `reset`, `is_user` is always false and an unknown number gets the same answer as a known one.',
+          'CloudBase\'s verification id stays in the session. The answer is the same for a number with an account and one without: `sms/verify` tells what comes next once the code is proved.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(smsSendBody),
@@ -192,7 +192,7 @@ export const OPENAPI = {
           tags: ['proxy'],
           summary: 'Forward to the backend configured as `name` in PROXY_ROUTES',
           description:
-            'Any method. The request (path under the route\'s base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>` and `x-request-id`, without the gateway\'s cookie or `Authorization: Session`; the backend\'s status, headers (minus Set-Cookie and hop-by-hop) and body come back as they are. Paths with `..` segments or encoded slashes or backslashes are refused.',
+            'Any method. The request (path under the route\'s base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway\'s `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway\'s cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend\'s status and body come back as they are; its headers too, except that the gateway\'s own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.',
           security: SIGNED_IN,
           parameters: [
             { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
@@ -200,7 +200,7 @@ export const OPENAPI = {
             ...(method === 'get' ? [] : WRITE_HEADERS),
           ],
           responses: {
-            default: { description: "The backend's answer, as it is" },
+            default: { description: "The backend's answer (status and body as they are; headers as described above)" },
             '400': failure('BadRequest'),
             '401': failure('Unauthorized'),
             '403': failure('Forbidden'),
@@ -308,7 +308,11 @@ export const OPENAPI = {
         required: ['expires_in', 'is_user'],
         properties: {
           expires_in: { type: 'integer', description: 'seconds the code stays valid' },
-          is_user: { type: 'boolean', description: 'whether the number has an account (always false for reset)' },
+          is_user: {
+            const: false,
+            deprecated: true,
+            description: 'always false: whether the number has an account is not told before the code is proved (see `next` of sms/verify)',
+          },
           session_token: ref('SessionToken'),
         },
       },

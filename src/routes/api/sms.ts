@@ -18,8 +18,9 @@ export function register(router: Router, { config, auth, sessions }: RouteDeps):
   router.post('/session/sms/send', async (req, res) => {
     const { purpose } = parseBody(smsSendBody, req.body);
     const sent = await sendCodeStep(req, auth, purpose);
-    // Reset never tells whether the number has an account.
-    res.json({ expires_in: sent.expiresIn, is_user: purpose === 'reset' ? false : sent.isUser, ...tokenField(req) });
+    // Whether the number has an account is told only after a correct code (by sms/verify), so sending codes cannot be
+    // used to test which numbers are registered. `is_user` stays in the answer (the contract names it), always false.
+    res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
   });
 
   router.post('/session/sms/verify', async (req, res) => {

@@ -4,6 +4,7 @@ import type { AuthService } from '../../services/auth.js';
 import { AppError, errorText } from '../../http/errors.js';
 import { fromUpstream } from '../../http/upstream-errors.js';
 import { csrfToken } from '../../http/csrf.js';
+import { safeReturnTo } from '../../http/return-to.js';
 import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
 import { initSession } from '../../session/policy.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
@@ -34,7 +35,8 @@ export function viewLocals(config: Config): RequestHandler {
     Object.assign(res.locals, {
       locale,
       otherLocale,
-      langSwitchHref: `${req.path}?lang=${otherLocale}`,
+      // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
+      langSwitchHref: `${safeReturnTo(req.path)}?lang=${otherLocale}`,
       t,
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
+import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
+
+/**
+ * The built server as operators run it (`node dist/main.js`, NODE_ENV=production): a weak posture stops start-up
+ * before anything listens, naming each variable; a sound one serves no metrics on its public port.
+ */
+let redisServer: RedisServer;
+let emulator: RunningEmulator;
+let proc: ServerProcess | undefined;
+/** What no line the processes wrote may hold (this file's leak guard: it has no in-process gateway to record). */
+const secrets = new Set(['posture-secret']);
+const outputs: string[] = [];
+
+beforeAll(async () => {
+  buildGateway();
+  redisServer = await startRedis();
+  emulator = await startTestEmulator({ clientId: 'posture-client', clientSecret: 'posture-secret' });
+}, 180_000);
+
+afterAll(async () => {
+  await proc?.stop(2000);
+  const lines = [...outputs, ...(proc?.lines ?? [])].join('\n');
+  for (const secret of secrets) expect(lines).not.toContain(secret);
+  await emulator.close();
+  await redisServer.stop();
+});
+
+const production = () => ({
+  NODE_ENV: 'production',
+  // the token-sealing keys production requires once tokens are encrypted at rest (ignored where they are not)
+  TOKEN_ENCRYPTION_KEYS: `posture:${randomBytes(32).toString('base64')}`,
+  REDIS_URL: redisServer.url,
+  CLOUDBASE_ENV_ID: 'posture-env',
+  CLOUDBASE_CLIENT_ID: 'posture-client',
+  CLOUDBASE_CLIENT_SECRET: 'posture-secret',
+  CLOUDBASE_API_ORIGIN: emulator.url,
+  LOG_LEVEL: 'info',
+});
+
+/** Runs `node dist/main.js` until it exits (bounded), with exactly this environment. */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; port: number }> {
+  return freePort().then(
+    (port) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['dist/main.js'], {
+          cwd: projectRoot,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the gateway did not exit:\n${output}`));
+        }, 20_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          outputs.push(output);
+          resolve({ code, output, port });
+        });
+      }),
+  );
+}
+
+describe('when production is started with a weak posture', () => {
+  it.each([
+    ['the placeholder docker-compose.yml used to ship', 'change-me-to-a-long-random-string-of-32-chars-or-more'],
+    ['a repeated letter', 'z'.repeat(48)],
+    ['a sample value', 'example-example-example-example-1234'],
+  ])('refuses %s as SESSION_SECRET, plain-http CloudBase and an http PUBLIC_ORIGIN, naming each, before listening', async (_what, secret) => {
+    secrets.add(secret);
+    const { code, output, port } = await runToExit({ ...production(), SESSION_SECRET: secret, PUBLIC_ORIGIN: 'http://app.example.test' });
+    expect(code).toBe(1);
+    expect(output).toMatch(/SESSION_SECRET: secret 1 of 1/);
+    expect(output).toMatch(/CLOUDBASE_API_ORIGIN must be https/);
+    expect(output).toMatch(/PUBLIC_ORIGIN must be the https origin/);
+    expect(output).not.toContain(secret);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).rejects.toThrow();
+  });
+});
+
+describe('when production is started soundly (CloudBase on a private network: CLOUDBASE_ALLOW_HTTP=true)', () => {
+  it('starts, warns about the plain-http CloudBase, and keeps /metrics off the public port', async () => {
+    const sessionSecret = randomBytes(32).toString('base64url');
+    secrets.add(sessionSecret);
+    proc = await startServerProcess({
+      ...production(),
+      SESSION_SECRET: sessionSecret,
+      PUBLIC_ORIGIN: 'https://app.example.test',
+      CLOUDBASE_ALLOW_HTTP: 'true',
+    });
+    expect(proc.lines.join('\n')).toMatch(/CLOUDBASE_API_ORIGIN is plain http/);
+    expect(proc.lines.join('\n')).toContain(`Metrics at ${proc.metricsUrl}`);
+    const pub = await fetch(`${proc.url}/metrics`);
+    expect(pub.status).toBe(404);
+    expect(pub.headers.get('permissions-policy')).toContain('camera=()');
+    const scraped = await fetch(proc.metricsUrl);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('http_requests_total');
+  });
+});
