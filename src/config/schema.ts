@@ -76,6 +76,8 @@ export const envSchema = z.object({
   PROXY_ROUTES: optionalString,
   PROXY_TIMEOUT_MS: intFromEnv('PROXY_TIMEOUT_MS', 15000, 100, 300000),
   REFRESH_SKEW_S: intFromEnv('REFRESH_SKEW_S', 60, 0, 3600),
+  SHUTDOWN_DELAY_MS: intFromEnv('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
+  SHUTDOWN_GRACE_MS: intFromEnv('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
