@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -132,6 +135,54 @@ describe('when Redis stalls past two command timeouts (CLIENT PAUSE)', () => {
     expect(stalled[1]!.body.error.code).toBe('store_unavailable');
 
     await waitFor(async () => (await gw.redis.ping()) === 'PONG');
+    expect(await gw.redis.exists(gw.store.keys.tombstone(sid))).toBe(0);
+    expect(await gw.redis.exists(gw.store.keys.session(sid))).toBe(1);
+    const after = await agent.get('/api/session').timeout(TIMEOUT);
+    expect(after.status).toBe(200);
+    expect(after.body.authenticated).toBe(true);
+    expect((await agent.get('/account?lang=en').timeout(TIMEOUT)).status).toBe(200);
+  });
+});
+
+describe('when Redis is killed mid-request and restarted with its data (append-only file)', () => {
+  let redisServer: RedisServer;
+  let gw: TestGateway;
+  let dataDir: string;
+  const persistent = () => ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always'];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cbg-redis-aof-'));
+    redisServer = await startRedis(persistent());
+    gw = await startTestGateway({ redisServer });
+    gw.secrets.add(PASSWORD);
+    await gw.emu.createUser({ username: 'redis-killed', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    gw.assertNoLeaks();
+    await gw.close();
+    await redisServer.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the requests it cut answer 503 (or succeed on the retry), and the session is there again with Redis', async () => {
+    const agent = gw.agent();
+    const signedIn = await signIn(agent, 'redis-killed');
+    expect(signedIn.status).toBe(303);
+    const sid = sessionIdFromCookie(signedIn.headers['set-cookie'] as unknown as string[]);
+
+    // Hold the session reads inside Redis, then kill it under them.
+    await run('redis-cli', ['-p', String(redisServer.port), 'CLIENT', 'PAUSE', '2000', 'ALL']);
+    const cut = Promise.all([agent.get('/account?lang=en').timeout(TIMEOUT), agent.get('/api/session').timeout(TIMEOUT)]);
+    // Both reads sent and awaiting Redis's answer (ioredis's queue of commands sent).
+    const sent = gw.redis as unknown as { commandQueue: { length: number } };
+    await waitFor(async () => sent.commandQueue.length >= 2);
+    const port = redisServer.port;
+    await redisServer.stop();
+    redisServer = await startRedis(persistent(), port);
+    // A cut read is retried once over the reconnect, so it may even succeed; a failed one is a 503, never a sign-out.
+    for (const res of await cut) expect([200, 503]).toContain(res.status);
+    await waitFor(async () => (await gw.agent().get('/readyz').timeout(TIMEOUT)).status === 200);
     expect(await gw.redis.exists(gw.store.keys.tombstone(sid))).toBe(0);
     expect(await gw.redis.exists(gw.store.keys.session(sid))).toBe(1);
     const after = await agent.get('/api/session').timeout(TIMEOUT);
