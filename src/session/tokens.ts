@@ -85,7 +85,13 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       opts.onRefresh?.('unavailable');
       const backoffMs = await store?.markRefreshFailed(sid, backoff).catch(() => undefined);
       // A timeout too is only "try again shortly": the session and its refresh token stay.
-      throw e instanceof UpstreamUnavailableError ? unavailable(e, backoffMs) : fromUpstream(e, 'session');
+      if (e instanceof UpstreamUnavailableError) throw unavailable(e, backoffMs);
+      const err = fromUpstream(e, 'session');
+      if (backoffMs === undefined) throw err;
+      // Retry-After advises the back-off (asking sooner would only meet it), or a rate limit's longer wait.
+      const backoffS = Math.ceil(backoffMs / 1000);
+      const retryAfterS = err.status === 429 ? Math.max(err.extra.retryAfterS ?? 0, backoffS) : backoffS;
+      throw new AppError(err.status, err.code, err.messageKey, { ...err.extra, retryAfterS });
     }
   }
 

@@ -132,8 +132,10 @@ describe('when refreshes fail (CloudBase unavailable)', () => {
     expect(answered).toBeGreaterThan(20);
     expect(asked).toBeGreaterThanOrEqual(2);
     expect(asked).toBeLessThanOrEqual(4);
+    // Retry-After is the back-off, growing: 2 s, then 4 s (then 8 s).
     expect(retryAfter).toContain('2');
     expect(retryAfter).toContain('4');
+    expect([...retryAfter].filter((v) => !['2', '4', '8'].includes(v))).toEqual([]);
     // The session and its refresh token are kept.
     expect((await gw.store.read(s.sid))?.auth?.rt).toEqual(expect.any(String));
 
