@@ -136,6 +136,8 @@ describe('when refreshes fail (CloudBase unavailable)', () => {
     expect(retryAfter).toContain('2');
     expect(retryAfter).toContain('4');
     expect([...retryAfter].filter((v) => !['2', '4', '8'].includes(v))).toEqual([]);
+    // Requests that met the back-off are counted for alerting (this instance's registry).
+    expect(await gw.metrics.registry.metrics()).toMatch(/token_refreshes_total\{outcome="backoff"\} [1-9]/);
     // The session and its refresh token are kept.
     expect((await gw.store.read(s.sid))?.auth?.rt).toEqual(expect.any(String));
 
