@@ -49,6 +49,8 @@ export interface AppDeps {
   now?: () => number;
   /** the gateway's metrics; made here when absent (then CloudBase calls are not counted: the client is built outside) */
   metrics?: Metrics;
+  /** true once the process drains for shutdown: readiness then answers 503 */
+  isDraining?: () => boolean;
 }
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (deps.isDraining?.()) return res.status(503).json({ status: 'draining' });
     if (!deps.redis) return res.json({ status: 'ok', store: 'memory' });
     try {
       await deps.redis.ping();

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import session from 'express-session';
 import { withApiOrigin, type Config } from './config/index.js';
 import type { Logger } from './logger.js';
@@ -21,8 +22,12 @@ export interface Gateway {
   emulator: RunningEmulator | undefined;
   /** the metrics listener (METRICS_HOST:METRICS_PORT), apart from the public port */
   metricsServer: MetricsServer;
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes Redis and the emulator. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Drains: readiness answers 503 and every response closes its connection; after the configured delay the listener
+   * closes, in-flight requests finish (up to graceMs, then their connections are cut), then Redis and the emulator
+   * close. Resolves with the number of connections that had to be cut.
+   */
+  close(graceMs?: number): Promise<{ cutConnections: number }>;
 }
 
 /** Tombstones outlive any request that could still write: the slowest is a proxied call. */
@@ -81,7 +86,8 @@ export async function startGateway(
     timeoutMs: config.cloudbase.timeoutMs,
     onCall: (info) => metrics.upstreamCall(info),
   });
-  const app = createApp({ config, logger, cloudbase, sessionStore, metrics, ...(redis ? { redis } : {}) });
+  let draining = false;
+  const app = createApp({ config, logger, cloudbase, sessionStore, metrics, isDraining: () => draining, ...(redis ? { redis } : {}) });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
@@ -95,6 +101,18 @@ export async function startGateway(
     server.close();
     throw new Error(`METRICS_PORT ${config.metrics.port} on ${config.metrics.host}: ${(err as Error).message}`, { cause: err });
   }
+  // Responses not yet started when the drain begins, so each can be told to close its keep-alive connection.
+  const pending = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (draining) return void res.setHeader('Connection', 'close');
+    pending.add(res);
+    res.once('close', () => pending.delete(res));
+  });
   const addr = server.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.port;
   const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
@@ -106,10 +124,18 @@ export async function startGateway(
     redis,
     emulator,
     metricsServer,
-    async close(graceMs = 10_000) {
+    async close(graceMs = config.shutdown.graceMs) {
+      draining = true;
+      for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+      pending.clear();
+      // Still accepting: the load balancer sees readiness fail and moves traffic, and each response closes its
+      // connection, so no keep-alive connection is left idle to be closed under a request already on its way.
+      if (config.shutdown.delayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.delayMs));
+      let cutConnections = 0;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           clearInterval(sweep);
+          cutConnections = sockets.size;
           server.closeAllConnections();
           resolve();
         }, graceMs);
@@ -125,6 +151,7 @@ export async function startGateway(
       await metricsServer.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       if (emulator) await emulator.close();
+      return { cutConnections };
     },
   };
 }

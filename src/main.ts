@@ -27,9 +27,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, delayMs: config.shutdown.delayMs, graceMs: config.shutdown.graceMs }, 'shutting down: draining');
     gateway.close().then(
-      () => process.exit(0),
+      ({ cutConnections }) => {
+        if (cutConnections > 0) logger.warn({ cutConnections }, 'grace period over: connections cut');
+        else logger.info('drained');
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);

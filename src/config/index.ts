@@ -50,6 +50,8 @@ export interface Config {
     readonly timeoutMs: number;
   };
   readonly refreshSkewS: number;
+  /** SIGTERM: how long to keep accepting (readiness 503) before closing the listener, then how long in-flight requests may take */
+  readonly shutdown: { readonly delayMs: number; readonly graceMs: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly emulatorPort: number;
   /** The metrics listener, apart from the public port; port 0 takes any free port. */
@@ -343,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     proxy: { routes: proxyRoutes, timeoutMs: raw.PROXY_TIMEOUT_MS },
     refreshSkewS: raw.REFRESH_SKEW_S,
+    shutdown: { delayMs: raw.SHUTDOWN_DELAY_MS, graceMs: raw.SHUTDOWN_GRACE_MS },
     logLevel: raw.LOG_LEVEL,
     emulatorPort: raw.EMULATOR_PORT,
     metrics: { host: metricsHost, port: raw.METRICS_PORT },

@@ -89,6 +89,8 @@ export const envSchema = z.object({
   PROXY_ROUTES: optionalString,
   PROXY_TIMEOUT_MS: intFromEnv('PROXY_TIMEOUT_MS', 15000, 100, 300000),
   REFRESH_SKEW_S: intFromEnv('REFRESH_SKEW_S', 60, 0, 3600),
+  SHUTDOWN_DELAY_MS: intFromEnv('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
+  SHUTDOWN_GRACE_MS: intFromEnv('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
   METRICS_PORT: intFromEnv('METRICS_PORT', 9464, 0, 65535),

@@ -4,7 +4,10 @@ import { EmulatorError, fail } from './errors.js';
 import { publicJwks } from './keys.js';
 import { captchaKey, createUser } from './operations/index.js';
 import { normalizeEmail, phoneDigits } from './rules.js';
-import { resetState, type EmulatorState } from './state.js';
+import { resetState, seededRandom, type EmulatorState } from './state.js';
+
+const share = z.number().min(0).max(1);
+const millis = z.number().int().min(0).max(60_000);
 
 const configPatch = z
   .object({
@@ -13,6 +16,15 @@ const configPatch = z
     latency_ms: z.number().int().min(0).max(60_000),
     sms_cooldown_s: z.number().int().min(0),
     fail: z.record(z.string(), z.string()),
+    fail_rate: z.record(
+      z.string(),
+      z.union([share, z.object({ rate: share, error: z.string().min(1).optional() }).strict()]),
+    ),
+    latency: z.record(
+      z.string(),
+      z.object({ ms: millis, jitter_ms: millis.optional(), rate: share.optional() }).strict(),
+    ),
+    seed: z.number().int(),
   })
   .partial()
   .strict();
@@ -61,13 +73,17 @@ export function createControlRouter(state: EmulatorState): Router {
     res.json(state.config);
   });
 
-  /** Partial update; a given `fail` map replaces the old one (send `{}` to clear it). */
+  /**
+   * Partial update; a given `fail`, `fail_rate` or `latency` map replaces the old one (send `{}` to clear it), and a
+   * given `seed` restarts the draws.
+   */
   router.put('/config', (req, res) => {
     const parsed = configPatch.safeParse(req.body ?? {});
     if (!parsed.success) {
       fail('invalid_argument', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     state.config = { ...state.config, ...parsed.data };
+    if (parsed.data.seed !== undefined) state.random = seededRandom(parsed.data.seed);
     res.json(state.config);
   });
 

@@ -6,7 +6,8 @@ import { createControlRouter } from './control.js';
 import { EmulatorError, errorInfo, fail } from './errors.js';
 import { generateSigningKey } from './keys.js';
 import { checkClient, isValidCaptchaToken, type OperationInput } from './operations/index.js';
-import { AUTH_ROUTES, type AuthRoute } from './routes.js';
+import { AUTH_ROUTES } from './routes.js';
+import { callKeys, drawnFailure, drawnLatency, forcedFailure } from './faults.js';
 import { createState, type EmulatorState } from './state.js';
 
 export type { EmulatorState } from './state.js';
@@ -68,29 +69,37 @@ function toInput(req: Request): OperationInput {
   return input;
 }
 
-/** A `fail` entry for this call (by the path called or the route's documented path), unless a captcha token lifts it. */
-function forcedError(state: EmulatorState, req: Request, route: AuthRoute, input: OperationInput): string | undefined {
-  const keys = [`${req.method} ${req.baseUrl}${req.path}`, `${route.method} ${AUTH_PREFIX}${route.paths[0]}`];
-  const forced = keys.map((key) => (Object.hasOwn(state.config.fail, key) ? state.config.fail[key] : undefined)).find(Boolean);
-  if (forced === 'captcha_required' && isValidCaptchaToken(state, input.captchaToken)) return undefined;
-  return forced;
+/**
+ * A `fail` entry for this call (unless a captcha token lifts `captcha_required`), else a failure drawn by `fail_rate`.
+ */
+function forcedError(state: EmulatorState, keys: string[], input: OperationInput): string | undefined {
+  const forced = forcedFailure(state, keys);
+  if (forced && !(forced === 'captcha_required' && isValidCaptchaToken(state, input.captchaToken))) return forced;
+  return drawnFailure(state, keys);
 }
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function authRouter(state: EmulatorState, log: (line: string) => void): express.Router {
   const router = express.Router();
   // Latency stands for the way there: a caller that gave up (timed out) before its request arrived was never served,
   // so a timed-out refresh does not spend the refresh token behind the caller's back.
   router.use(async (req, res, next) => {
-    const delay = state.config.latency_ms;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (state.config.latency_ms > 0) await delay(state.config.latency_ms);
     if (req.socket.destroyed || res.destroyed) return;
     next();
   });
   for (const route of AUTH_ROUTES) {
     const handler: RequestHandler = async (req, res) => {
+      const keys = callKeys(req.method, `${req.baseUrl}${req.path}`, `${AUTH_PREFIX}${route.paths[0]}`);
+      const extra = drawnLatency(state, keys);
+      if (extra > 0) {
+        await delay(extra);
+        if (req.socket.destroyed || res.destroyed) return;
+      }
       const input = toInput(req);
       checkClient(state, input);
-      const forced = forcedError(state, req, route, input);
+      const forced = forcedError(state, keys, input);
       if (forced) throw EmulatorError.of(forced, 'forced by emulator config');
       res.json(await route.run(state, input, { log }));
     };

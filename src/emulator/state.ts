@@ -83,8 +83,36 @@ export interface EmulatorConfig {
   refresh_token_ttl_s: number;
   latency_ms: number;
   sms_cooldown_s: number;
-  /** `"<METHOD> <path>"` → error string answered instead of running the operation. */
+  /** call key (see `callKeys`) → error string answered instead of running the operation. */
   fail: Record<string, string>;
+  /** call key → share of calls (0–1) answered with an error (default `unavailable`) instead of running the operation. */
+  fail_rate?: Record<string, FailRate>;
+  /** call key → latency added to a share of calls (`rate`, default 1): `ms` plus a uniform draw from 0 to `jitter_ms`. */
+  latency?: Record<string, LatencyRule>;
+  /** Seeds the draws of `fail_rate` and `latency`; setting it restarts the sequence, so a run can be repeated. */
+  seed?: number;
+}
+
+export type FailRate = number | { rate: number; error?: string };
+
+export interface LatencyRule {
+  ms: number;
+  jitter_ms?: number;
+  rate?: number;
+}
+
+export const DEFAULT_SEED = 1;
+
+/** mulberry32: a small seeded generator, so the faults a test injects fall on the same calls every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
@@ -107,6 +135,8 @@ export interface EmulatorState {
   readonly key: SigningKey;
   readonly now: () => number;
   config: EmulatorConfig;
+  /** draws for injected faults (seeded by `config.seed`) */
+  random: () => number;
   users: Map<string, UserRecord>;
   sessions: Map<string, SessionRecord>;
   refreshTokens: Map<string, RefreshTokenRecord>;
@@ -144,6 +174,7 @@ export function createState(options: CreateStateOptions): EmulatorState {
     key: options.key,
     now: options.now ?? Date.now,
     config: defaultConfig(),
+    random: seededRandom(DEFAULT_SEED),
     users: new Map(),
     sessions: new Map(),
     refreshTokens: new Map(),
@@ -164,6 +195,7 @@ export function createState(options: CreateStateOptions): EmulatorState {
 /** Forgets every user, token, code and counter and restores the default config; keeps identity, key and clock. */
 export function resetState(state: EmulatorState): void {
   state.config = defaultConfig();
+  state.random = seededRandom(DEFAULT_SEED);
   for (const value of Object.values(state)) {
     if (value instanceof Map) value.clear();
   }

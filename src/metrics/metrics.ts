@@ -6,7 +6,7 @@ import type { LimitKind } from '../limits/limits.js';
 import type { SmsPurpose } from '../session/types.js';
 
 /** Refresh outcomes as the token keeper reports them; `lock_wait` is counted on its own. */
-export type RefreshEvent = 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait';
+export type RefreshEvent = 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait' | 'backoff';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Error labels are bounded: CloudBase's known strings and the client's own reasons; anything else is "other". */
@@ -50,7 +50,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   });
   const refreshes = new Counter({
     name: 'token_refreshes_total',
-    help: 'Access-token refreshes by outcome: refreshed, adopted (another request had refreshed), invalid_grant, unavailable',
+    help: 'Access-token refreshes by outcome: refreshed, adopted (another request had refreshed), invalid_grant, unavailable, backoff (not asked: the session backs off after a failure)',
     labelNames: ['outcome'] as const,
     registers,
   });

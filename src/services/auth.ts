@@ -30,6 +30,7 @@ export function toAuthTokens(t: TokenResponse, now: number): AuthTokens {
     at: t.access_token,
     ...(t.refresh_token ? { rt: t.refresh_token } : {}),
     exp: now + t.expires_in * 1000,
+    lt: t.expires_in,
     sub: t.sub,
     ...(t.scope ? { sc: t.scope } : {}),
   };

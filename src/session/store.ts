@@ -17,8 +17,10 @@ export interface SessionKeys {
   tombstone(sid: string): string;
   /** refresh lock */
   lock(sid: string): string;
-  /** set briefly when a refresh failed for a transient reason, so waiters fail fast instead of retrying upstream */
+  /** set while a session backs off after a refresh failed for a transient reason: nobody calls CloudBase meanwhile */
   refreshFailed(sid: string): string;
+  /** consecutive transient refresh failures of the session, which size the back-off */
+  refreshFailures(sid: string): string;
   /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
   user(sub: string): string;
 }
@@ -30,6 +32,7 @@ export function sessionKeys(prefix: string): SessionKeys {
     tombstone: (sid) => `${prefix}s:{${sid}}:t`,
     lock: (sid) => `${prefix}s:{${sid}}:lock`,
     refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
+    refreshFailures: (sid) => `${prefix}s:{${sid}}:rfn`,
     user: (sub) => `${prefix}u:{${sub}}`,
   };
 }
@@ -56,14 +59,23 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
 `;
 
-// Taking the lock starts a new attempt, so an earlier attempt's failure marker goes in the same step: a waiter of
-// this attempt never sees the old marker and gives up while this attempt may still succeed.
+// No new attempt while the session backs off (returns the back-off's length, negated); checked in the same step as
+// taking the lock, so no instance can slip a call to CloudBase in between another's failure and its marker.
 const ACQUIRE_LOCK = `
-if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
-  redis.call('DEL', KEYS[2])
-  return 1
-end
+local backoff = redis.call('GET', KEYS[2])
+if backoff then return -tonumber(backoff) end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
 return 0
+`;
+
+// One more consecutive failure: the back-off doubles from ARGV[1] up to ARGV[2] ms. The count outlives the marker
+// (ARGV[3] ms) so a session failing again soon after backs off longer; a success deletes both.
+const MARK_REFRESH_FAILED = `
+local n = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+local ms = math.floor(math.min(tonumber(ARGV[1]) * 2 ^ (n - 1), tonumber(ARGV[2])))
+redis.call('SET', KEYS[1], ms, 'PX', ms)
+return ms
 `;
 
 const RELEASE_LOCK = `
@@ -108,6 +120,7 @@ interface ScriptedClient {
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
   acquireLock(lockKey: string, failedKey: string, token: string, ttlMs: number): Promise<number>;
   releaseLock(lockKey: string, token: string): Promise<number>;
+  markRefreshFailed(failedKey: string, countKey: string, baseMs: number, maxMs: number, countTtlMs: number): Promise<number>;
 }
 
 /**
@@ -138,6 +151,7 @@ export class VersionedRedisStore extends RedisStore {
       opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
       opts.client.defineCommand('acquireLock', { numberOfKeys: 2, lua: ACQUIRE_LOCK });
       opts.client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+      opts.client.defineCommand('markRefreshFailed', { numberOfKeys: 2, lua: MARK_REFRESH_FAILED });
     }
     this.redis = opts.client as RedisClient & ScriptedClient;
   }
@@ -196,9 +210,13 @@ export class VersionedRedisStore extends RedisStore {
     await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
   }
 
-  /** SET NX PX (clearing an earlier attempt's failure marker): true when this caller now holds the refresh lock. */
-  async acquireLock(sid: string, token: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.acquireLock(this.keys.lock(sid), this.keys.refreshFailed(sid), token, ttlMs)) === 1;
+  /**
+   * SET NX PX unless the session backs off: `true` when this caller now holds the refresh lock, `false` when another
+   * does, or the length of the current back-off in ms (what Retry-After advises).
+   */
+  async acquireLock(sid: string, token: string, ttlMs: number): Promise<boolean | { backoffMs: number }> {
+    const r = await this.redis.acquireLock(this.keys.lock(sid), this.keys.refreshFailed(sid), token, ttlMs);
+    return r < 0 ? { backoffMs: -r } : r === 1;
   }
 
   /** Compare-and-delete, so a holder whose lock expired never frees a successor's lock. */
@@ -206,12 +224,20 @@ export class VersionedRedisStore extends RedisStore {
     await this.redis.releaseLock(this.keys.lock(sid), token);
   }
 
-  async markRefreshFailed(sid: string, ms: number): Promise<void> {
-    await this.redis.set(this.keys.refreshFailed(sid), '1', 'PX', ms);
+  /** Counts a transient refresh failure and starts the session's back-off; resolves with its length in ms. */
+  async markRefreshFailed(sid: string, backoff: { baseMs: number; maxMs: number }): Promise<number> {
+    const k = this.keys;
+    return this.redis.markRefreshFailed(k.refreshFailed(sid), k.refreshFailures(sid), backoff.baseMs, backoff.maxMs, backoff.maxMs * 4);
   }
 
-  async refreshRecentlyFailed(sid: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.refreshFailed(sid))) === 1;
+  /** A refresh succeeded: the next failure starts the back-off from its shortest again. */
+  async clearRefreshFailures(sid: string): Promise<void> {
+    await this.redis.del(this.keys.refreshFailed(sid), this.keys.refreshFailures(sid));
+  }
+
+  /** The back-off left for this session in ms (0: none). */
+  async refreshBackoffMs(sid: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(this.keys.refreshFailed(sid)));
   }
 
   async indexAdd(sub: string, sid: string, at: number, ttlMs: number): Promise<void> {

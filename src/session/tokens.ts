@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../http/upstream-errors.js';
-import { AppError, notSignedIn, sessionExpired } from '../http/errors.js';
+import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../http/errors.js';
 import { toAuthTokens } from '../services/auth.js';
 import { callContext } from './context.js';
 import type { VersionedRedisStore, VersionedSession } from './store.js';
@@ -14,10 +14,12 @@ export interface TokenKeeperOptions {
   /** absent with the in-process development store: then only the local single-flight applies */
   store?: VersionedRedisStore;
   skewS: number;
+  /** the back-off after a transient refresh failure: doubles from baseMs per consecutive failure, up to maxMs */
+  backoff?: { baseMs: number; maxMs: number };
   /** upstream timeout; the lock outlives it so a live holder never loses the lock mid-call */
   upstreamTimeoutMs: number;
   now?: () => number;
-  onRefresh?: (outcome: 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait') => void;
+  onRefresh?: (outcome: 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait' | 'backoff') => void;
   /** ends a session's index entry when its refresh token is spent */
   onSessionEnded?: (sub: string, sid: string) => Promise<void>;
 }
@@ -30,10 +32,24 @@ interface Refreshed {
 }
 
 const POLL_MS = 25;
-const FAILED_MARKER_MS = 2000;
+export const DEFAULT_REFRESH_BACKOFF = { baseMs: 2000, maxMs: 60_000 };
+/** The refresh window is REFRESH_SKEW_S, but never more than this share of the token's lifetime. */
+export const REFRESH_WINDOW_SHARE = 0.5;
+/** A token this close to its expiry is not handed out in place of a failed refresh: it could die in transit. */
+const USABLE_MARGIN_MS = 2000;
 
-const unavailable = (cause?: unknown) =>
-  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: 2, cause });
+const unavailable = (cause?: unknown, retryAfterMs = 2000) =>
+  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)), cause });
+
+/**
+ * When a token is due for refresh: REFRESH_SKEW_S before it expires, clamped to a share of its lifetime, so a console
+ * setting that makes tokens live shorter than the skew does not turn every request into a refresh. Tokens stored
+ * without their lifetime (older sessions) use the skew alone.
+ */
+export function refreshDueAt(a: AuthTokens, skewS: number): number {
+  const windowMs = a.lt ? Math.min(skewS * 1000, a.lt * 1000 * REFRESH_WINDOW_SHARE) : skewS * 1000;
+  return a.exp - windowMs;
+}
 
 /**
  * A fresh CloudBase access token for the request's session. Refresh is single-flight per session across every
@@ -44,10 +60,12 @@ const unavailable = (cause?: unknown) =>
  */
 export function createTokenKeeper(opts: TokenKeeperOptions) {
   const { client, store, skewS } = opts;
+  const backoff = opts.backoff ?? DEFAULT_REFRESH_BACKOFF;
   const now = opts.now ?? Date.now;
   const lockTtlMs = opts.upstreamTimeoutMs + 2000;
   const inflight = new Map<string, Promise<Refreshed>>();
-  const isFresh = (a: AuthTokens) => a.exp - skewS * 1000 > now();
+  const isFresh = (a: AuthTokens) => refreshDueAt(a, skewS) > now();
+  const isUsable = (a: AuthTokens) => a.exp - USABLE_MARGIN_MS > now();
   const changed = (a: AuthTokens, started: AuthTokens) => a.rt !== started.rt || a.at !== started.at;
 
   async function callUpstream(req: Request, sid: string, auth: AuthTokens): Promise<AuthTokens> {
@@ -65,9 +83,15 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         throw sessionExpired();
       }
       opts.onRefresh?.('unavailable');
-      await store?.markRefreshFailed(sid, FAILED_MARKER_MS).catch(() => undefined);
+      const backoffMs = await store?.markRefreshFailed(sid, backoff).catch(() => undefined);
       // A timeout too is only "try again shortly": the session and its refresh token stay.
-      throw e instanceof UpstreamUnavailableError ? unavailable(e) : fromUpstream(e, 'session');
+      if (e instanceof UpstreamUnavailableError) throw unavailable(e, backoffMs);
+      const err = fromUpstream(e, 'session');
+      if (backoffMs === undefined) throw err;
+      // Retry-After advises the back-off (asking sooner would only meet it), or a rate limit's longer wait.
+      const backoffS = Math.ceil(backoffMs / 1000);
+      const retryAfterS = err.status === 429 ? Math.max(err.extra.retryAfterS ?? 0, backoffS) : backoffS;
+      throw new AppError(err.status, err.code, err.messageKey, { ...err.extra, retryAfterS });
     }
   }
 
@@ -83,7 +107,10 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       const replaced = cur._v!;
       cur.auth = await callUpstream(req, sid, cur.auth);
       const outcome = await store!.write(sid, cur);
-      if (outcome === 'written') return { tokens: cur.auth, version: cur._v!, replaced };
+      if (outcome === 'written') {
+        await store!.clearRefreshFailures(sid).catch(() => undefined);
+        return { tokens: cur.auth, version: cur._v!, replaced };
+      }
       if (outcome === 'destroyed') {
         // Logged out while we refreshed: the new tokens must not outlive the session.
         await client.revoke(callContext(req), cur.auth.at).catch(() => undefined);
@@ -105,9 +132,13 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
     const deadline = now() + lockTtlMs + opts.upstreamTimeoutMs;
     let waited = false;
     for (;;) {
-      // Checked before trying the lock: a waiter must not retry CloudBase the moment a failed holder lets go.
-      if (waited && (await store.refreshRecentlyFailed(sid))) throw unavailable();
-      if (await store.acquireLock(sid, token, lockTtlMs)) {
+      // A session backing off (a waiter's holder just failed, or an earlier request did) does not ask CloudBase again.
+      const got = await store.acquireLock(sid, token, lockTtlMs);
+      if (typeof got === 'object') {
+        opts.onRefresh?.('backoff');
+        throw unavailable(undefined, got.backoffMs);
+      }
+      if (got) {
         try {
           return await refreshAsHolder(req, sid, started);
         } finally {
@@ -145,8 +176,12 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (e instanceof AppError && e.code === 'session_expired') {
         delete req.session.auth;
         delete req.session.user;
+        throw e;
       }
-      throw e;
+      // CloudBase (or Redis) failed for a passing reason, and the back-off keeps this session from asking again on
+      // every request: until the token in hand expires, it still does the job.
+      if (isUsable(auth)) return auth.at;
+      throw e instanceof AppError ? e : storeUnavailable(e);
     }
     req.session.auth = result.tokens;
     // This request's copy may adopt the stored version only if nothing else changed the session since it was read;

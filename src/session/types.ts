@@ -19,6 +19,8 @@ export interface AuthTokens {
   rt?: string;
   /** access-token expiry, epoch ms */
   exp: number;
+  /** access-token lifetime CloudBase gave (expires_in), seconds: bounds the refresh window */
+  lt?: number;
   sub: string;
   /** scope as CloudBase sent it */
   sc?: string;

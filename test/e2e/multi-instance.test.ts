@@ -3,7 +3,7 @@
  * three-master Redis Cluster) and one emulator. The same scenarios run against both backends.
  */
 import { redisCluster, singleRedis, startFleet, type Answer, type Fleet, type SignedIn, type StartBackend } from '../support/multi-instance.js';
-import { issuedTokens, waitFor } from '../support/sessions.js';
+import { issuedTokens, untilRefreshDue, waitFor } from '../support/sessions.js';
 
 const SIGNED_OUT = '/login?returnTo=%2Faccount';
 const EXPIRED = '/login?notice=session_expired&returnTo=%2Faccount';
@@ -38,13 +38,15 @@ describe.each<[string, StartBackend]>([
   const storedAuth = async (sid: string) => (await fleet.store.read(sid))?.auth;
 
   /**
-   * Signs in on instance A with a 60 s access token: with REFRESH_SKEW_S=60 it is due for refresh at once, so no
-   * test waits for a token to age. Tokens minted afterwards last two hours: a second refresh could only be a bug.
+   * Signs in on instance A with a 2 s access token and waits until it is due for refresh (after half its life; too
+   * close to its expiry to stand in for a failed refresh). Tokens minted afterwards last two hours: a second refresh
+   * could only be a bug.
    */
   async function signInDueForRefresh(): Promise<SignedIn> {
-    await fleet.emu.setConfig({ access_token_ttl_s: 60 });
+    await fleet.emu.setConfig({ access_token_ttl_s: 2 });
     const signed = await fleet.signIn(0);
     await fleet.emu.setConfig({ access_token_ttl_s: 7200 });
+    await untilRefreshDue(Date.now(), 2);
     return signed;
   }
 
@@ -123,6 +125,8 @@ describe.each<[string, StartBackend]>([
     expect(await storedAuth(s.sid)).toEqual(first);
 
     await fleet.emu.setConfig({ latency_ms: 0 });
+    // The session backs off after the failure (no instance asks CloudBase meanwhile); then it refreshes.
+    await waitFor('the refresh back-off to end', async () => (await fleet.redis.pttl(fleet.store.keys.refreshFailed(s.sid))) < 0);
     const later = await spread(s, 10);
     expect(statuses(later)).toEqual(later.map(() => 200));
     expect((await storedAuth(s.sid))!.at).not.toBe(first!.at);

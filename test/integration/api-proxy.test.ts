@@ -2,6 +2,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { untilRefreshDue } from '../support/sessions.js';
 import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
 
 /** What the backend behind the proxy received. */
@@ -130,6 +131,9 @@ afterAll(async () => {
   }
 });
 
+/** An access token this short-lived is due for refresh after a second (half its lifetime), and unusable soon after. */
+const SHORT_TTL_S = 2;
+
 async function signedIn(): Promise<SpaClient> {
   const app = spa(gw);
   expect((await app.post('/api/session/login', login)).status).toBe(200);
@@ -223,9 +227,10 @@ describe('forwarding', () => {
   });
 
   it('refreshes a nearly expired access token once before forwarding', async () => {
-    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    await gw.emu.setConfig({ access_token_ttl_s: SHORT_TTL_S });
     try {
       const app = await signedIn();
+      await untilRefreshDue(Date.now(), SHORT_TTL_S);
       const before = (await gw.emu.stats())['POST /auth/v1/token'] ?? 0;
       const res = await app.get('/api/proxy/echo/fresh');
       expect(res.status).toBe(200);
@@ -393,8 +398,9 @@ describe('when the refresh before forwarding fails', () => {
   });
 
   it('answers 401 and ends the session when CloudBase says the refresh token is spent', async () => {
-    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    await gw.emu.setConfig({ access_token_ttl_s: SHORT_TTL_S });
     const app = await signedIn();
+    await untilRefreshDue(Date.now(), SHORT_TTL_S);
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/token': 'invalid_grant' } });
     expectApiError(await app.get('/api/proxy/echo/x'), 401, 'session_expired');
     expect(received).toEqual([]);
@@ -403,8 +409,10 @@ describe('when the refresh before forwarding fails', () => {
   });
 
   it('answers 503 with Retry-After and keeps the session when CloudBase is unavailable', async () => {
-    await gw.emu.setConfig({ access_token_ttl_s: 30 });
+    // Too close to its expiry to be used in place of the failed refresh.
+    await gw.emu.setConfig({ access_token_ttl_s: SHORT_TTL_S });
     const app = await signedIn();
+    await untilRefreshDue(Date.now(), SHORT_TTL_S);
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/token': 'unavailable' } });
     const res = await app.get('/api/proxy/echo/x');
     expectApiError(res, 503, 'upstream_unavailable');

@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { untilRefreshDue } from '../support/sessions.js';
 
 let gw: TestGateway;
 
@@ -119,6 +120,7 @@ describe('the account page', () => {
     const p = await newPerson();
     await gw.emu.setConfig({ access_token_ttl_s: 1 });
     const agent = await signIn(p.username, p.password);
+    await untilRefreshDue(Date.now(), 1);
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/token': 'invalid_grant' } });
     const res = await agent.get('/account');
     expect(res.status).toBe(303);

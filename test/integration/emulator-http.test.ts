@@ -614,6 +614,82 @@ describe('forced errors and latency', () => {
   });
 });
 
+describe('injected faults: a share of calls failing or slow, by a seed', () => {
+  const anonymous = () => api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({});
+  /** Statuses of `n` sequential anonymous sign-ins. */
+  async function statuses(n: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await anonymous()).status);
+    return out;
+  }
+
+  it('accepts a bare path in `fail` as well as `METHOD path`', async () => {
+    await setConfig({ fail: { '/auth/v1/signin/anonymously': 'unavailable' } });
+    expectError(await anonymous(), 503, 'unavailable');
+    // the alias is failed by the documented bare path too
+    expectError(await api().post('/auth/v1/signin-anonymously').set('x-device-id', DEVICE).send({}), 503, 'unavailable');
+    await setConfig({ fail: { '*': 'internal' } });
+    expectError(await api().get('/auth/v1/user/provider'), 500, 'internal');
+  });
+
+  it('fails a share of calls with `fail_rate`, the same calls again for the same seed', async () => {
+    await setConfig({ seed: 42, fail_rate: { 'POST /auth/v1/signin/anonymously': 0.3 } });
+    const first = await statuses(60);
+    await setConfig({ seed: 42 });
+    const second = await statuses(60);
+    expect(second).toEqual(first);
+    const failed = first.filter((s) => s === 503).length;
+    expect(first.filter((s) => s !== 503 && s !== 200)).toEqual([]);
+    // 60 draws at 0.3: anything outside 5..31 would be a broken generator, not chance (p < 1e-5).
+    expect(failed).toBeGreaterThanOrEqual(5);
+    expect(failed).toBeLessThanOrEqual(31);
+    await setConfig({ seed: 43 });
+    expect(await statuses(60)).not.toEqual(first);
+  });
+
+  it('names the error of a drawn failure, and a failed call does not run its operation', async () => {
+    await seedUser({ username: 'alice', password: PASSWORD });
+    const tokens = await signIn('alice');
+    await setConfig({ fail_rate: { '/auth/v1/token': { rate: 1, error: 'temporarily_unavailable' } } });
+    const refresh = () => api().post('/auth/v1/token').send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expectError(await refresh(), 503, 'temporarily_unavailable');
+    await setConfig({ fail_rate: {} });
+    // the refresh token was not spent by the failed call
+    expect((await refresh()).status).toBe(200);
+  });
+
+  it('slows a share of calls by `latency` (ms plus jitter), by path', async () => {
+    await setConfig({ seed: 5, latency: { 'POST /auth/v1/signin/anonymously': { ms: 150, jitter_ms: 100, rate: 0.5 } } });
+    const took: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const started = Date.now();
+      expect((await anonymous()).status).toBe(200);
+      took.push(Date.now() - started);
+    }
+    // Lower bounds only: a slowed call cannot be faster than its latency; how many were slowed is the seed's.
+    expect(took.filter((ms) => ms >= 145).length).toBeGreaterThanOrEqual(1);
+    await setConfig({ latency: { '/auth/v1/token': { ms: 300 } } });
+    const started = Date.now();
+    await api().post('/auth/v1/token').send({});
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('refuses a malformed fault config with a 400 naming the field', async () => {
+    const bad = [
+      { fail_rate: { '*': 1.5 } },
+      { fail_rate: { '*': { rate: 0.5, nonsense: 1 } } },
+      { latency: { '*': { ms: -1 } } },
+      { latency: { '*': { jitter_ms: 5 } } },
+      { seed: 1.5 },
+    ];
+    for (const patch of bad) {
+      const res = await api().put('/__emulator/config').send(patch);
+      expectError(res, 400, 'invalid_argument');
+      expect(res.body.error_description).toContain(Object.keys(patch)[0]);
+    }
+  });
+});
+
 describe('HTTP details', () => {
   it('echoes x-request-id', async () => {
     const res = await api().get('/auth/v1/user/me').set('x-request-id', 'abc-123');

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -10,6 +15,9 @@ import { buildGateway, startServerProcess, type ServerProcess } from '../support
 import { createApp } from '../../src/app.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createLogger } from '../../src/logger.js';
+import { sessionIdFromCookie } from '../support/sessions.js';
+
+const run = promisify(execFile);
 
 /**
  * Redis and CloudBase going away and coming back, and SIGTERM during a request. Only statuses, bodies and call counts
@@ -83,6 +91,105 @@ describe('when Redis goes away and comes back', () => {
     expect(after.text).toContain('You are not signed in.');
     expect((await signIn(agent, 'redis-fault')).status).toBe(303);
     expect((await agent.get('/api/session').timeout(TIMEOUT)).body.authenticated).toBe(true);
+  });
+});
+
+describe('when Redis stalls past two command timeouts (CLIENT PAUSE)', () => {
+  let redisServer: RedisServer;
+  let gw: TestGateway;
+  /** longer than two of the client's 1.5 s command timeouts: every read of the session fails meanwhile */
+  const PAUSE_MS = 3600;
+
+  beforeAll(async () => {
+    redisServer = await startRedis();
+    gw = await startTestGateway({ redisServer });
+    gw.secrets.add(PASSWORD);
+    await gw.emu.createUser({ username: 'redis-stall', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    gw.assertNoLeaks();
+    await gw.close();
+    await redisServer.stop();
+  });
+
+  it('answers 503 while stalled, and the signed-in session survives: no tombstone, 200 once Redis answers', async () => {
+    const agent = gw.agent();
+    const signedIn = await signIn(agent, 'redis-stall');
+    expect(signedIn.status).toBe(303);
+    const sid = sessionIdFromCookie(signedIn.headers['set-cookie'] as unknown as string[]);
+    expect((await agent.get('/api/session').timeout(TIMEOUT)).body.authenticated).toBe(true);
+
+    // The test's own connection, so the gateway's client stays "ready" and its reads time out rather than refused.
+    await run('redis-cli', ['-p', String(redisServer.port), 'CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL']);
+    const stalled = await Promise.all([
+      agent.get('/account?lang=en').timeout(TIMEOUT),
+      agent.get('/api/session').timeout(TIMEOUT),
+      agent.get('/?lang=en').timeout(TIMEOUT),
+      agent.get('/api/sessions').timeout(TIMEOUT),
+    ]);
+    for (const res of stalled) {
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+    }
+    expect(stalled[0]!.text).toContain('Sessions are unavailable right now');
+    expect(stalled[1]!.body.error.code).toBe('store_unavailable');
+
+    await waitFor(async () => (await gw.redis.ping()) === 'PONG');
+    expect(await gw.redis.exists(gw.store.keys.tombstone(sid))).toBe(0);
+    expect(await gw.redis.exists(gw.store.keys.session(sid))).toBe(1);
+    const after = await agent.get('/api/session').timeout(TIMEOUT);
+    expect(after.status).toBe(200);
+    expect(after.body.authenticated).toBe(true);
+    expect((await agent.get('/account?lang=en').timeout(TIMEOUT)).status).toBe(200);
+  });
+});
+
+describe('when Redis is killed mid-request and restarted with its data (append-only file)', () => {
+  let redisServer: RedisServer;
+  let gw: TestGateway;
+  let dataDir: string;
+  const persistent = () => ['--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'always'];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'cbg-redis-aof-'));
+    redisServer = await startRedis(persistent());
+    gw = await startTestGateway({ redisServer });
+    gw.secrets.add(PASSWORD);
+    await gw.emu.createUser({ username: 'redis-killed', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    gw.assertNoLeaks();
+    await gw.close();
+    await redisServer.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the requests it cut answer 503 (or succeed on the retry), and the session is there again with Redis', async () => {
+    const agent = gw.agent();
+    const signedIn = await signIn(agent, 'redis-killed');
+    expect(signedIn.status).toBe(303);
+    const sid = sessionIdFromCookie(signedIn.headers['set-cookie'] as unknown as string[]);
+
+    // Hold the session reads inside Redis, then kill it under them.
+    await run('redis-cli', ['-p', String(redisServer.port), 'CLIENT', 'PAUSE', '2000', 'ALL']);
+    const cut = Promise.all([agent.get('/account?lang=en').timeout(TIMEOUT), agent.get('/api/session').timeout(TIMEOUT)]);
+    // Both reads sent and awaiting Redis's answer (ioredis's queue of commands sent).
+    const sent = gw.redis as unknown as { commandQueue: { length: number } };
+    await waitFor(async () => sent.commandQueue.length >= 2);
+    const port = redisServer.port;
+    await redisServer.stop();
+    redisServer = await startRedis(persistent(), port);
+    // A cut read is retried once over the reconnect, so it may even succeed; a failed one is a 503, never a sign-out.
+    for (const res of await cut) expect([200, 503]).toContain(res.status);
+    await waitFor(async () => (await gw.agent().get('/readyz').timeout(TIMEOUT)).status === 200);
+    expect(await gw.redis.exists(gw.store.keys.tombstone(sid))).toBe(0);
+    expect(await gw.redis.exists(gw.store.keys.session(sid))).toBe(1);
+    const after = await agent.get('/api/session').timeout(TIMEOUT);
+    expect(after.status).toBe(200);
+    expect(after.body.authenticated).toBe(true);
+    expect((await agent.get('/account?lang=en').timeout(TIMEOUT)).status).toBe(200);
   });
 });
 

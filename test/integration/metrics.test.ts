@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { startRedis } from '../support/redis-server.js';
+import { untilRefreshDue } from '../support/sessions.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
@@ -105,11 +106,12 @@ describe('the metrics listener', () => {
   });
 
   it('counts token refreshes by outcome', async () => {
-    await gw.emu.setConfig({ access_token_ttl_s: 5 });
+    await gw.emu.setConfig({ access_token_ttl_s: 2 });
     try {
       const agent = gw.agent();
       expect((await submitForm(agent, '/login', '/login', { username: 'measured', password: PASSWORD })).status).toBe(303);
-      // The token is within the refresh skew at once: the account page refreshes it first.
+      // Once the token is due (after half its life), the account page refreshes it first.
+      await untilRefreshDue(Date.now(), 2);
       expect((await agent.get('/account')).status).toBe(200);
     } finally {
       await gw.emu.setConfig({ access_token_ttl_s: 3600 });

@@ -36,14 +36,15 @@ async function signIn(g: TestGateway = gw): Promise<Signed> {
 }
 
 /**
- * Signs in with a 61 s access token, then moves the gateway's clock 2 s on: the token is now within the 60 s skew.
- * Tokens minted afterwards last two hours, so a second refresh could only be a bug.
+ * Signs in with a 61 s access token, then moves the gateway's clock 32 s on: the token (refreshed once less than
+ * half its lifetime is left, since that is shorter than the 60 s skew) is now due, with 29 s still to live. Tokens
+ * minted afterwards last two hours, so a second refresh could only be a bug.
  */
 async function signInDueForRefresh(g: TestGateway = gw): Promise<Signed> {
   await g.emu.setConfig({ access_token_ttl_s: 61 });
   const signed = await signIn(g);
   await g.emu.setConfig({ access_token_ttl_s: 7200 });
-  clockOffsetMs += 2000;
+  clockOffsetMs += 32_000;
   return signed;
 }
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await gw.emu.setConfig({ fail: {}, latency_ms: 0, access_token_ttl_s: 7200 });
+  await gw.emu.setConfig({ fail: {}, fail_rate: {}, latency: {}, latency_ms: 0, access_token_ttl_s: 7200 });
 });
 
 afterAll(async () => {
@@ -151,8 +152,27 @@ describe('when the refresh fails', () => {
       await slow.close();
     });
 
-    it('answers 503 with Retry-After and keeps the session, which refreshes once CloudBase is back', async () => {
+    it('serves a token that is still valid, keeps the session, and backs off instead of asking on every request', async () => {
       const s = await signInDueForRefresh(slow);
+      const first = await storedAuth(slow, s.sid);
+      const before = await refreshes(slow);
+      // Only the refresh is slow: the account page's own CloudBase call is not.
+      await slow.emu.setConfig({ latency: { 'POST /auth/v1/token': { ms: 1500 } } });
+      const answers = await burst(s.agent, 10);
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+      expect(await refreshes(slow)).toBe(before + 1);
+      expect(await storedAuth(slow, s.sid)).toEqual(first);
+      // Backing off: more requests, and not one more call to CloudBase.
+      const more = await burst(s.agent, 10);
+      expect(more.map((r) => r.status)).toEqual(more.map(() => 200));
+      expect(await refreshes(slow)).toBe(before + 1);
+      expect(await slow.redis.pttl(slow.store.keys.refreshFailed(s.sid))).toBeGreaterThan(0);
+      await slow.emu.setConfig({ latency: {} });
+    });
+
+    it('answers 503 with Retry-After once the token has expired, keeps the session, and refreshes once CloudBase is back', async () => {
+      const s = await signInDueForRefresh(slow);
+      clockOffsetMs += 30_000; // past the 61 s token's expiry
       const first = await storedAuth(slow, s.sid);
       await slow.emu.setConfig({ latency_ms: 1500 });
       const answers = await burst(s.agent, 10);
@@ -163,6 +183,7 @@ describe('when the refresh fails', () => {
       expect(await storedAuth(slow, s.sid)).toEqual(first);
 
       await slow.emu.setConfig({ latency_ms: 0 });
+      await waitFor('the refresh back-off to end', async () => (await slow.redis.pttl(slow.store.keys.refreshFailed(s.sid))) < 0);
       const later = await s.agent.get('/account');
       expect(later.status).toBe(200);
       expect((await storedAuth(slow, s.sid))!.at).not.toBe(first!.at);

@@ -1,4 +1,5 @@
 import type { EmulatorState } from '../../src/emulator/server.js';
+import { REFRESH_WINDOW_SHARE } from '../../src/session/tokens.js';
 
 /** The session id inside the signed session cookie (`s:<sid>.<signature>`, URL-encoded) of a Set-Cookie header. */
 export function sessionIdFromCookie(setCookie: string | string[] | undefined, name = 'cbg.sid'): string {
@@ -26,6 +27,16 @@ export function issuedTokens(state: EmulatorState, sub: string): { access: numbe
     refresh: refresh.length,
     liveRefresh: new Set(refresh.filter(([, r]) => !r.used).map(([t]) => t)),
   };
+}
+
+/**
+ * Resolves once an access token of `ttlS` seconds, issued before `issuedBy` (epoch ms, e.g. taken right after the
+ * sign-in), is due for refresh: the gateway refreshes REFRESH_SKEW_S (`skewS`) before expiry, but never earlier than
+ * a share of the token's lifetime, so a short-lived token is not due at once.
+ */
+export async function untilRefreshDue(issuedBy: number, ttlS: number, skewS = 60): Promise<void> {
+  const due = issuedBy + ttlS * 1000 - Math.min(skewS * 1000, ttlS * 1000 * REFRESH_WINDOW_SHARE);
+  await waitFor('the access token to be due for refresh', () => Date.now() >= due);
 }
 
 /** Resolves once `check` holds, polling; fails after `timeoutMs` (a safety net, not a measurement). */

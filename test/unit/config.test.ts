@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       expect(config.session.idleTimeoutS).toBe(1800);
       expect(config.session.absoluteTimeoutS).toBe(7 * 24 * 3600);
       expect(config.refreshSkewS).toBe(60);
+      expect(config.shutdown).toEqual({ delayMs: 0, graceMs: 10_000 });
     });
 
     it('makes up a session secret and warns about it and about the in-process store', () => {
@@ -239,6 +240,14 @@ describe('loadConfig', () => {
 
     it('refuses garbage', () => {
       expect(problemsOf({ TRUST_PROXY: 'yes please!' })).toEqual([expect.stringMatching(/TRUST_PROXY must be/)]);
+    });
+  });
+
+  describe('SHUTDOWN_*', () => {
+    it('reads the drain delay and grace, naming a bad value', () => {
+      expect(loadConfig({ SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_GRACE_MS: '20000' }).shutdown).toEqual({ delayMs: 5000, graceMs: 20_000 });
+      expect(problemsOf({ SHUTDOWN_DELAY_MS: '-1' })[0]).toMatch(/SHUTDOWN_DELAY_MS must be a whole number/);
+      expect(problemsOf({ SHUTDOWN_GRACE_MS: '0' })[0]).toMatch(/SHUTDOWN_GRACE_MS must be between 100 and 600000/);
     });
   });
 

@@ -5,6 +5,7 @@ import type { RedisClient } from '../../session/redis.js';
 import type { VersionedRedisStore } from '../../session/store.js';
 import { remainingMs, sessionLimits } from '../../session/policy.js';
 import { sessionStateOf } from './respond.js';
+import { storeUnavailable } from '../../http/errors.js';
 
 /** The session id of a validly signed session cookie (express-session's format: `s:<sid>.<hmac>`), or undefined. */
 export function signedSessionId(cookieHeader: string | undefined, name: string, secrets: readonly string[]): string | undefined {
@@ -31,9 +32,10 @@ export function signedSessionId(cookieHeader: string | undefined, name: string, 
 /**
  * `GET /api/session` for a browser session without express-session: verify the cookie's signature, read the session
  * hash once, answer from it. Only the plain case is served here; anything the full stack must handle (token mode, a
- * session past its limits, activity due to be recorded, Redis not ready, any error) goes on to it unchanged. The
- * profile showed express-session's per-request hashing and cookie handling to be most of the cost of this, the
- * hottest read of an SPA (bench/README.md); the rules themselves (limits, the answer's shape) are the shared ones.
+ * session past its limits, activity due to be recorded, Redis not ready, a value it cannot parse) goes on to it
+ * unchanged; a failed Redis read answers the store's 503 at once. The profile showed express-session's per-request
+ * hashing and cookie handling to be most of the cost of this, the hottest read of an SPA (bench/README.md); the rules
+ * themselves (limits, the answer's shape) are the shared ones.
  */
 export function leanSessionRead(config: Config, store: VersionedRedisStore, redis: RedisClient, now: () => number): RequestHandler {
   const limits = sessionLimits(config);
@@ -51,8 +53,10 @@ export function leanSessionRead(config: Config, store: VersionedRedisStore, redi
       res.setHeader('Cache-Control', 'no-store');
       if (!state) return res.status(401).json({ authenticated: false });
       res.json(state);
-    } catch {
-      next();
+    } catch (err) {
+      // Redis failed (a stall past the command timeout, a failover): the full stack's read would wait as long again
+      // for the same answer, so answer its 503 now. Anything else (a value it cannot parse) goes on to the full stack.
+      next(err instanceof SyntaxError ? undefined : storeUnavailable(err));
     }
   };
 }
