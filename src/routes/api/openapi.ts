@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.js';
+import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -153,9 +154,13 @@ export const OPENAPI = {
     '/api/sessions': {
       get: {
         tags: ['sessions'],
-        summary: "The signed-in user's sessions, browser and token alike",
+        summary: "The signed-in user's sessions, browser and token alike, by pages",
+        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
         security: SIGNED_IN,
-        responses: { '200': answer('Sessions, the current one first', 'SessionList'), '401': failure('Unauthorized'), ...ALWAYS },
+        parameters: [
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' }, description: '`next_cursor` of the previous page; absent for the first' },
+        ],
+        responses: { '200': answer('One page of sessions', 'SessionList'), '400': failure('BadRequest'), '401': failure('Unauthorized'), ...ALWAYS },
       },
     },
     '/api/sessions/{id}': {
@@ -325,8 +330,11 @@ export const OPENAPI = {
       SessionList: {
         type: 'object',
         additionalProperties: false,
-        required: ['sessions'],
-        properties: { sessions: { type: 'array', items: ref('SessionSummary') } },
+        required: ['sessions', 'next_cursor'],
+        properties: {
+          sessions: { type: 'array', items: ref('SessionSummary') },
+          next_cursor: { ...nullableString, description: 'cursor of the next page; null on the last page' },
+        },
       },
       Revoked: {
         type: 'object',
