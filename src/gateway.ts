@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import session from 'express-session';
 import { withApiOrigin, type Config } from './config/index.js';
 import type { Logger } from './logger.js';
 import { createCloudbaseClient } from './cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
 import { VersionedRedisStore } from './session/store.js';
+import { DevMemoryStore } from './session/memory-store.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
 import { answerClientErrors } from './http/client-errors.js';
@@ -65,7 +65,11 @@ export async function startGateway(
         tombstoneMs: tombstoneMs(config),
         onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
       })
-    : new session.MemoryStore();
+    : new DevMemoryStore({
+        ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
+        tombstoneMs: tombstoneMs(config),
+        onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
+      });
 
   const metrics = createMetrics();
   const cloudbase = createCloudbaseClient({
