@@ -38,6 +38,11 @@ export const LIST_PAGE_SIZE = 50;
 const BATCH = 200;
 /** CloudBase revocations in flight at once when many sessions end together. */
 const UPSTREAM_CONCURRENCY = 32;
+/**
+ * How long ending many sessions waits for CloudBase's revocations before answering; the rest go on in the
+ * background. The sessions are already dead here by then, and their CloudBase tokens never left the gateway.
+ */
+const UPSTREAM_WAIT_MS = 2000;
 
 export interface SessionPage {
   sessions: SessionSummary[];
@@ -92,7 +97,8 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
 
   /**
    * Ends every session of the user but `exceptSid`: the whole index in batches, each batch destroyed (tombstones, so
-   * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time.
+   * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
+   * (waited for up to UPSTREAM_WAIT_MS).
    */
   async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream): Promise<number> {
     if (!store) return 0;
@@ -109,7 +115,10 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
       ended += mine.length;
       before = page.next;
     } while (before !== undefined);
-    await eachLimited(upstream, UPSTREAM_CONCURRENCY, revoke);
+    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, revoke);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([revoked, new Promise((resolve) => (timer = setTimeout(resolve, UPSTREAM_WAIT_MS).unref()))]);
+    clearTimeout(timer);
     return ended;
   }
 
