@@ -83,6 +83,7 @@ export const OPENAPI = {
       post: {
         tags: ['session'],
         summary: 'Sign in with a username, email or phone number and a password',
+        description: 'Over a signed-in session (another account or the same), the old session ends: a new session id, and its CloudBase tokens are revoked.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(loginBody),
@@ -144,7 +145,7 @@ export const OPENAPI = {
       post: {
         tags: ['sms'],
         summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
-        description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out; CloudBase ends the account\'s sessions.',
+        description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(resetBody),
@@ -175,7 +176,7 @@ export const OPENAPI = {
     '/api/sessions/revoke-others': {
       post: {
         tags: ['sessions'],
-        summary: 'End every session of the user but this one',
+        summary: 'End every session of the user but this one, however many',
         security: SIGNED_IN,
         parameters: WRITE_HEADERS,
         responses: { '200': answer('How many were ended', 'Revoked'), '401': failure('Unauthorized'), ...WRITE, ...ALWAYS },
