@@ -2,7 +2,7 @@ import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { finishApiSuite, mobile, phoneNumbers, RELAXED_LIMITS, spa, type MobileClient } from '../support/api.js';
-import { sessionIdFromCookie } from '../support/sessions.js';
+import { sessionIdFromCookie, waitFor } from '../support/sessions.js';
 
 /**
  * Sessions that must end: every session of an account whose password was reset (cookie and token sessions, here and
@@ -100,6 +100,48 @@ describe('a password reset', () => {
     expect((await app.post('/api/session/password/reset', { new_password: secret('New!passw0rd-reset2') })).status).toBe(204);
     expect(await tokenStatuses(apps)).toEqual([401, 401, 401, 401]);
     for (const agent of agents) expect(await isSignedInBrowser(agent)).toBe(false);
+  });
+});
+
+describe('a password reset when CloudBase does not help', () => {
+  afterEach(async () => {
+    await gw.emu.setConfig({ fail: {} });
+  });
+
+  async function resetWith(phone: string, newPassword: string, fail: Record<string, string>) {
+    const resetter = gw.agent();
+    expect((await submitForm(resetter, '/password/reset', '/password/reset/code', { phone_number: phone })).status).toBe(303);
+    const code = await gw.emu.sms(canonical(phone));
+    await gw.emu.setConfig({ fail });
+    return submitForm(resetter, '/password/reset', '/password/reset', { verification_code: code, new_password: secret(newPassword) });
+  }
+
+  it('revokes each session upstream itself when revoke-all is refused, and still ends them all here', async () => {
+    const phone = newPhone();
+    const password = secret(`Old!passw0rd-${phone}`);
+    const { sub } = await gw.emu.createUser({ phone_number: canonical(phone), password });
+    const apps = await Promise.all(Array.from({ length: 9 }, async () => {
+      const app = mobile(gw);
+      expect((await app.post('/api/session/login', { username: phone, password })).status).toBe(200);
+      return app;
+    }));
+    const before = await calls('POST /auth/v1/revoke');
+    const res = await resetWith(phone, 'New!passw0rd-reset3', { 'DELETE /auth/v1/user/revoke/all': 'unavailable' });
+    expect(res.status).toBe(303);
+    expect(await tokenStatuses(apps)).toEqual(Array(9).fill(401));
+    expect(await gw.store.indexMembers(sub)).toEqual([]);
+    // Nine sessions, plus the token the gateway signed in with to learn who the account was.
+    await waitFor('the revocations', async () => (await calls('POST /auth/v1/revoke')) >= before + 10);
+    expect(await calls('POST /auth/v1/revoke')).toBe(before + 10);
+  });
+
+  it('still resets, and says so in the log, when the gateway cannot sign in to learn the account', async () => {
+    const phone = newPhone();
+    await gw.emu.createUser({ phone_number: canonical(phone), password: secret(`Old!passw0rd-${phone}`) });
+    const res = await resetWith(phone, 'New!passw0rd-reset4', { 'POST /auth/v1/signin': 'captcha_required' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?notice=password_reset');
+    expect(gw.logs.some((l) => l.includes('sessions of a reset account not ended'))).toBe(true);
   });
 });
 
