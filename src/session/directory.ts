@@ -64,15 +64,20 @@ export function sessionCursorFrom(query: unknown): number | undefined | null {
 async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await run(items[next++]!).catch(() => undefined);
+    while (next < items.length) {
+      const item = items[next++]!;
+      await Promise.resolve()
+        .then(() => run(item))
+        .catch(() => undefined);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /**
  * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids scored by sign-in
- * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here holds
- * a whole index at once, so a user with thousands of sessions is listed page by page and ended completely. Without
+ * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here reads
+ * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
  * Redis (development store) only the current session is known.
  */
 export function createSessionDirectory(store: VersionedRedisStore | undefined, indexTtlMs: number) {
