@@ -72,8 +72,8 @@ function issuePreLoginSecret(config: Config, req: Request, res: Response, now: n
  * is added to the session (to initialise it for storing).
  */
 export function csrfToken(config: Config, req: Request, res: Response, onSessionSecret?: () => void, now = Date.now()): string {
-  const s = req.session;
-  if (s.csrf || s.auth) {
+  const s = req.session as Request['session'] | undefined;
+  if (s && (s.csrf || s.auth)) {
     if (!s.csrf) {
       onSessionSecret?.();
       s.csrf = tokens.secretSync();
@@ -89,9 +89,9 @@ export function csrfToken(config: Config, req: Request, res: Response, onSession
  */
 export function csrfTokenValid(config: Config, req: Request, token: unknown, now = Date.now()): boolean {
   if (typeof token !== 'string' || token.length >= 200) return false;
-  const s = req.session;
-  if (s.csrf && tokens.verify(s.csrf, token)) return true;
-  if (s.auth) return false;
+  const s = req.session as Request['session'] | undefined;
+  if (s?.csrf && tokens.verify(s.csrf, token)) return true;
+  if (s?.auth) return false;
   const pre = preLoginSecret(config, req, now);
   return !!pre && tokens.verify(pre, token);
 }
