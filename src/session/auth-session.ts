@@ -52,10 +52,11 @@ export function createSessionManager(
       // The device id survives the new session id: CloudBase keys anonymous users and device counts on it.
       const did = req.session.did;
       const replaced = req.session.auth ? { sid: req.sessionID, auth: req.session.auth } : undefined;
+      const latest = replaced && (await directory.storedAccessToken(replaced.sid));
       await regenerate(req);
       if (replaced) {
         await directory.remove(replaced.auth.sub, replaced.sid);
-        await revokeReplaced(req, replaced.auth.at).catch(() => undefined);
+        for (const at of new Set([replaced.auth.at, latest ?? replaced.auth.at])) await revokeReplaced(req, at).catch(() => undefined);
       }
       const s = req.session;
       s.created = now;

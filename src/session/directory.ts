@@ -136,6 +136,11 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
       await store?.indexRemove(sub, sid);
     },
 
+    /** The access token stored for a session now (another request may have refreshed it since this one read it). */
+    async storedAccessToken(sid: string): Promise<string | undefined> {
+      return (await store?.read(sid))?.auth?.at;
+    },
+
     /**
      * One page of the user's sessions, newest sign-in first; the first page (no cursor) starts with the current
      * session. Pages skip sessions found dead, reading on until the page is full or the index ends.
