@@ -16,6 +16,7 @@ import { AppError, errorText, notFound } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
+import { callContext } from './session/context.js';
 import { createTokenKeeper } from './session/tokens.js';
 import { createSessionDirectory } from './session/directory.js';
 import { VersionedRedisStore } from './session/store.js';
@@ -134,17 +135,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionPolicy(config, now));
 
   const directory = createSessionDirectory(redisStore, sessionLimits(config).absoluteMs);
+  const authService = createAuthService(deps.cloudbase, now, {
+    limits: createLimitGuard(createLimiters(config.limits, deps.redis, config.redis.keyPrefix), {
+      onReject: (kind) => metrics.rateLimited(kind),
+      secrets: config.session.secrets,
+    }),
+    failureMinMs: config.limits.login.failureMinMs,
+    onSmsSent: (purpose) => metrics.smsSent(purpose),
+  });
   const routeDeps: RouteDeps = {
     config,
-    auth: createAuthService(deps.cloudbase, now, {
-      limits: createLimitGuard(createLimiters(config.limits, deps.redis, config.redis.keyPrefix), {
-        onReject: (kind) => metrics.rateLimited(kind),
-        secrets: config.session.secrets,
-      }),
-      failureMinMs: config.limits.login.failureMinMs,
-      onSmsSent: (purpose) => metrics.smsSent(purpose),
-    }),
-    sessions: createSessionManager(config, directory, now),
+    auth: authService,
+    sessions: createSessionManager(config, directory, now, (req, accessToken) => authService.revoke(callContext(req), accessToken)),
     freshAccessToken: createTokenKeeper({
       client: deps.cloudbase,
       ...(redisStore ? { store: redisStore } : {}),

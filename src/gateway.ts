@@ -1,12 +1,12 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import session from 'express-session';
 import { withApiOrigin, type Config } from './config/index.js';
 import type { Logger } from './logger.js';
 import { createCloudbaseClient } from './cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
 import { VersionedRedisStore } from './session/store.js';
 import { createTokenCipher } from './session/token-cipher.js';
+import { DevMemoryStore } from './session/memory-store.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
 import { answerClientErrors } from './http/client-errors.js';
@@ -76,7 +76,11 @@ export async function startGateway(
         cipher: createTokenCipher(config.tokenKeys),
         onUnreadable: () => logger.warn('session ended: no key in TOKEN_ENCRYPTION_KEYS opens its tokens (was a key removed?)'),
       })
-    : new session.MemoryStore();
+    : new DevMemoryStore({
+        ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
+        tombstoneMs: tombstoneMs(config),
+        onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
+      });
 
   const metrics = createMetrics();
   const cloudbase = createCloudbaseClient({

@@ -223,6 +223,11 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
       await call(ctx, { method: 'POST', endpoint: '/revoke', bearer: access_token, json: { token: access_token } });
     },
 
+    /** DELETE /user/revoke/all (the SDK's call): every session of the token's user ends, this token's included. */
+    async revokeAll(ctx: CallContext, access_token: string): Promise<void> {
+      await call(ctx, { method: 'DELETE', endpoint: '/user/revoke/all', bearer: access_token });
+    },
+
     /** GET /user/me */
     getUser(ctx: CallContext, access_token: string): Promise<UserProfile> {
       return call(ctx, { method: 'GET', endpoint: '/user/me', bearer: access_token, shape: { sub: 'string' } });

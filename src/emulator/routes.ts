@@ -26,6 +26,7 @@ export const AUTH_ROUTES: AuthRoute[] = [
   { method: 'GET', paths: ['/token/introspect'], run: ops.introspect },
   { method: 'POST', paths: ['/revoke'], run: ops.revoke },
   { method: 'POST', paths: ['/user/signout'], run: ops.signOut },
+  { method: 'DELETE', paths: ['/user/revoke/all'], run: ops.revokeAll },
   { method: 'GET', paths: ['/user/me'], run: ops.getMe },
   { method: 'DELETE', paths: ['/user/me'], run: ops.deleteMe },
   { method: 'POST', paths: ['/user/sudo'], run: ops.sudo },

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import type { AuthService, SignedIn } from '../services/auth.js';
+import type { RouteDeps } from './deps.js';
+import { revokeUpstream } from './sign-out.js';
 import type { FlowState } from '../session/types.js';
 import { AppError, flowExpired } from '../http/errors.js';
 import { callContext } from '../session/context.js';
@@ -53,8 +55,12 @@ export async function completeSignup(req: Request, auth: AuthService, profile: S
   }
 }
 
-/** Sets the new password with the flow's verification token; a refused token sends the flow back to the code step. */
-export async function completeReset(req: Request, auth: AuthService, newPassword: string): Promise<void> {
+/**
+ * Sets the new password with the flow's verification token; a refused token sends the flow back to the code step.
+ * Then every session of the account ends, upstream and here (browser and token sessions alike): whoever knew the old
+ * password is out.
+ */
+export async function completeReset(req: Request, { auth, directory }: Pick<RouteDeps, 'auth' | 'directory'>, newPassword: string): Promise<void> {
   const flow = currentFlow(req, 'reset');
   if (!flow?.vtok) throw flowExpired();
   try {
@@ -65,4 +71,12 @@ export async function completeReset(req: Request, auth: AuthService, newPassword
     if (err instanceof AppError && err.code === 'invalid_code') delete flow.vtok;
     throw err;
   }
+  const account = await auth.endSessionsAfterReset(callContext(req), flow.phone, newPassword);
+  if (!account) {
+    req.log?.warn('sessions of a reset account not ended: signing in with the new password failed');
+    return;
+  }
+  const revoke = account.upstreamEnded ? async () => undefined : revokeUpstream(req, { auth });
+  const ended = await directory.revokeAll(account.sub, revoke);
+  req.log?.info({ ended }, 'password reset ended the account\'s sessions');
 }

@@ -183,6 +183,27 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
         });
     },
 
+    /**
+     * After a reset, which account it was, with its CloudBase sessions ended: the reset itself answers nothing and
+     * signs no one in, so the gateway signs in once with the new password (the phone as username) to learn the `sub`,
+     * then has CloudBase revoke every session of the user, that one included. Undefined when that sign-in fails.
+     */
+    async endSessionsAfterReset(ctx: CallContext, phone: string, newPassword: string): Promise<{ sub: string; upstreamEnded: boolean } | undefined> {
+      let t: TokenResponse;
+      try {
+        t = await client.signInWithPassword(ctx, { username: phone, password: newPassword });
+      } catch {
+        return undefined;
+      }
+      try {
+        await client.revokeAll(ctx, t.access_token);
+        return { sub: t.sub, upstreamEnded: true };
+      } catch {
+        await client.revoke(ctx, t.access_token).catch(() => undefined);
+        return { sub: t.sub, upstreamEnded: false };
+      }
+    },
+
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
       const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
       await client

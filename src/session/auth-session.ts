@@ -26,11 +26,20 @@ export function deviceLabel(ua: string | undefined): string {
   return os.name ? `${name} on ${os.name}` : name;
 }
 
+/** Revokes the CloudBase tokens of a session this request replaces (best effort; failures are swallowed). */
+export type RevokeReplaced = (req: Request, accessToken: string) => Promise<unknown>;
+
 /**
  * Sign-in and sign-out on the session: a new session id at every sign-in (the pre-login session and its CSRF secret
- * die with it), and a full teardown at sign-out.
+ * die with it), and a full teardown at sign-out. Signing in over a signed-in session (another account or the same)
+ * ends the old one everywhere: its id is destroyed here and its CloudBase tokens are revoked upstream.
  */
-export function createSessionManager(config: Config, directory: SessionDirectory, clock: () => number = Date.now) {
+export function createSessionManager(
+  config: Config,
+  directory: SessionDirectory,
+  clock: () => number = Date.now,
+  revokeReplaced: RevokeReplaced = async () => undefined,
+) {
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -42,7 +51,13 @@ export function createSessionManager(config: Config, directory: SessionDirectory
     async signIn(req: Request, signed: SignedIn, now = clock()): Promise<void> {
       // The device id survives the new session id: CloudBase keys anonymous users and device counts on it.
       const did = req.session.did;
+      const replaced = req.session.auth ? { sid: req.sessionID, auth: req.session.auth } : undefined;
+      const latest = replaced && (await directory.storedAccessToken(replaced.sid));
       await regenerate(req);
+      if (replaced) {
+        await directory.remove(replaced.auth.sub, replaced.sid);
+        for (const at of new Set([replaced.auth.at, latest ?? replaced.auth.at])) await revokeReplaced(req, at).catch(() => undefined);
+      }
       const s = req.session;
       s.created = now;
       s.seen = now;

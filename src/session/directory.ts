@@ -32,25 +32,99 @@ function summarize(sid: string, s: VersionedSession, currentSid: string | undefi
   };
 }
 
+/** Sessions per page of the device list; the first page adds the current session on top. */
+export const LIST_PAGE_SIZE = 50;
+/** Index entries read (and sessions ended) per round when walking the whole index. */
+const BATCH = 200;
+/** CloudBase revocations in flight at once when many sessions end together. */
+const UPSTREAM_CONCURRENCY = 32;
 /**
- * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids, pruned of
- * sessions that expired on their own whenever it is read. Without Redis (development store) only the current session
- * is known.
+ * How long ending many sessions waits for CloudBase's revocations before answering; the rest go on in the
+ * background. The sessions are already dead here by then, and their CloudBase tokens never left the gateway.
+ */
+const UPSTREAM_WAIT_MS = 2000;
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** where the next page starts (opaque to callers); absent on the last page */
+  nextCursor?: string;
+}
+
+/** A page cursor is the sign-in time (epoch ms) the next page starts before; undefined when malformed. */
+export function parseSessionCursor(raw: string): number | undefined {
+  return /^[0-9]{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+/** The `cursor` query value of a list request: undefined for the first page, null when malformed. */
+export function sessionCursorFrom(query: unknown): number | undefined | null {
+  if (query === undefined) return undefined;
+  return typeof query === 'string' ? (parseSessionCursor(query) ?? null) : null;
+}
+
+async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await Promise.resolve()
+        .then(() => run(item))
+        .catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids scored by sign-in
+ * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here reads
+ * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
+ * Redis (development store) only the current session is known.
  */
 export function createSessionDirectory(store: VersionedRedisStore | undefined, indexTtlMs: number) {
-  async function live(sub: string): Promise<[string, VersionedSession][]> {
-    if (!store) return [];
-    const sids = await store.indexMembers(sub);
-    const sessions = await Promise.all(sids.map((sid) => store.read(sid)));
-    const dead = sids.filter((_, i) => !sessions[i] || sessions[i]!.auth?.sub !== sub);
-    if (dead.length) await store.indexRemove(sub, ...dead);
-    return sids.flatMap((sid, i) => (sessions[i] && sessions[i]!.auth?.sub === sub ? [[sid, sessions[i]!] as [string, VersionedSession]] : []));
+  /** One page of index entries before `before`, ties at its end included so the next page can start strictly below. */
+  async function indexPage(sub: string, before: number | undefined, count: number): Promise<{ sids: string[]; next?: number }> {
+    const got = await store!.indexPage(sub, before, count + 1);
+    if (got.length <= count) return { sids: got.map(([sid]) => sid) };
+    const page = got.slice(0, count);
+    const last = page[page.length - 1]![1];
+    const sids = new Set(page.map(([sid]) => sid));
+    for (const sid of await store!.indexAt(sub, last)) sids.add(sid);
+    return { sids: [...sids], next: last };
   }
 
-  async function end(sub: string, sid: string, s: VersionedSession, revoke: RevokeUpstream): Promise<void> {
-    if (s.auth?.at) await revoke(s.auth.at).catch(() => undefined);
-    await store!.remove(sid);
-    await store!.indexRemove(sub, sid);
+  /** The sessions of `sids` that are alive and still this user's; the rest leave the index. */
+  async function live(sub: string, sids: string[]): Promise<[string, VersionedSession][]> {
+    const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
+    const dead = sids.filter((_, i) => sessions[i]?.auth?.sub !== sub);
+    if (dead.length) await store!.indexRemove(sub, ...dead);
+    return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]!] as [string, VersionedSession]] : []));
+  }
+
+  /**
+   * Ends every session of the user but `exceptSid`: the whole index in batches, each batch destroyed (tombstones, so
+   * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
+   * (waited for up to UPSTREAM_WAIT_MS).
+   */
+  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream): Promise<number> {
+    if (!store) return 0;
+    const upstream: string[] = [];
+    let ended = 0;
+    let before: number | undefined;
+    do {
+      const page = await indexPage(sub, before, BATCH);
+      const sids = page.sids.filter((sid) => sid !== exceptSid);
+      const mine = await live(sub, sids);
+      await Promise.all(mine.map(([sid]) => store.remove(sid)));
+      if (mine.length) await store.indexRemove(sub, ...mine.map(([sid]) => sid));
+      for (const [, s] of mine) if (s.auth?.at) upstream.push(s.auth.at);
+      ended += mine.length;
+      before = page.next;
+    } while (before !== undefined);
+    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, revoke);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([revoked, new Promise((resolve) => (timer = setTimeout(resolve, UPSTREAM_WAIT_MS).unref()))]);
+    clearTimeout(timer);
+    return ended;
   }
 
   return {
@@ -62,27 +136,59 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
       await store?.indexRemove(sub, sid);
     },
 
-    async list(sub: string, current: { sid: string; session: VersionedSession }): Promise<SessionSummary[]> {
-      const found = await live(sub);
-      if (!found.some(([sid]) => sid === current.sid)) found.push([current.sid, current.session]);
-      return found
-        .map(([sid, s]) => summarize(sid, s, current.sid))
-        .sort((a, b) => Number(b.current) - Number(a.current) || b.last_seen_at.localeCompare(a.last_seen_at));
+    /** The access token stored for a session now (another request may have refreshed it since this one read it). */
+    async storedAccessToken(sid: string): Promise<string | undefined> {
+      return (await store?.read(sid))?.auth?.at;
+    },
+
+    /**
+     * One page of the user's sessions, newest sign-in first; the first page (no cursor) starts with the current
+     * session. Pages skip sessions found dead, reading on until the page is full or the index ends.
+     */
+    async list(sub: string, current: { sid: string; session: VersionedSession }, cursor?: number): Promise<SessionPage> {
+      const found: [string, VersionedSession][] = cursor === undefined ? [[current.sid, current.session]] : [];
+      let before = cursor;
+      let next: number | undefined;
+      for (let round = 0; store && round < 4; round++) {
+        const page = await indexPage(sub, before, LIST_PAGE_SIZE);
+        found.push(...(await live(sub, page.sids.filter((sid) => sid !== current.sid))));
+        before = next = page.next;
+        if (next === undefined || found.length >= LIST_PAGE_SIZE) break;
+      }
+      return {
+        sessions: found.map(([sid, s]) => summarize(sid, s, current.sid)),
+        ...(next !== undefined ? { nextCursor: String(next) } : {}),
+      };
     },
 
     /** Ends one of the user's sessions by public id; false when it is not theirs or already gone. */
     async revoke(sub: string, publicId: string, revoke: RevokeUpstream): Promise<boolean> {
-      const hit = (await live(sub)).find(([sid]) => publicSessionId(sid) === publicId);
-      if (!hit) return false;
-      await end(sub, hit[0], hit[1], revoke);
-      return true;
+      if (!store) return false;
+      let before: number | undefined;
+      do {
+        const page = await indexPage(sub, before, BATCH);
+        const sid = page.sids.find((candidate) => publicSessionId(candidate) === publicId);
+        if (sid) {
+          const [hit] = await live(sub, [sid]);
+          if (!hit) return false;
+          if (hit[1].auth?.at) await revoke(hit[1].auth.at).catch(() => undefined);
+          await store.remove(sid);
+          await store.indexRemove(sub, sid);
+          return true;
+        }
+        before = page.next;
+      } while (before !== undefined);
+      return false;
     },
 
-    /** Ends every session of the user but the current one; returns how many. */
-    async revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream): Promise<number> {
-      const others = (await live(sub)).filter(([sid]) => sid !== currentSid);
-      await Promise.all(others.map(([sid, s]) => end(sub, sid, s, revoke)));
-      return others.length;
+    /** Ends every session of the user but the current one, however many; returns how many. */
+    revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream): Promise<number> {
+      return endAll(sub, currentSid, revoke);
+    },
+
+    /** Ends every session of the user (a password reset: nobody is signed in as them here); returns how many. */
+    revokeAll(sub: string, revoke: RevokeUpstream): Promise<number> {
+      return endAll(sub, undefined, revoke);
     },
   };
 }

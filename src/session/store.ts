@@ -246,8 +246,23 @@ export class VersionedRedisStore extends RedisStore {
     await this.redis.pexpire(key, ttlMs);
   }
 
-  async indexMembers(sub: string, limit = 200): Promise<string[]> {
-    return this.redis.zrange(this.keys.user(sub), 0, limit - 1);
+  /** Every session id of the user's index (tests and tools; the gateway reads it by pages). */
+  async indexMembers(sub: string): Promise<string[]> {
+    return this.redis.zrange(this.keys.user(sub), 0, -1);
+  }
+
+  /**
+   * One page of the user's index, newest sign-in first: up to `count` session ids signed in before `beforeMs`
+   * (exclusive; all when absent), with their sign-in times.
+   */
+  async indexPage(sub: string, beforeMs: number | undefined, count: number): Promise<[string, number][]> {
+    const max = beforeMs === undefined ? '+inf' : `(${beforeMs}`;
+    return pairs(await this.redis.zrevrangebyscore(this.keys.user(sub), max, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
+  }
+
+  /** Every session id of the index signed in at exactly `atMs` (to finish a page without splitting a tie). */
+  async indexAt(sub: string, atMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.user(sub), atMs, atMs);
   }
 
   async indexRemove(sub: string, ...sids: string[]): Promise<void> {
@@ -272,6 +287,12 @@ export class VersionedRedisStore extends RedisStore {
   override async destroy(sid: string, cb?: Callback): Promise<unknown> {
     return settle(this.remove(sid), cb);
   }
+}
+
+function pairs(flat: string[]): [string, number][] {
+  const out: [string, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+  return out;
 }
 
 /** Redis failures leave the store as one AppError (503), so every surface fails closed the same way. */

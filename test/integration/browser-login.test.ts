@@ -78,26 +78,39 @@ describe('password sign-in', () => {
 });
 
 describe('the session cookie', () => {
+  it('is not set by a form view: the pre-login CSRF cookie is HttpOnly, SameSite=Lax, Path=/', async () => {
+    const page = await gw.agent().get('/login');
+    expect(sessionCookie(page)).toBeUndefined();
+    const csrf = ((page.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((c) => c.startsWith('cbg.csrf='));
+    expect(csrf).toMatch(/HttpOnly/);
+    expect(csrf).toMatch(/SameSite=Lax/);
+    expect(csrf).toMatch(/Path=\//);
+  });
+
+  /** A visitor with a server-side session before sign-in: one who started an SMS flow. */
+  async function preLoginSession(agent: ReturnType<TestGateway['agent']>): Promise<string> {
+    const sent = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: '13800000001' });
+    expect(sent.status).toBe(303);
+    const cookie = sessionCookie(sent);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Path=\//);
+    return cookie!;
+  }
+
   it('is HttpOnly, SameSite=Lax, Path=/ and changes at sign-in (fixation defence)', async () => {
     const agent = gw.agent();
-    const page = await agent.get('/login');
-    const before = sessionCookie(page);
-    expect(before).toMatch(/HttpOnly/);
-    expect(before).toMatch(/SameSite=Lax/);
-    expect(before).toMatch(/Path=\//);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    const res = await agent.post('/login').type('form').send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    const before = await preLoginSession(agent);
+    const res = await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
     const after = sessionCookie(res);
     expect(after).toBeDefined();
-    expect(after!.split(';')[0]).not.toBe(before!.split(';')[0]);
+    expect(after!.split(';')[0]).not.toBe(before.split(';')[0]);
   });
 
   it('the pre-login session id no longer works after sign-in', async () => {
     const agent = gw.agent();
-    const page = await agent.get('/login');
-    const preLogin = sessionCookie(page)!.split(';')[0]!;
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    await agent.post('/login').type('form').send({ _csrf: token, username: 'alice', password: 'Passw0rd!alice' });
+    const preLogin = (await preLoginSession(agent)).split(';')[0]!;
+    expect((await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' })).status).toBe(303);
     const replay = await gw.agent().get('/?lang=en').set('Cookie', preLogin);
     expect(replay.text).toContain('You are not signed in.');
   });

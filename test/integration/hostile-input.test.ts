@@ -443,3 +443,21 @@ describe('CR/LF where a header could be built from input', () => {
     }
   });
 });
+
+describe('the device list cursor', () => {
+  const hostile = ['x', '-1', '1e3', '0x10', '1'.repeat(5000), '%00', '__proto__', '%E5%98%8A', '1%0d%0aX-Injected:%201', '1&cursor=2', ''];
+
+  it('is a 400 naming `cursor` on both surfaces, never a 5xx; a cursor past the end is an empty last page', async () => {
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+    for (const v of hostile) {
+      const json = await agent.get(`/api/sessions?cursor=${v}`).timeout(TIMEOUT).set('accept', 'application/json');
+      expect4xx(json, 'api');
+      expect(json.body.error).toMatchObject({ code: 'invalid_input', field: 'cursor' });
+      expect4xx(await agent.get(`/account/sessions?cursor=${v}`).timeout(TIMEOUT), 'html');
+    }
+    const past = await agent.get('/api/sessions?cursor=1').timeout(TIMEOUT);
+    expect(past.status).toBe(200);
+    expect(past.body).toEqual({ sessions: [], next_cursor: null });
+  });
+});

@@ -99,9 +99,14 @@ export class WebClient {
     public cookie?: string,
   ) {}
 
+  /** Cookies other than the session's (the pre-login CSRF cookie), kept as a browser keeps them. */
+  private readonly others = new Map<string, string>();
+
   /** Another client on the same session (e.g. a second tab, or the same cookie sent to another instance). */
   sharing(): WebClient {
-    return new WebClient(this.transcript, this.cookie);
+    const tab = new WebClient(this.transcript, this.cookie);
+    for (const [name, pair] of this.others) tab.others.set(name, pair);
+    return tab;
   }
 
   get sid(): string {
@@ -133,16 +138,27 @@ export class WebClient {
     });
   }
 
+  private cookieHeader(): string {
+    return [this.cookie, ...this.others.values()].filter(Boolean).join('; ');
+  }
+
   private async send(base: string, path: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
     const res = await fetch(`${base}${path}`, {
       ...init,
-      headers: { ...init.headers, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: { ...init.headers, ...(this.cookieHeader() ? { cookie: this.cookieHeader() } : {}) },
       redirect: 'manual',
     });
     const text = await res.text();
     const setCookie = res.headers.getSetCookie();
     const pair = setCookie.find((c) => c.startsWith(`${COOKIE}=`))?.split(';')[0];
     if (pair !== undefined) this.cookie = pair === `${COOKIE}=` ? undefined : pair;
+    for (const c of setCookie) {
+      const other = c.split(';')[0]!;
+      const name = other.slice(0, other.indexOf('='));
+      if (name === COOKIE || !name) continue;
+      if (other === `${name}=`) this.others.delete(name);
+      else this.others.set(name, other);
+    }
     this.transcript.push({
       method: init.method,
       url: path,

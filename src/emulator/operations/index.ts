@@ -3,6 +3,6 @@ export { checkClient } from './client.js';
 export { createCaptcha, verifyCaptcha, isValidCaptchaToken, captchaKey } from './captcha.js';
 export { sendVerification, verifyCode } from './verification.js';
 export { signIn, signUp, signInAnonymously, grantToken } from './signin.js';
-export { introspect, revoke, signOut } from './session.js';
+export { introspect, revoke, revokeAll, signOut } from './session.js';
 export { getMe, deleteMe, sudo, updatePassword, resetPassword, listProviders, createUser, toUserProfile } from './user.js';
 export type { TokenResponse } from './tokens.js';

@@ -1,7 +1,7 @@
 import { assert } from '../errors.js';
 import type { EmulatorState } from '../state.js';
 import { type OperationInput, optionalString } from './input.js';
-import { authenticate, resolveAccessToken, revokeSession } from './tokens.js';
+import { authenticate, resolveAccessToken, revokeSession, revokeUserSessions } from './tokens.js';
 
 export interface IntrospectResponse {
   token_type?: 'Bearer';
@@ -48,4 +48,11 @@ export async function signOut(state: EmulatorState, input: OperationInput): Prom
   const redirectUri = optionalString(input.body, 'redirect_uri');
   revokeSession(state, session.id);
   return redirectUri === undefined ? {} : { redirect_uri: redirectUri };
+}
+
+/** DELETE /auth/v1/user/revoke/all (SDK): ends every session of the Bearer's user, the Bearer's own included. */
+export async function revokeAll(state: EmulatorState, input: OperationInput): Promise<Record<string, never>> {
+  const { user } = await authenticate(state, input.bearer);
+  revokeUserSessions(state, user.sub);
+  return {};
 }

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.js';
+import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -83,7 +84,7 @@ export const OPENAPI = {
         tags: ['session'],
         summary: 'Sign in with a username, email or phone number and a password',
         description:
-          'A device that signed in to the account before is judged on its own attempt limit, not on the account\'s: a browser keeps the proof in an httpOnly cookie; a token-mode app gets `device_token` and sends it back as `X-Device-Token`. Too many attempts: 429 `too_many_attempts` with `Retry-After`.',
+          'A device that signed in to the account before is judged on its own attempt limit, not on the account\'s: a browser keeps the proof in an httpOnly cookie; a token-mode app gets `device_token` and sends it back as `X-Device-Token`. Too many attempts: 429 `too_many_attempts` with `Retry-After`. Over a signed-in session (another account or the same), the old session ends: a new session id, and its CloudBase tokens are revoked.',
         security: ANY_CALLER,
         parameters: [...WRITE_HEADERS, param('XDeviceToken')],
         requestBody: body(loginBody),
@@ -145,7 +146,7 @@ export const OPENAPI = {
       post: {
         tags: ['sms'],
         summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
-        description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out; CloudBase ends the account\'s sessions.',
+        description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(resetBody),
@@ -155,9 +156,13 @@ export const OPENAPI = {
     '/api/sessions': {
       get: {
         tags: ['sessions'],
-        summary: "The signed-in user's sessions, browser and token alike",
+        summary: "The signed-in user's sessions, browser and token alike, by pages",
+        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
         security: SIGNED_IN,
-        responses: { '200': answer('Sessions, the current one first', 'SessionList'), '401': failure('Unauthorized'), ...ALWAYS },
+        parameters: [
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' }, description: '`next_cursor` of the previous page; absent for the first' },
+        ],
+        responses: { '200': answer('One page of sessions', 'SessionList'), '400': failure('BadRequest'), '401': failure('Unauthorized'), ...ALWAYS },
       },
     },
     '/api/sessions/{id}': {
@@ -172,7 +177,7 @@ export const OPENAPI = {
     '/api/sessions/revoke-others': {
       post: {
         tags: ['sessions'],
-        summary: 'End every session of the user but this one',
+        summary: 'End every session of the user but this one, however many',
         security: SIGNED_IN,
         parameters: WRITE_HEADERS,
         responses: { '200': answer('How many were ended', 'Revoked'), '401': failure('Unauthorized'), ...WRITE, ...ALWAYS },
@@ -343,8 +348,11 @@ export const OPENAPI = {
       SessionList: {
         type: 'object',
         additionalProperties: false,
-        required: ['sessions'],
-        properties: { sessions: { type: 'array', items: ref('SessionSummary') } },
+        required: ['sessions', 'next_cursor'],
+        properties: {
+          sessions: { type: 'array', items: ref('SessionSummary') },
+          next_cursor: { ...nullableString, description: 'cursor of the next page; null on the last page' },
+        },
       },
       Revoked: {
         type: 'object',

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { AppError } from '../../http/errors.js';
+import { AppError, invalidInput } from '../../http/errors.js';
 import type { VersionedSession } from '../../session/store.js';
-import { publicSessionId } from '../../session/directory.js';
+import { publicSessionId, sessionCursorFrom } from '../../session/directory.js';
 import { signedInSub } from '../browser/signed-in.js';
 import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
 import { requireUser } from './respond.js';
@@ -14,8 +14,10 @@ export function register(router: Router, deps: RouteDeps): void {
   const { directory } = deps;
 
   router.get('/sessions', requireUser, async (req, res) => {
-    const list = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession });
-    res.json({ sessions: list });
+    const cursor = sessionCursorFrom(req.query.cursor);
+    if (cursor === null) throw invalidInput('cursor');
+    const page = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession }, cursor);
+    res.json({ sessions: page.sessions, next_cursor: page.nextCursor ?? null });
   });
 
   router.delete('/sessions/:id', requireUser, async (req, res) => {

@@ -12,7 +12,7 @@ import { resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js'
  * The SMS flows as JSON: send a code, verify it, then (as the flow requires) create the account or set a new
  * password. The flow state is the one the forms use; CloudBase's verification id and token never leave the session.
  */
-export function register(router: Router, { config, auth, sessions }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, directory }: RouteDeps): void {
   const limits = sessionLimits(config);
 
   router.post('/session/sms/send', async (req, res) => {
@@ -44,7 +44,7 @@ export function register(router: Router, { config, auth, sessions }: RouteDeps):
 
   router.post('/session/password/reset', async (req, res) => {
     const body = parseBody(resetBody, req.body);
-    await completeReset(req, auth, body.new_password);
+    await completeReset(req, { auth, directory }, body.new_password);
     res.status(204).end();
   });
 }

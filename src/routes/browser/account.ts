@@ -40,7 +40,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
    * surely work, its session id changes with the credential, and the old upstream session is revoked. If that sign-in
    * fails, the current tokens stay; should they be dead, the next refresh ends the session and the person signs in.
    */
-  async function signInWithNewPassword(req: Request, oldAccessToken: string, newPassword: string): Promise<void> {
+  async function signInWithNewPassword(req: Request, newPassword: string): Promise<void> {
     const user = req.session.user;
     const loginName = user?.username ?? user?.phone_number ?? user?.email;
     if (!loginName) return;
@@ -49,7 +49,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
       return undefined;
     });
     if (!signed) return;
-    await auth.revoke(callContext(req), oldAccessToken);
+    // Signing in over this session revokes its old CloudBase tokens.
     await sessions.signIn(req, signed);
   }
 
@@ -72,7 +72,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
     } catch (err) {
       return renderAccountFailure(req, res, 'password', err);
     }
-    await signInWithNewPassword(req, accessToken, newPassword);
+    await signInWithNewPassword(req, newPassword);
     await directory.revokeOthers(signedInSub(req), req.sessionID, alreadyRevokedUpstream);
     res.redirect(303, '/account?notice=password_changed');
   });

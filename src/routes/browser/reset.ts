@@ -45,7 +45,7 @@ export function register(router: Router, deps: RouteDeps): void {
       if (!flow) throw flowExpired();
       // A code already accepted (the password was refused last time) is not asked for again.
       if (!flow.vtok) await verifyCodeStep(req, auth, 'reset');
-      await completeReset(req, auth, newPassword);
+      await completeReset(req, deps, newPassword);
       res.redirect(303, '/login?notice=password_reset');
     } catch (err) {
       await renderFailure(req, res, auth, VIEW, err, page(req));

@@ -1,9 +1,9 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
-import { notFound } from '../../http/errors.js';
+import { invalidInput, notFound } from '../../http/errors.js';
 import type { VersionedSession } from '../../session/store.js';
-import { publicSessionId, type SessionSummary } from '../../session/directory.js';
+import { publicSessionId, sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
 import { requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
 
 export interface SessionRow extends SessionSummary {
@@ -23,8 +23,14 @@ function rows(list: SessionSummary[], locale: string): SessionRow[] {
 /** "Devices and sessions": the signed-in user's sessions, ending one of them, or all but this one. */
 export function register(router: Router, { auth, sessions, directory, formCsrf }: RouteDeps): void {
   router.get('/account/sessions', requireSignedIn, async (req, res) => {
-    const list = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession });
-    res.render('sessions.njk', { sessions: rows(list, String(res.locals.locale)) });
+    const cursor = sessionCursorFrom(req.query.cursor);
+    if (cursor === null) throw invalidInput('cursor');
+    const page = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession }, cursor);
+    res.render('sessions.njk', {
+      sessions: rows(page.sessions, String(res.locals.locale)),
+      firstPage: cursor === undefined,
+      nextHref: page.nextCursor ? `/account/sessions?cursor=${page.nextCursor}` : undefined,
+    });
   });
 
   router.post('/account/sessions/revoke-others', requireSignedIn, formCsrf, async (req, res) => {

@@ -40,10 +40,7 @@ export function viewLocals(config: Config): RequestHandler {
       t,
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
-      csrfToken: () => {
-        initSession(req);
-        return csrfToken(req);
-      },
+      csrfToken: () => csrfToken(config, req, res, () => initSession(req)),
       notice:
         typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
           ? t(NOTICES[req.query.notice]!)
