@@ -14,9 +14,18 @@ import {
   type ScenarioResult,
 } from './lib/report.js';
 import { bffLogin, bffSession } from './lib/clients.js';
-import { commandStats, commandsPerLogin, redisClient } from './lib/redis-stats.js';
+import { redisClient } from './lib/redis-stats.js';
 import { memoryScale, userSessionsScale } from './lib/scale.js';
-import { BASELINE_SCENARIOS, BFF_SCENARIOS, PASSWORD, SCALE_USER, prepare, refreshFanin, runScenario } from './lib/scenarios.js';
+import {
+  BASELINE_SCENARIOS,
+  BFF_SCENARIOS,
+  PASSWORD,
+  SCALE_USER,
+  loginRedisCommands,
+  prepare,
+  refreshFanin,
+  runScenario,
+} from './lib/scenarios.js';
 import { BENCH_ENV, startStack } from './lib/stack.js';
 
 /**
@@ -42,6 +51,7 @@ const settings = {
 const scaleSessions = intEnv('BENCH_SCALE_SESSIONS', quick ? 500 : 5000, 2);
 const memorySessions = intEnv('BENCH_MEMORY_SESSIONS', quick ? 10_000 : 100_000, 1);
 const listRequests = 20;
+const loginCount = intEnv('BENCH_LOGIN_COUNT', quick ? 50 : 200, 1);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const wanted = (name: string) => !only || only.includes(name);
 const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'results', 'latest.json');
@@ -86,18 +96,9 @@ async function main(): Promise<void> {
 
     const samples = new Map<string, RoundSample[]>();
     const faninCounts: number[] = [];
-    // Redis's own count of the commands the login rounds caused, summed over rounds
-    const loginCalls: Record<string, number> = {};
-    let logins = 0;
     for (let round = 1; round <= settings.rounds; round++) {
       for (const s of loads) {
-        const before = s.name === 'login' ? await commandStats(redis) : undefined;
         const sample = await runScenario(s, settings.duration_s, stack.redis);
-        if (before) {
-          const after = await commandStats(redis);
-          for (const [cmd, n] of Object.entries(after)) loginCalls[cmd] = (loginCalls[cmd] ?? 0) + n - (before[cmd] ?? 0);
-          logins += sample.statuses['200'] ?? 0;
-        }
         assertAlive(...stack.all());
         samples.set(s.name, [...(samples.get(s.name) ?? []), sample]);
         log(
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
       });
     }
 
-    const loginRedis = logins > 0 ? commandsPerLogin({}, loginCalls, logins) : undefined;
+    const loginLoad = loads.find((s) => s.name === 'login');
+    const loginRedis = loginLoad ? await loginRedisCommands(loginLoad, redis, loginCount) : undefined;
     if (loginRedis) log(`redis commands per login: ${loginRedis.commands_per_login} ${JSON.stringify(loginRedis.by_command)}`);
 
     const scale: ScaleResults = {};

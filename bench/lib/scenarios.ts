@@ -3,7 +3,10 @@ import { bffLogin, bffSession, emulatorControl, forgeCookie, stockLogin, type Em
 import { runLoad, type LoadOptions } from './load.js';
 import { SCENARIOS, type RoundSample, type ScenarioName } from './report.js';
 import { cpuTimeMs, type Service } from './procs.js';
+import { commandStats, commandsPerLogin } from './redis-stats.js';
 import { loginRequestHeaders } from './scale.js';
+import type { Redis } from 'ioredis';
+import type { LoginRedisCommands } from './report.js';
 import { BENCH_ENV, type Stack } from './stack.js';
 
 export const PASSWORD = 'Bench-Passw0rd!';
@@ -159,4 +162,32 @@ export async function runScenario(s: LoadScenario, durationS: number, redis: Ser
     ...(server !== undefined ? { server_cpu_us_per_req: server } : {}),
     ...(redisCpu !== undefined ? { redis_cpu_us_per_req: redisCpu } : {}),
   };
+}
+
+/** Until two INFO commandstats snapshots 100 ms apart agree (work a response left behind has landed), at most 3 s. */
+async function settledStats(redis: Redis): Promise<Record<string, number>> {
+  let last = await commandStats(redis);
+  for (let i = 0; i < 30; i++) {
+    await sleep(100);
+    const next = await commandStats(redis);
+    // the snapshots' own INFO calls always move: compare the rest
+    const same = Object.keys({ ...last, ...next }).every((k) => k === 'info' || last[k] === next[k]);
+    if (same) return next;
+    last = next;
+  }
+  return last;
+}
+
+/**
+ * Redis commands per password sign-in, counted by Redis itself: `INFO commandstats` before and after exactly `count`
+ * sign-ins of the login scenario (a fixed amount, every one answered, so no request cut off at the end of a timed
+ * round is half counted), once the machine's Redis is quiet. Nothing else uses this Redis meanwhile.
+ */
+export async function loginRedisCommands(login: LoadScenario, redis: Redis, count: number): Promise<LoginRedisCommands> {
+  const before = await settledStats(redis);
+  const run = await runLoad({ ...login.load, connections: login.connections, amount: count });
+  const after = await settledStats(redis);
+  const ok = run.statuses['200'] ?? 0;
+  if (ok !== count || run.errors > 0) throw new Error(`${count} sign-ins for the Redis command count answered ${JSON.stringify(run.statuses)}, ${run.errors} errors`);
+  return commandsPerLogin(before, after, ok);
 }
