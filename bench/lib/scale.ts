@@ -139,12 +139,14 @@ export async function memoryScale(opts: { redis: Redis; template: { sid: string;
   const keys = await storedKeys(redis, template.sid, template.sub);
   const before = await usedMemory(redis);
   const t0 = performance.now();
+  let last: { sid: string; sub: string } | undefined;
   for (let done = 0; done < count; ) {
     const pipeline = redis.pipeline();
     const n = Math.min(batch, count - done);
     for (let i = 0; i < n; i++) {
       const sid = sameShape(template.sid);
       const sub = sameShape(template.sub);
+      last = { sid, sub };
       const swap = (s: string) => s.replaceAll(template.sid, sid).replaceAll(template.sub, sub);
       for (const k of keys) {
         const key = swap(k.key);
@@ -161,6 +163,7 @@ export async function memoryScale(opts: { redis: Redis; template: { sid: string;
   }
   const createdS = since(t0);
   const after = await usedMemory(redis);
+  if (last) await checkCopy(redis, keys, template, last);
   return {
     sessions: count,
     created_by: 'pipeline copying one real sign-in\'s keys (ids swapped, same lengths)',
@@ -169,4 +172,20 @@ export async function memoryScale(opts: { redis: Redis; template: { sid: string;
     used_memory_after: after,
     bytes_per_session: Math.round((after - before) / count),
   };
+}
+
+/** One copy has every key of the template, with the same fields, value lengths and a time to live: else it throws. */
+async function checkCopy(redis: Redis, keys: StoredKey[], template: { sid: string; sub: string }, copy: { sid: string; sub: string }): Promise<void> {
+  const swap = (s: string) => s.replaceAll(template.sid, copy.sid).replaceAll(template.sub, copy.sub);
+  for (const k of keys) {
+    const key = swap(k.key);
+    if (k.ttlMs > 0 && (await redis.pttl(key)) <= 0) throw new Error(`memory fixture: ${key} has no time to live`);
+    if (k.hash) {
+      const got = await redis.hgetall(key);
+      const same = Object.entries(k.hash).every(([f, v]) => got[f]?.length === v.length) && Object.keys(got).length === Object.keys(k.hash).length;
+      if (!same) throw new Error(`memory fixture: ${key} is not shaped like ${k.key}`);
+    } else if (k.zscore && (await redis.zscore(key, copy.sid)) !== k.zscore.score) {
+      throw new Error(`memory fixture: ${copy.sid} is not in ${key}`);
+    }
+  }
 }
