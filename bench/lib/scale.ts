@@ -121,7 +121,7 @@ async function storedKeys(redis: Redis, sid: string, sub: string): Promise<Store
 }
 
 /** A random id of the same length and alphabet (base64url or digits), so every copy weighs the same. */
-function sameShape(id: string): string {
+export function sameShape(id: string): string {
   if (/^[0-9]+$/.test(id)) return String(randomInt(1, 10)) + Array.from({ length: id.length - 1 }, () => randomInt(0, 10)).join('');
   return randomBytes(Math.ceil((id.length * 3) / 4) + 1).toString('base64url').slice(0, id.length);
 }

@@ -17,6 +17,7 @@ import {
   type UserSessionsScale,
 } from '../../bench/lib/report.js';
 import { commandsPerLogin, parseCommandStats } from '../../bench/lib/redis-stats.js';
+import { sameShape } from '../../bench/lib/scale.js';
 import { summarizeProfile, packageOf, type CpuProfile } from '../../bench/lib/cpuprofile.js';
 import { forgeCookie, sessionCookieFrom } from '../../bench/lib/clients.js';
 import { benchSession, fakeJwt } from '../../bench/lib/session-fixture.js';
@@ -252,6 +253,18 @@ describe('Redis commands per login', () => {
     const before = { evalsha: 10, hset: 4, info: 7 };
     const after = { evalsha: 30, hset: 24, zadd: 10, info: 9 };
     expect(commandsPerLogin(before, after, 10)).toEqual({ logins: 10, commands_per_login: 5, by_command: { evalsha: 2, hset: 2, zadd: 1 } });
+  });
+});
+
+describe('the memory fixture\'s ids', () => {
+  it('are new ids of the same length and alphabet, so every copy of a session weighs the same', () => {
+    const sid = 'AQz6SsdhHE6aM-4b82M2K2XTqwekBoTL';
+    const sub = '1000000000123456789';
+    const sids = new Set(Array.from({ length: 200 }, () => sameShape(sid)));
+    expect(sids.size).toBe(200);
+    for (const s of sids) expect(s).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (let i = 0; i < 200; i++) expect(sameShape(sub)).toMatch(/^[1-9][0-9]{18}$/);
+    expect(sids.has(sid)).toBe(false);
   });
 });
 
