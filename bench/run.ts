@@ -4,17 +4,34 @@ import { dirname, join } from 'node:path';
 import { runLoad } from './lib/load.js';
 import { assertAlive, projectRoot } from './lib/procs.js';
 import { measureSession, stringBytes } from './lib/redis-memory.js';
-import { buildResult, formatTable, summarizeScenario, worstRefreshCount, type RoundSample, type ScenarioResult } from './lib/report.js';
+import {
+  buildResult,
+  formatTable,
+  summarizeScenario,
+  worstRefreshCount,
+  type RoundSample,
+  type ScaleResults,
+  type ScenarioResult,
+} from './lib/report.js';
 import { bffLogin, bffSession } from './lib/clients.js';
-import { BFF_SCENARIOS, PASSWORD, prepare, refreshFanin, runScenario } from './lib/scenarios.js';
+import { redisClient } from './lib/redis-stats.js';
+import { memoryScale, userSessionsScale } from './lib/scale.js';
+import {
+  BASELINE_SCENARIOS,
+  BFF_SCENARIOS,
+  PASSWORD,
+  SCALE_USER,
+  loginRedisCommands,
+  prepare,
+  refreshFanin,
+  runScenario,
+} from './lib/scenarios.js';
 import { BENCH_ENV, startStack } from './lib/stack.js';
 
 /**
- * `npm run bench`: starts Redis, the emulator, an echo upstream, the BFF and the two baselines as processes, then runs
- * every scenario of issue 7 in interleaved rounds (so drift hits all of them alike) and reports medians.
- *
- * BENCH_DURATION_S (default 5), BENCH_ROUNDS (3), BENCH_WARMUP_S (2), BENCH_SCENARIOS (comma-separated subset),
- * BENCH_OUT (default bench/results/latest.json), BENCH_STRICT=1 (exit 1 when a target is missed).
+ * `npm run bench`: starts Redis, the emulator, an echo upstream, the BFF and the baselines as processes, runs every
+ * load scenario in interleaved rounds (so drift hits all of them alike) and reports medians; then the scale
+ * measurements (one user with thousands of sessions, memory of many sessions). See bench/README.md for the variables.
  */
 function intEnv(name: string, def: number, min: number): number {
   const raw = process.env[name];
@@ -24,11 +41,17 @@ function intEnv(name: string, def: number, min: number): number {
   return n;
 }
 
+/** BENCH_QUICK=1: short rounds and smaller scale counts, to check the machinery (its scale targets cannot pass). */
+const quick = process.env.BENCH_QUICK === '1';
 const settings = {
-  duration_s: intEnv('BENCH_DURATION_S', 5, 1),
-  rounds: intEnv('BENCH_ROUNDS', 3, 1),
-  warmup_s: intEnv('BENCH_WARMUP_S', 2, 0),
+  duration_s: intEnv('BENCH_DURATION_S', quick ? 2 : 5, 1),
+  rounds: intEnv('BENCH_ROUNDS', quick ? 1 : 3, 1),
+  warmup_s: intEnv('BENCH_WARMUP_S', quick ? 1 : 2, 0),
 };
+const scaleSessions = intEnv('BENCH_SCALE_SESSIONS', quick ? 500 : 5000, 2);
+const memorySessions = intEnv('BENCH_MEMORY_SESSIONS', quick ? 10_000 : 100_000, 1);
+const listRequests = 20;
+const loginCount = intEnv('BENCH_LOGIN_COUNT', quick ? 50 : 200, 1);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const wanted = (name: string) => !only || only.includes(name);
 const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'results', 'latest.json');
@@ -41,17 +64,23 @@ async function main(): Promise<void> {
   if (loadBefore > availableParallelism() / 2) {
     log(`warning: load average ${loadBefore} on ${availableParallelism()} CPUs: other work will skew these numbers`);
   }
-  const stack = await startStack({ baselines: wanted('bare-express') || wanted('stock-session') });
+  const stack = await startStack({ baselines: BASELINE_SCENARIOS.some(wanted) });
+  const redis = await redisClient(stack.redis.url).catch(async (e: unknown) => {
+    await stack.stop();
+    throw e;
+  });
   try {
-    const withBff = BFF_SCENARIOS.some(wanted);
+    const withBff = BFF_SCENARIOS.some(wanted) || wanted('user-sessions') || wanted('memory');
     const prepared = await prepare(stack, { bff: withBff });
     const loads = prepared.loads.filter((s) => wanted(s.name));
 
     // Memory of one signed-in session: its own user, so the user index holds exactly this one session.
     let footprint: Awaited<ReturnType<typeof measureSession>> | undefined;
+    let memSignedIn: { sid: string; sub: string } | undefined;
     if (withBff) {
       const memSigned = await bffLogin(stack.bff.url, 'bench-memory', PASSWORD);
       const memSub = (await bffSession(stack.bff.url, memSigned.cookie)).user.sub;
+      memSignedIn = { sid: memSigned.sid, sub: memSub };
       footprint = await measureSession(stack.redis.url, BENCH_ENV.keyPrefix, memSigned.sid, memSub);
       log(`redis: ${footprint.bytes} B per session ${JSON.stringify(footprint.sessionKeys)} + index ${footprint.indexBytes} B / ${footprint.indexMembers}`);
     }
@@ -100,6 +129,30 @@ async function main(): Promise<void> {
       });
     }
 
+    const loginLoad = loads.find((s) => s.name === 'login');
+    const loginRedis = loginLoad ? await loginRedisCommands(loginLoad, redis, loginCount) : undefined;
+    if (loginRedis) log(`redis commands per login: ${loginRedis.commands_per_login} ${JSON.stringify(loginRedis.by_command)}`);
+
+    const scale: ScaleResults = {};
+    if (withBff && wanted('user-sessions')) {
+      log(`scale: ${scaleSessions} sign-ins of one user, then its device list and revoke-others`);
+      scale.user_sessions = await userSessionsScale({
+        bffUrl: stack.bff.url,
+        redis,
+        username: SCALE_USER,
+        password: PASSWORD,
+        count: scaleSessions,
+        listRequests,
+      });
+      assertAlive(...stack.all());
+      log(`scale: ${JSON.stringify(scale.user_sessions)}`);
+    }
+    if (footprint && memSignedIn && wanted('memory')) {
+      log(`scale: ${memorySessions} signed-in sessions written to Redis for its memory`);
+      scale.memory = await memoryScale({ redis, template: memSignedIn, count: memorySessions });
+      log(`scale: ${JSON.stringify(scale.memory)}`);
+    }
+
     const cpu = cpus()[0];
     const result = buildResult({
       node: process.version,
@@ -112,6 +165,8 @@ async function main(): Promise<void> {
       settings,
       scenarios,
       redisBytesPerSession: footprint?.bytes ?? null,
+      ...(loginRedis ? { loginRedis } : {}),
+      ...(Object.keys(scale).length > 0 ? { scale } : {}),
       loadAverage: { before: loadBefore, after: Math.round(loadavg()[0]! * 100) / 100 },
     });
     mkdirSync(dirname(out), { recursive: true });
@@ -119,6 +174,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${formatTable(result)}\n\nwritten to ${out}\n`);
     if (!result.pass && process.env.BENCH_STRICT === '1') process.exitCode = 1;
   } finally {
+    redis.disconnect();
     await stack.stop();
   }
 }

@@ -3,11 +3,19 @@ import { bffLogin, bffSession, emulatorControl, forgeCookie, stockLogin, type Em
 import { runLoad, type LoadOptions } from './load.js';
 import { SCENARIOS, type RoundSample, type ScenarioName } from './report.js';
 import { cpuTimeMs, type Service } from './procs.js';
+import { commandStats, commandsPerLogin } from './redis-stats.js';
+import { loginRequestHeaders } from './scale.js';
+import type { Redis } from 'ioredis';
+import type { LoginRedisCommands } from './report.js';
 import { BENCH_ENV, type Stack } from './stack.js';
 
 export const PASSWORD = 'Bench-Passw0rd!';
 const LOGIN_USERS = 20;
 const TOKEN_CALL = 'POST /auth/v1/token';
+/** the user of the scale measurement (thousands of sessions); nobody else signs in as it */
+export const SCALE_USER = 'bench-scale';
+/** what the BFF's `proxy` scenario forwards to the echo upstream; the proxy baselines send it there themselves */
+const UPSTREAM_PATH = '/items/42?view=full';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A load scenario: one autocannon run per round against one process. */
@@ -27,7 +35,7 @@ export interface Prepared {
   loads: LoadScenario[];
 }
 
-function user(name: string, i: number): Record<string, string> {
+export function user(name: string, i: number): Record<string, string> {
   return {
     username: name,
     password: PASSWORD,
@@ -38,8 +46,9 @@ function user(name: string, i: number): Record<string, string> {
   };
 }
 
-/** The scenarios that load the BFF (the others load a baseline). */
-export const BFF_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'bare-express' && s !== 'stock-session');
+/** The scenarios that load a baseline; the others load the BFF. */
+export const BASELINE_SCENARIOS: readonly ScenarioName[] = ['bare-express', 'stock-session', 'echo-direct', 'bare-proxy'];
+export const BFF_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => !BASELINE_SCENARIOS.includes(s));
 
 /**
  * Seeds the emulator's users, signs in once, and checks each scenario answers what it should before timing it.
@@ -62,20 +71,30 @@ export async function prepare(stack: Stack, opts: { bff: boolean } = { bff: true
       load: { url: `${stack.stock.url}/session`, headers: { cookie: stock.cookie } },
     });
   }
+  if (stack.bareProxy) {
+    const echoed = await fetch(`${stack.bareProxy.url}${UPSTREAM_PATH}`).then(async (r) => ({ status: r.status, body: (await r.json()) as { url?: string } }));
+    if (echoed.status !== 200 || echoed.body.url !== UPSTREAM_PATH) {
+      throw new Error(`the bare proxy answered ${echoed.status} ${JSON.stringify(echoed.body)}; expected the echo of ${UPSTREAM_PATH}`);
+    }
+    loads.push(
+      { name: 'echo-direct', server: stack.echo, connections: 100, expectedStatus: 200, load: { url: `${stack.echo.url}${UPSTREAM_PATH}` } },
+      { name: 'bare-proxy', server: stack.bareProxy, connections: 100, expectedStatus: 200, load: { url: `${stack.bareProxy.url}${UPSTREAM_PATH}` } },
+    );
+  }
   if (!opts.bff) return { emu, ...(stock ? { stock } : {}), loads };
 
-  const names = ['bench-reader', 'bench-memory', 'bench-fanin', ...Array.from({ length: LOGIN_USERS }, (_, i) => `bench-login-${i}`)];
+  const names = ['bench-reader', 'bench-memory', 'bench-fanin', SCALE_USER, ...Array.from({ length: LOGIN_USERS }, (_, i) => `bench-login-${i}`)];
   await Promise.all(names.map((n, i) => emu.createUser(user(n, i))));
 
   const bff = stack.bff.url;
   const reader = await bffLogin(bff, 'bench-reader', PASSWORD);
   await bffSession(bff, reader.cookie);
   const forged = forgeCookie(reader);
-  const proxyPath = `/api/proxy/${BENCH_ENV.proxyName}/items/42?view=full`;
+  const proxyPath = `/api/proxy/${BENCH_ENV.proxyName}${UPSTREAM_PATH}`;
 
   const probe = await fetch(`${bff}${proxyPath}`, { headers: { cookie: reader.cookie } });
-  const echoed = (await probe.json().catch(() => ({}))) as { bearer?: boolean; cookie?: boolean };
-  if (probe.status !== 200 || echoed.bearer !== true || echoed.cookie !== false) {
+  const echoed = (await probe.json().catch(() => ({}))) as { bearer?: boolean; cookie?: boolean; url?: string };
+  if (probe.status !== 200 || echoed.bearer !== true || echoed.cookie !== false || echoed.url !== UPSTREAM_PATH) {
     throw new Error(`the proxy probe got ${probe.status} ${JSON.stringify(echoed)}; expected 200 with a bearer token and no cookie`);
   }
   for (const [what, headers] of [['no cookie', {}], ['a forged cookie', { cookie: forged }]] as const) {
@@ -88,7 +107,7 @@ export async function prepare(stack: Stack, opts: { bff: boolean } = { bff: true
   const loginRequest: autocannon.Request = {
     method: 'POST',
     path: '/api/session/login',
-    headers: { 'content-type': 'application/json', 'x-csrf': '1' },
+    headers: loginRequestHeaders(),
     setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `bench-login-${next++ % LOGIN_USERS}`, password: PASSWORD }) }),
   };
 
@@ -143,4 +162,32 @@ export async function runScenario(s: LoadScenario, durationS: number, redis: Ser
     ...(server !== undefined ? { server_cpu_us_per_req: server } : {}),
     ...(redisCpu !== undefined ? { redis_cpu_us_per_req: redisCpu } : {}),
   };
+}
+
+/** Until two INFO commandstats snapshots 100 ms apart agree (work a response left behind has landed), at most 3 s. */
+async function settledStats(redis: Redis): Promise<Record<string, number>> {
+  let last = await commandStats(redis);
+  for (let i = 0; i < 30; i++) {
+    await sleep(100);
+    const next = await commandStats(redis);
+    // the snapshots' own INFO calls always move: compare the rest
+    const same = Object.keys({ ...last, ...next }).every((k) => k === 'info' || last[k] === next[k]);
+    if (same) return next;
+    last = next;
+  }
+  return last;
+}
+
+/**
+ * Redis commands per password sign-in, counted by Redis itself: `INFO commandstats` before and after exactly `count`
+ * sign-ins of the login scenario (a fixed amount, every one answered, so no request cut off at the end of a timed
+ * round is half counted), once the machine's Redis is quiet. Nothing else uses this Redis meanwhile.
+ */
+export async function loginRedisCommands(login: LoadScenario, redis: Redis, count: number): Promise<LoginRedisCommands> {
+  const before = await settledStats(redis);
+  const run = await runLoad({ ...login.load, connections: login.connections, amount: count });
+  const after = await settledStats(redis);
+  const ok = run.statuses['200'] ?? 0;
+  if (ok !== count || run.errors > 0) throw new Error(`${count} sign-ins for the Redis command count answered ${JSON.stringify(run.statuses)}, ${run.errors} errors`);
+  return commandsPerLogin(before, after, ok);
 }

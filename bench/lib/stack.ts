@@ -10,12 +10,13 @@ export interface Stack {
   bff: Service;
   bare?: Service;
   stock?: Service;
+  bareProxy?: Service;
   all(): Service[];
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
-  /** start the bare-express and stock-session baselines too */
+  /** start the bare-express, stock-session and bare-proxy baselines too */
   baselines: boolean;
   /** extra node flags for the BFF process (e.g. --cpu-prof) */
   bffNodeArgs?: string[];
@@ -23,7 +24,8 @@ export interface StackOptions {
 
 /**
  * Everything the scenarios run against, each as its own process on loopback: redis-server, the emulator, the echo
- * upstream, the BFF in production mode (LOG_LEVEL=warn), and the two baselines. Built code only: `npm run bench` builds
+ * upstream, the BFF in production mode (LOG_LEVEL=warn), and the baselines (bare Express, the stock session stack, a bare
+ * reverse proxy in front of the same echo upstream). Built code only: `npm run bench` builds
  * dist/ and dist-bench/ first.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -71,6 +73,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           PROXY_ROUTES: JSON.stringify({ [BENCH_ENV.proxyName]: echo.url }),
           REFRESH_SKEW_S: String(BENCH_ENV.refreshSkewS),
           METRICS_PORT: '0',
+          // The scale measurement signs one user in thousands of times, ten at a time: a password attempt holds a
+          // point of the per-account limits until it settles, so the defaults (5 and 3) would refuse the eleventh
+          // concurrent one. Every limiter check still runs; only the allowances are larger.
+          LIMIT_LOGIN_FAILURES: '1000',
+          LIMIT_LOGIN_ACCOUNT_IP_FAILURES: '1000',
         },
         readyPath: '/healthz',
         ...(opts.bffNodeArgs ? { nodeArgs: opts.bffNodeArgs } : {}),
@@ -78,7 +85,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     );
     let bare: Service | undefined;
     let stock: Service | undefined;
+    let bareProxy: Service | undefined;
     if (opts.baselines) {
+      bareProxy = keep(
+        await startNodeService({
+          name: 'bare-proxy',
+          script: 'dist-bench/bench/baselines/bare-proxy.js',
+          env: { NODE_ENV: 'production', UPSTREAM_URL: echo.url },
+          readyPath: '/',
+        }),
+      );
       bare = keep(
         await startNodeService({
           name: 'bare-express',
@@ -103,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       bff,
       ...(bare ? { bare } : {}),
       ...(stock ? { stock } : {}),
+      ...(bareProxy ? { bareProxy } : {}),
       all: () => [...started],
       stop: () => stopAll(started),
     };

@@ -1,4 +1,5 @@
 import {
+  RATIOS,
   SCENARIOS,
   buildResult,
   evaluateTargets,
@@ -8,10 +9,15 @@ import {
   ratio,
   summarizeScenario,
   worstRefreshCount,
+  type Measures,
+  type MemoryScale,
   type RoundSample,
   type ScenarioName,
   type ScenarioResult,
+  type UserSessionsScale,
 } from '../../bench/lib/report.js';
+import { commandsPerLogin, parseCommandStats } from '../../bench/lib/redis-stats.js';
+import { sameShape } from '../../bench/lib/scale.js';
 import { summarizeProfile, packageOf, type CpuProfile } from '../../bench/lib/cpuprofile.js';
 import { forgeCookie, sessionCookieFrom } from '../../bench/lib/clients.js';
 import { benchSession, fakeJwt } from '../../bench/lib/session-fixture.js';
@@ -107,46 +113,158 @@ describe('ratio', () => {
 });
 
 describe('evaluateTargets', () => {
+  const cpu = (s: ScenarioResult, us: number): ScenarioResult => ({ ...s, server_cpu_us_per_req: us });
   const passing = (): ScenarioResult[] => [
-    scenario('bare-express', 10000),
+    cpu(scenario('bare-express', 10000), 140),
     scenario('stock-session', 3000),
-    scenario('session-read', 5000),
+    cpu(scenario('echo-direct', 12000), 60),
+    cpu(scenario('bare-proxy', 5000), 200),
+    cpu(scenario('session-read', 8500), 175),
     { ...scenario('session-read-c10', 4000), connections: 10, p99_ms: 8 },
+    cpu(scenario('proxy', 4000), 260),
+    { ...cpu(scenario('login', 150), 1000), connections: 10 },
     scenario('refresh-fanin', 100, { upstream_refreshes: 1, upstream_refreshes_rounds: [1, 1, 1] }),
   ];
-  const byName = (targets: ReturnType<typeof evaluateTargets>['targets'], name: string) => targets.find((t) => t.name === name)!;
+  const userSessions: UserSessionsScale = {
+    sessions: 5000,
+    created_by: 'password sign-ins through the BFF',
+    created_s: 60,
+    list_first_page_ms: 49.9,
+    list_first_page_max_ms: 80,
+    list_requests: 20,
+    list_page_size: 51,
+    revoke_others_ms: 4999,
+    revoked: 4999,
+    left_in_index: 1,
+  };
+  const memory: MemoryScale = {
+    sessions: 100_000,
+    created_by: 'pipeline',
+    created_s: 5,
+    used_memory_before: 1_000_000,
+    used_memory_after: 1_000_000 + 2048 * 100_000,
+    bytes_per_session: 2048,
+  };
+  const measures = (patch: Partial<Measures> = {}): Measures => ({
+    redisBytesPerSession: 2000,
+    loginRedis: { logins: 1000, commands_per_login: 12, by_command: { evalsha: 2 } },
+    scale: { user_sessions: userSessions, memory },
+    ...patch,
+  });
+  const byName = (targets: ReturnType<typeof evaluateTargets>['targets'], name: string) => {
+    const t = targets.find((c) => c.name === name);
+    if (!t) throw new Error(`no target ${name}`);
+    return t;
+  };
+  const change = (name: ScenarioName, patch: Partial<ScenarioResult>) => passing().map((s) => (s.name === name ? { ...s, ...patch } : s));
 
-  it('passes every target of issue 7 when each is met', () => {
-    const { ratios, targets } = evaluateTargets(passing(), 2000);
-    expect(ratios).toEqual({ 'session-read/bare-express': 0.5, 'session-read/stock-session': 1.667 });
-    expect(targets.map((t) => t.pass)).toEqual([true, true, true, true, true]);
+  it('passes every target of issue 16 when each is met exactly at its bound', () => {
+    const { ratios, targets } = evaluateTargets(passing(), measures());
+    expect(ratios).toEqual({
+      'session-read/bare-express': 0.85,
+      'session-read/bare-express cpu': 1.25,
+      'session-read/stock-session': 2.833,
+      'proxy/bare-proxy': 0.8,
+      'proxy/bare-proxy cpu': 1.3,
+      'proxy/echo-direct': 0.333,
+      'bare-proxy/echo-direct': 0.417,
+    });
+    expect(targets.filter((t) => !t.pass)).toEqual([]);
+    expect(targets.map((t) => t.name)).toEqual([
+      'session-read/bare-express',
+      'session-read/bare-express cpu',
+      'session-read/stock-session',
+      'session-read-c10 p99_ms',
+      'proxy/bare-proxy',
+      'proxy/bare-proxy cpu',
+      'login cpu_us_per_login',
+      'login redis_commands_per_login',
+      'refresh-fanin upstream_refreshes',
+      'redis_bytes_per_session',
+      'sessions-5000 list_first_page_ms',
+      'sessions-5000 revoke_others_ms',
+      'memory-100000 bytes_per_session',
+    ]);
   });
 
-  it('fails each target on its own', () => {
-    const slow = passing().map((s) => (s.name === 'session-read' ? { ...s, rps: 3500 } : s));
-    const r1 = evaluateTargets(slow, 2000).targets;
-    expect(byName(r1, 'session-read/bare-express').pass).toBe(false);
-    expect(byName(r1, 'session-read/stock-session').pass).toBe(false);
+  it('fails each target on its own, just past its bound', () => {
+    const failsOnly = (scenarios: ScenarioResult[], m: Measures, name: string) => {
+      const failed = evaluateTargets(scenarios, m).targets.filter((t) => !t.pass).map((t) => t.name);
+      expect(failed).toEqual([name]);
+    };
+    failsOnly(change('session-read', { rps: 8490 }), measures(), 'session-read/bare-express');
+    failsOnly(change('session-read', { server_cpu_us_per_req: 176 }), measures(), 'session-read/bare-express cpu');
+    failsOnly(change('stock-session', { rps: 6600 }), measures(), 'session-read/stock-session');
+    failsOnly(change('session-read-c10', { p99_ms: 10.5 }), measures(), 'session-read-c10 p99_ms');
+    failsOnly(change('proxy', { rps: 3990 }), measures(), 'proxy/bare-proxy');
+    failsOnly(change('proxy', { server_cpu_us_per_req: 261 }), measures(), 'proxy/bare-proxy cpu');
+    failsOnly(change('login', { server_cpu_us_per_req: 1001 }), measures(), 'login cpu_us_per_login');
+    failsOnly(passing(), measures({ loginRedis: { logins: 10, commands_per_login: 12.1, by_command: {} } }), 'login redis_commands_per_login');
+    failsOnly(change('refresh-fanin', { upstream_refreshes: 2, upstream_refreshes_rounds: [1, 2, 1] }), measures(), 'refresh-fanin upstream_refreshes');
+    failsOnly(passing(), measures({ redisBytesPerSession: 2049 }), 'redis_bytes_per_session');
+    const scaled = (u: Partial<UserSessionsScale>, m: Partial<MemoryScale> = {}) =>
+      measures({ scale: { user_sessions: { ...userSessions, ...u }, memory: { ...memory, ...m } } });
+    failsOnly(passing(), scaled({ list_first_page_ms: 50 }), 'sessions-5000 list_first_page_ms');
+    failsOnly(passing(), scaled({ revoke_others_ms: 5000 }), 'sessions-5000 revoke_others_ms');
+    failsOnly(passing(), scaled({}, { bytes_per_session: 2049 }), 'memory-100000 bytes_per_session');
+  });
 
-    const laggy = passing().map((s) => (s.name === 'session-read-c10' ? { ...s, p99_ms: 10.5 } : s));
-    expect(byName(evaluateTargets(laggy, 2000).targets, 'session-read-c10 p99_ms').pass).toBe(false);
+  it('fails revoke-others when it left sessions behind, however fast', () => {
+    const m = measures({ scale: { user_sessions: { ...userSessions, revoke_others_ms: 10, revoked: 4000, left_in_index: 1000 }, memory } });
+    const t = byName(evaluateTargets(passing(), m).targets, 'sessions-5000 revoke_others_ms');
+    expect(t.pass).toBe(false);
+    expect(t.note).toMatch(/revoked 4000 of 4999/);
+  });
 
-    const twice = passing().map((s) => (s.name === 'refresh-fanin' ? { ...s, upstream_refreshes: 2, upstream_refreshes_rounds: [1, 2, 1] } : s));
-    expect(byName(evaluateTargets(twice, 2000).targets, 'refresh-fanin upstream_refreshes').pass).toBe(false);
-
-    expect(byName(evaluateTargets(passing(), 3073).targets, 'redis_bytes_per_session').pass).toBe(false);
-    expect(byName(evaluateTargets(passing(), 3072).targets, 'redis_bytes_per_session').pass).toBe(true);
+  it('fails a scale target measured on fewer sessions than it names, and says so', () => {
+    const m = measures({ scale: { user_sessions: { ...userSessions, sessions: 500, revoked: 499 }, memory: { ...memory, sessions: 10_000 } } });
+    const targets = evaluateTargets(passing(), m).targets;
+    for (const name of ['sessions-5000 list_first_page_ms', 'sessions-5000 revoke_others_ms', 'memory-100000 bytes_per_session']) {
+      expect(byName(targets, name)).toMatchObject({ pass: false, note: expect.stringMatching(/^measured on \d+ sessions, not \d+$/) });
+    }
   });
 
   it('fails a target whose scenario got answers other than the expected status, however fast', () => {
-    const broken = passing().map((s) => (s.name === 'session-read' ? { ...s, rps: 50000, unexpected: 10 } : s));
-    expect(byName(evaluateTargets(broken, 2000).targets, 'session-read/bare-express').pass).toBe(false);
+    const broken = change('session-read', { rps: 50000, unexpected: 10 });
+    expect(byName(evaluateTargets(broken, measures()).targets, 'session-read/bare-express').pass).toBe(false);
+    const badProxy = change('bare-proxy', { unexpected: 1 });
+    expect(byName(evaluateTargets(badProxy, measures()).targets, 'proxy/bare-proxy').pass).toBe(false);
+    const badLogin = change('login', { unexpected: 3 });
+    expect(byName(evaluateTargets(badLogin, measures()).targets, 'login redis_commands_per_login').pass).toBe(false);
   });
 
   it('fails what was not measured', () => {
-    const { ratios, targets } = evaluateTargets([scenario('bare-express', 10000)], null);
+    const { ratios, targets } = evaluateTargets([scenario('bare-express', 10000)], { redisBytesPerSession: null });
     expect(ratios['session-read/bare-express']).toBeNull();
     expect(targets.every((t) => !t.pass && t.actual === null)).toBe(true);
+  });
+});
+
+describe('Redis commands per login', () => {
+  const info = (lines: string[]) => ['# Commandstats', ...lines, ''].join('\r\n');
+
+  it('reads the calls of every command from INFO commandstats', () => {
+    expect(
+      parseCommandStats(info(['cmdstat_evalsha:calls=12,usec=300,usec_per_call=25.00,rejected_calls=0,failed_calls=0', 'cmdstat_client|setname:calls=1,usec=1'])),
+    ).toEqual({ evalsha: 12, 'client|setname': 1 });
+  });
+
+  it('divides the growth of each command by the sign-ins, leaving out its own INFO calls', () => {
+    const before = { evalsha: 10, hset: 4, info: 7 };
+    const after = { evalsha: 30, hset: 24, zadd: 10, info: 9 };
+    expect(commandsPerLogin(before, after, 10)).toEqual({ logins: 10, commands_per_login: 5, by_command: { evalsha: 2, hset: 2, zadd: 1 } });
+  });
+});
+
+describe('the memory fixture\'s ids', () => {
+  it('are new ids of the same length and alphabet, so every copy of a session weighs the same', () => {
+    const sid = 'AQz6SsdhHE6aM-4b82M2K2XTqwekBoTL';
+    const sub = '1000000000123456789';
+    const sids = new Set(Array.from({ length: 200 }, () => sameShape(sid)));
+    expect(sids.size).toBe(200);
+    for (const s of sids) expect(s).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    for (let i = 0; i < 200; i++) expect(sameShape(sub)).toMatch(/^[1-9][0-9]{18}$/);
+    expect(sids.has(sid)).toBe(false);
   });
 });
 
@@ -161,13 +279,13 @@ describe('buildResult', () => {
     now: new Date('2025-01-01T00:00:00Z'),
   });
 
-  it('has the fields issue 7 fixes', () => {
+  it('has the fields issues 7 and 16 fix', () => {
     expect(result).toMatchObject({ node: 'v20.0.0', machine, redis_bytes_per_session: 1900, generated_at: '2025-01-01T00:00:00.000Z' });
     for (const s of result.scenarios) {
       expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'connections', 'rps', 'p50_ms', 'p99_ms']));
     }
-    expect(Object.keys(result.ratios)).toEqual(['session-read/bare-express', 'session-read/stock-session']);
-    expect(result.targets).toHaveLength(5);
+    expect(Object.keys(result.ratios)).toEqual([...RATIOS]);
+    expect(result.targets).toHaveLength(13);
     expect(typeof result.pass).toBe('boolean');
   });
 
@@ -184,6 +302,35 @@ describe('buildResult', () => {
     for (const name of SCENARIOS) expect(table).toContain(name);
     for (const t of result.targets) expect(table).toContain(t.name);
     expect(table).toMatch(/PASS|FAIL/);
+  });
+
+  it('keeps the login\'s Redis commands and the scale measurements in the JSON and the table', () => {
+    const loginRedis = { logins: 500, commands_per_login: 14.5, by_command: { evalsha: 3, hset: 1 } };
+    const scale = {
+      user_sessions: {
+        sessions: 5000,
+        created_by: 'password sign-ins through the BFF',
+        created_s: 61,
+        list_first_page_ms: 12.5,
+        list_first_page_max_ms: 30,
+        list_requests: 20,
+        list_page_size: 51,
+        revoke_others_ms: 1800,
+        revoked: 4999,
+        left_in_index: 1,
+      },
+      memory: { sessions: 100_000, created_by: 'pipeline', created_s: 4, used_memory_before: 1e6, used_memory_after: 2.3e8, bytes_per_session: 2290 },
+    };
+    const full = buildResult({ node: 'v20.0.0', machine, settings, scenarios, redisBytesPerSession: 1900, loginRedis, scale });
+    expect(full).toMatchObject({ login_redis: loginRedis, scale });
+    expect(full.targets.find((t) => t.name === 'login redis_commands_per_login')).toMatchObject({ actual: 14.5, pass: false });
+    expect(full.targets.find((t) => t.name === 'memory-100000 bytes_per_session')).toMatchObject({ actual: 2290, pass: false });
+    const table = formatTable(full);
+    expect(table).toContain('redis commands per login: 14.5 over 500 sign-ins (evalsha 3, hset 1)');
+    expect(table).toContain('revoke-others 1800 ms, revoked 4999');
+    expect(table).toContain('100000 signed-in sessions in one Redis');
+    expect(result).not.toHaveProperty('login_redis');
+    expect(result).not.toHaveProperty('scale');
   });
 });
 
