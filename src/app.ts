@@ -15,6 +15,7 @@ import { AppError, errorText, notFound } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
+import { createSignInPersister } from './session/durable.js';
 import { createTokenKeeper } from './session/tokens.js';
 import { createSessionDirectory } from './session/directory.js';
 import { VersionedRedisStore } from './session/store.js';
@@ -141,7 +142,12 @@ export function createApp(deps: AppDeps): Express {
       }),
       onSmsSent: (purpose) => metrics.smsSent(purpose),
     }),
-    sessions: createSessionManager(config, directory, now),
+    sessions: createSessionManager(
+      config,
+      directory,
+      now,
+      createSignInPersister({ client: redisStore ? deps.redis : undefined, sessionKey: (sid) => redisStore!.keys.session(sid), wait: config.redis.wait }),
+    ),
     freshAccessToken: createTokenKeeper({
       client: deps.cloudbase,
       ...(redisStore ? { store: redisStore } : {}),

@@ -30,7 +30,13 @@ export function deviceLabel(ua: string | undefined): string {
  * Sign-in and sign-out on the session: a new session id at every sign-in (the pre-login session and its CSRF secret
  * die with it), and a full teardown at sign-out.
  */
-export function createSessionManager(config: Config, directory: SessionDirectory, clock: () => number = Date.now) {
+export function createSessionManager(
+  config: Config,
+  directory: SessionDirectory,
+  clock: () => number = Date.now,
+  /** stores the new session before the sign-in is answered (see durable.ts) */
+  persist?: (req: Request) => Promise<void>,
+) {
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -54,6 +60,7 @@ export function createSessionManager(config: Config, directory: SessionDirectory
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
       await directory.add(signed.user.sub, req.sessionID, now);
+      await persist?.(req);
     },
 
     async signOut(req: Request, res: Response): Promise<void> {

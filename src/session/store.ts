@@ -2,7 +2,7 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
-import { storeUnavailable } from '../http/errors.js';
+import { AppError, storeUnavailable } from '../http/errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: any, data?: any) => void;
@@ -129,6 +129,7 @@ export class VersionedRedisStore extends RedisStore {
       opts.client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     }
     this.redis = opts.client as RedisClient & ScriptedClient;
+    failClosed(this, GUARDED);
   }
 
   /** Reads a session with its version, or null. */
@@ -225,6 +226,28 @@ export class VersionedRedisStore extends RedisStore {
 
   override async destroy(sid: string, cb?: Callback): Promise<unknown> {
     return settle(this.remove(sid), cb);
+  }
+}
+
+const GUARDED = [
+  'read', 'readView', 'write', 'remove', 'acquireLock', 'releaseLock', 'markRefreshFailed', 'refreshRecentlyFailed',
+  'indexAdd', 'indexMembers', 'indexRemove',
+] as const;
+
+/**
+ * Every Redis failure met by these methods leaves them as the store's 503, not as a raw ioredis error (which the
+ * error pages would answer with a 500): a Cluster failover surfaces as "Too many Cluster redirections",
+ * "CLUSTERDOWN" or "Connection is closed" from whichever call meets it first, the session index included.
+ */
+function failClosed<T extends object>(target: T, methods: readonly (keyof T)[]): void {
+  for (const name of methods) {
+    const original = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(target, name, {
+      value: (...args: unknown[]) =>
+        original.apply(target, args).catch((e: unknown) => {
+          throw e instanceof AppError ? e : storeUnavailable(e);
+        }),
+    });
   }
 }
 

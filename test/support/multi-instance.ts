@@ -22,7 +22,7 @@ export interface RedisBackend {
   /** How the gateway processes reach it (REDIS_URL or REDIS_CLUSTER_NODES). */
   env: Record<string, string>;
   /** The same, as the gateway's config has it: the test's own client is made the gateway's way. */
-  config: Config['redis'];
+  config: Pick<Config['redis'], 'url' | 'clusterNodes' | 'keyPrefix'>;
   /** a Redis Cluster's nodes and faults (absent for a single server) */
   cluster?: RedisClusterHandle;
   stop(): Promise<void>;

@@ -25,10 +25,14 @@ export interface RedisClusterHandle {
   masterOf(key: string): Promise<ClusterNode>;
   /** SIGKILLs the master serving `key`; resolves with it once the process is gone. */
   killMasterOf(key: string): Promise<ClusterNode>;
+  /** SIGKILLs one node; resolves once the process is gone. */
+  kill(node: ClusterNode): Promise<ClusterNode>;
   /** Resolves once a live node serves every slot the killed node served and the cluster says ok. */
   waitFailover(killed: ClusterNode, timeoutMs?: number): Promise<void>;
   /** Starts a killed node again on its port with an empty data set and makes it a replica of `masterPort`. */
   rejoinAsReplica(killed: ClusterNode, masterPort: number): Promise<void>;
+  /** Brings a killed node back as the replica of a master that has none (after a failover), and waits for its sync. */
+  heal(killed: ClusterNode): Promise<void>;
   /** Resolves once every master has a replica whose link is up (replication caught up at least once). */
   waitReplicasInSync(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -143,8 +147,8 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       if (!owner) throw new Error(`no live master serves slot ${slot} of ${key}`);
       return byPort(owner.port);
     },
-    async killMasterOf(key) {
-      const victim = await handle.masterOf(key);
+    killMasterOf: async (key) => handle.kill(await handle.masterOf(key)),
+    async kill(victim) {
       const gone = new Promise<void>((resolve) => victim.server.process.once('exit', () => resolve()));
       victim.server.process.kill('SIGKILL');
       await gone;
@@ -172,11 +176,21 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       const oldId = lines.find((l) => l.port === killed.port)?.id;
       // Forget the dead identity everywhere, then start it afresh (new node id, empty data) and attach it.
       if (oldId) for (const n of alive()) await cli(n.port, 'cluster', 'forget', oldId).catch(() => undefined);
+      await killed.server.stop();
       killed.server = await startRedis(args(killed.port, killed.bus), killed.port);
       await cli(killed.port, 'cluster', 'meet', '127.0.0.1', String(masterPort), String(byPort(masterPort).bus));
       await until(`:${killed.port} to learn the master's id`, async () => (await cli(killed.port, 'cluster', 'nodes')).includes(masterId), 10_000);
       await cli(killed.port, 'cluster', 'replicate', masterId);
       await until(`:${killed.port} to sync from :${masterPort}`, async () => (await cli(killed.port, 'info', 'replication')).includes('master_link_status:up'), 20_000);
+    },
+    async heal(killed) {
+      const lines = await clusterNodes();
+      const orphan = lines.find(
+        (m) => m.flags.includes('master') && m.slots.length > 0 && !lines.some((r) => r.masterId === m.id && !r.flags.includes('fail')),
+      );
+      if (!orphan) throw new Error('every master has a replica: nothing to heal');
+      await handle.rejoinAsReplica(killed, orphan.port);
+      await handle.waitReplicasInSync();
     },
     async waitReplicasInSync(timeoutMs = 20_000) {
       await until(
