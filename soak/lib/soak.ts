@@ -298,7 +298,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       if (r < 0.11) return smsSignUp();
       if (r < 0.14) return signOut();
       if (r < 0.34) return void (await send('proxy', '/api/proxy/echo/ping', { cookie: s.cookie }));
-      if (r < 0.42) return void (await send('page', '/account', { cookie: s.cookie }));
+      if (r < 0.42) {
+        const page = await send('page', '/account', { cookie: s.cookie });
+        if (page.status === 303 && !ended.has(s.sid)) byOutcome['page signed-out'] = (byOutcome['page signed-out'] ?? 0) + 1;
+        return;
+      }
       const res = await send('read', '/api/session', { cookie: s.cookie });
       // A session the soak holds answered as signed out while nothing ended it: counted, and checked again at the end.
       if (res.status === 401 && !ended.has(s.sid)) byOutcome['read signed-out'] = (byOutcome['read signed-out'] ?? 0) + 1;
@@ -455,8 +459,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const mem: InstanceMemory[] = [...memory.values()]
       .filter((m) => m.samples.length > 0)
       .map((m) => {
-        // "start": after the first few seconds of traffic (module loading and first connections are not growth)
-        const start = m.samples[Math.min(10, m.samples.length - 1)]!;
+        // "start": 10 s into the instance's traffic (module loading, JIT and first connections are not growth)
+        const start = m.samples[Math.min(20, m.samples.length - 1)]!;
         const end = m.samples[m.samples.length - 1]!;
         return { name: m.name, start_mb: start, end_mb: end, peak_mb: Math.max(...m.samples), growth_mb: Math.round((end - start) * 10) / 10 };
       });
@@ -509,7 +513,7 @@ export function formatSoakTable(r: SoakResult): string {
     ['sessions lost', String(r.sessions.lost)],
     ['refresh rotations (waves)', String(r.refreshes.rotations)],
     ['upstream refresh calls (injected failures)', `${r.refreshes.upstream_calls} (${r.refreshes.injected_failures})`],
-    ['refresh calls per wave', String(r.refreshes.per_wave)],
+    ['refresh calls per wave (calls beyond one per wave)', `${r.refreshes.per_wave} (${r.refreshes.extra_calls})`],
     ...Object.entries(r.longest_unavailable_ms).map(([k, v]): [string, string] => [
       `longest unavailability: ${k}`,
       `${v} ms (last failure ${Math.max(...r.faults.filter((f) => f.kind === k).map((f) => f.last_failure_after_ms))} ms after the start; ` +

@@ -42,6 +42,7 @@ describe('chaos soak, short form', () => {
     expect(result.sessions.checked).toBeGreaterThan(30);
     expect(result.sessions.lost_ids).toEqual([]);
     expect(result.requests.by_outcome['read signed-out'] ?? 0).toBe(0);
+    expect(result.requests.by_outcome['page signed-out'] ?? 0).toBe(0);
   });
 
   it('kept the memory of every instance within its bound', () => {
