@@ -22,6 +22,7 @@ const ENV = { envId: 'soak-env', clientId: 'soak-client', clientSecret: 'soak-cl
 const HANG_MS = 20_000;
 /** after a fault ends, failures this long afterwards still count towards its unavailability window */
 const TAIL_MS = 10_000;
+const NEXT_FAULT_MARGIN_MS = 3000;
 
 export type FaultKind = 'master-kill' | 'redis-pause' | 'cloudbase-errors' | 'instance-restart';
 const SCHEDULE: FaultKind[] = ['master-kill', 'redis-pause', 'cloudbase-errors', 'instance-restart'];
@@ -59,7 +60,10 @@ export interface FaultRecord {
    * failed request of the stretch to the end of its last, with no success ending in between.
    */
   unavailable_ms: number;
-  /** from the fault's start to the end of the last failed request it caused */
+  /**
+   * from the fault's start to the end of the last failed request among those started from the fault's start to 10 s
+   * after its end (or 3 s before the next fault, if sooner)
+   */
   last_failure_after_ms: number;
   failed_requests: number;
   /** the failed requests by kind and status */
@@ -428,8 +432,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     });
 
     const faultRecords: FaultRecord[] = faults.map((f, i) => {
-      // until the next fault starts: its failures are its own
-      const until = Math.min(f.end + TAIL_MS, faults[i + 1]?.start ?? Infinity);
+      // Not so close to the next fault that a request it slowed down (up to the 1.5 s command bound, plus a retry)
+      // is counted here.
+      const until = Math.min(f.end + TAIL_MS, (faults[i + 1]?.start ?? Infinity) - NEXT_FAULT_MARGIN_MS);
       const mine = outcomes.filter((x) => x.t0 >= f.start && x.t0 <= until).sort((a, b) => a.t1 - b.t1);
       const failed = mine.filter((x) => !x.ok);
       let longest = 0;
