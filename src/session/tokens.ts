@@ -88,8 +88,8 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
         // Spent by another refresh (one that ran while this one's lock was lost, e.g. with a failed-over master)
         // rather than revoked: the session already holds the rotated pair, and it must not be deleted.
-        const now = store ? await persistently(() => store.read(sid), deadline) : null;
-        if (now?.auth && now.auth.rt !== auth.rt) throw new RotatedElsewhere(now);
+        const stored = store ? await persistently(() => store.read(sid), deadline) : null;
+        if (stored?.auth && stored.auth.rt !== auth.rt) throw new RotatedElsewhere(stored);
         opts.onRefresh?.('invalid_grant');
         await store?.remove(sid);
         await opts.onSessionEnded?.(auth.sub, sid);
