@@ -23,6 +23,7 @@ const HANG_MS = 20_000;
 /** after a fault ends, failures this long afterwards still count towards its unavailability window */
 const TAIL_MS = 10_000;
 const NEXT_FAULT_MARGIN_MS = 3000;
+const SAMPLES_PER_S = 2;
 
 export type FaultKind = 'master-kill' | 'redis-pause' | 'cloudbase-errors' | 'instance-restart';
 const SCHEDULE: FaultKind[] = ['master-kill', 'redis-pause', 'cloudbase-errors', 'instance-restart'];
@@ -76,6 +77,8 @@ export interface InstanceMemory {
   end_mb: number;
   peak_mb: number;
   growth_mb: number;
+  /** one sample every 10 s, to see a trend */
+  every_10s_mb: number[];
 }
 
 export interface SoakResult {
@@ -327,7 +330,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         const mb = rssMb(s.child.pid);
         if (mb !== undefined && s.child.exitCode === null) m.samples.push(mb);
       }
-    }, 500);
+    }, 1000 / SAMPLES_PER_S);
     cleanups.push(async () => clearInterval(sampler));
 
     const t0 = Date.now();
@@ -461,13 +464,24 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const longest: Partial<Record<FaultKind, number>> = {};
     for (const f of faultRecords) longest[f.kind] = Math.max(longest[f.kind] ?? 0, f.unavailable_ms);
 
+    // Resident memory swings by tens of MB with V8's collections, so single samples are compared through medians:
+    // of the samples from 10 s to 30 s into the instance's traffic (loading, JIT and first connections are not
+    // growth) and of its last 20 s.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     const mem: InstanceMemory[] = [...memory.values()]
       .filter((m) => m.samples.length > 0)
       .map((m) => {
-        // "start": 10 s into the instance's traffic (module loading, JIT and first connections are not growth)
-        const start = m.samples[Math.min(20, m.samples.length - 1)]!;
-        const end = m.samples[m.samples.length - 1]!;
-        return { name: m.name, start_mb: start, end_mb: end, peak_mb: Math.max(...m.samples), growth_mb: Math.round((end - start) * 10) / 10 };
+        const early = m.samples.slice(20, 60);
+        const start = median(early.length > 0 ? early : m.samples);
+        const end = median(m.samples.slice(-SAMPLES_PER_S * 20));
+        return {
+          name: m.name,
+          start_mb: start,
+          end_mb: end,
+          peak_mb: Math.max(...m.samples),
+          growth_mb: Math.round((end - start) * 10) / 10,
+          every_10s_mb: m.samples.filter((_, i) => i % (SAMPLES_PER_S * 10) === 0),
+        };
       });
 
     const checks: string[] = [];
@@ -524,7 +538,7 @@ export function formatSoakTable(r: SoakResult): string {
       `${v} ms (last failure ${Math.max(...r.faults.filter((f) => f.kind === k).map((f) => f.last_failure_after_ms))} ms after the start; ` +
         `${r.faults.filter((f) => f.kind === k).length} fault(s))`,
     ]),
-    ...r.memory.map((m): [string, string] => [`memory ${m.name}`, `${m.start_mb} MB -> ${m.end_mb} MB (peak ${m.peak_mb} MB)`]),
+    ...r.memory.map((m): [string, string] => [`memory ${m.name} (median RSS)`, `${m.start_mb} MB -> ${m.end_mb} MB (peak ${m.peak_mb} MB)`]),
     ['result', r.pass ? 'PASS' : `FAIL: ${r.failures.join('; ')}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
