@@ -2,10 +2,11 @@
  * A Redis Cluster master dies under load (SIGKILL): three masters with one replica each, cluster-node-timeout 1 s,
  * two gateway processes, the real emulator. What must hold while the replica takes over and afterwards:
  * - every answer is a 200 (or the sign-in's 303) or a 503 with Retry-After: never a 500, never a hang, never a
- *   signed-out healthy user;
+ *   signed-out healthy user (a sign-in form may be refused with 403 when its pre-login session died with the master);
  * - every session whose sign-in was acknowledged (303) before, during or after the kill is still there and readable;
  * - a token refresh in flight while the session's master fails over neither signs the user out nor loses the refresh
- *   token CloudBase rotated, and the wave reaches CloudBase once.
+ *   token CloudBase rotated, and the wave reaches CloudBase once;
+ * - a refresh refused because another one rotated the token meanwhile adopts the rotated pair (read after failover).
  */
 import { redisClusterWithReplicas, startFleet, type Fleet, type SignedIn, type WebClient } from '../support/multi-instance.js';
 import { issuedTokens, waitFor } from '../support/sessions.js';
