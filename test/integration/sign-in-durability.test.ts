@@ -1,7 +1,7 @@
 /**
  * REDIS_WAIT_REPLICAS=1 on a Redis master with one replica: a sign-in is answered once the replica holds its session
  * (Redis WAIT), and when no replica acknowledges within REDIS_WAIT_TIMEOUT_MS (frozen here with SIGSTOP) the sign-in
- * still succeeds, with a warning that names the shortfall.
+ * still succeeds, with a warning that names the shortfall. And a Redis error met on the way is the store's 503.
  */
 import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
@@ -37,10 +37,14 @@ afterAll(async () => {
 
 let seq = 0;
 async function newUser(): Promise<string> {
+  return (await newUserWithSub()).username;
+}
+
+async function newUserWithSub(): Promise<{ username: string; sub: string }> {
   seq += 1;
   const username = `durable${seq}`;
-  await gw.emu.createUser({ username, password: PASSWORD });
-  return username;
+  const { sub } = await gw.emu.createUser({ username, password: PASSWORD });
+  return { username, sub };
 }
 
 const warnings = () => gw.logs.filter((l) => l.includes('sign-in session not yet on every replica'));
@@ -63,4 +67,14 @@ it('still signs in, with a warning, when no replica acknowledges within the time
   } finally {
     replica.process.kill('SIGCONT');
   }
+});
+
+it('a Redis error from the session index fails the sign-in with the store\'s 503, not a 500', async () => {
+  // Any command error will do: a value of the wrong type where the per-user index (a sorted set) belongs.
+  const { username, sub } = await newUserWithSub();
+  await gw.redis.set(gw.store.keys.user(sub), 'not-a-sorted-set');
+  const res = await spa(gw).post('/api/session/login', { username, password: PASSWORD });
+  expect(res.status).toBe(503);
+  expect(res.body).toMatchObject({ error: { code: 'store_unavailable' } });
+  expect(res.headers['retry-after']).toBe('2');
 });
