@@ -17,6 +17,7 @@ import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
 import { callContext } from './session/context.js';
+import { createSignInPersister } from './session/durable.js';
 import { createTokenKeeper } from './session/tokens.js';
 import { createSessionDirectory } from './session/directory.js';
 import { VersionedRedisStore } from './session/store.js';
@@ -146,7 +147,13 @@ export function createApp(deps: AppDeps): Express {
   const routeDeps: RouteDeps = {
     config,
     auth: authService,
-    sessions: createSessionManager(config, directory, now, (req, accessToken) => authService.revoke(callContext(req), accessToken)),
+    sessions: createSessionManager(
+      config,
+      directory,
+      now,
+      (req, accessToken) => authService.revoke(callContext(req), accessToken),
+      createSignInPersister({ client: redisStore ? deps.redis : undefined, sessionKey: (sid) => redisStore!.keys.session(sid), wait: config.redis.wait }),
+    ),
     freshAccessToken: createTokenKeeper({
       client: deps.cloudbase,
       ...(redisStore ? { store: redisStore } : {}),

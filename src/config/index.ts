@@ -33,6 +33,8 @@ export interface Config {
     readonly url: string | undefined;
     readonly clusterNodes: readonly RedisNode[] | undefined;
     readonly keyPrefix: string;
+    /** WAIT after the session write of a sign-in: replicas to wait for (0: none) and for how long at most */
+    readonly wait: { readonly replicas: number; readonly timeoutMs: number };
   };
   readonly cloudbase: {
     /** True when CLOUDBASE_ENV_ID is unset: the bundled emulator runs in-process. */
@@ -333,7 +335,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
     },
     tokenKeys,
-    redis: { url: raw.REDIS_URL, clusterNodes, keyPrefix: raw.REDIS_KEY_PREFIX },
+    redis: {
+      url: raw.REDIS_URL,
+      clusterNodes,
+      keyPrefix: raw.REDIS_KEY_PREFIX,
+      wait: { replicas: raw.REDIS_WAIT_REPLICAS, timeoutMs: raw.REDIS_WAIT_TIMEOUT_MS },
+    },
     cloudbase: {
       embeddedEmulator,
       envId,

@@ -74,6 +74,10 @@ export const envSchema = z.object({
     .refine((v) => /^[A-Za-z0-9:_.-]{1,64}$/.test(v), {
       message: 'REDIS_KEY_PREFIX may hold only letters, digits and : _ . - (at most 64)',
     }),
+  // How many replicas must hold a session written at sign-in before the sign-in is answered (0: do not wait).
+  REDIS_WAIT_REPLICAS: intFromEnv('REDIS_WAIT_REPLICAS', 0, 0, 16),
+  // at most 1000: the wait is a Redis command, and every command is bounded at 1.5 s (src/session/redis.ts)
+  REDIS_WAIT_TIMEOUT_MS: intFromEnv('REDIS_WAIT_TIMEOUT_MS', 250, 10, 1000),
   CLOUDBASE_ENV_ID: optionalString.refine((v) => v === undefined || /^[a-z0-9][a-z0-9-]{1,62}$/i.test(v), {
     message: 'CLOUDBASE_ENV_ID must look like an environment id (letters, digits and -)',
   }),

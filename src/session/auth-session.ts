@@ -39,6 +39,8 @@ export function createSessionManager(
   directory: SessionDirectory,
   clock: () => number = Date.now,
   revokeReplaced: RevokeReplaced = async () => undefined,
+  /** stores the new session before the sign-in is answered (see durable.ts) */
+  persist?: (req: Request) => Promise<void>,
 ) {
   const cookieOptions = {
     path: '/',
@@ -69,6 +71,7 @@ export function createSessionManager(
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
       await directory.add(signed.user.sub, req.sessionID, now);
+      await persist?.(req);
     },
 
     async signOut(req: Request, res: Response): Promise<void> {

@@ -16,7 +16,7 @@ export type RedisClient = Redis | Cluster;
  * - Reconnects back off from 50 ms to 1 s and never give up: the gateway heals without a restart.
  * - A READONLY reply (a failed-over primary that became a replica) makes the client reconnect to the new primary.
  */
-export function createRedisClient(redis: Config['redis']): RedisClient | undefined {
+export function createRedisClient(redis: Pick<Config['redis'], 'url' | 'clusterNodes'>): RedisClient | undefined {
   const common = {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,

@@ -2,7 +2,7 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
-import { storeUnavailable } from '../http/errors.js';
+import { AppError, storeUnavailable } from '../http/errors.js';
 import { parseSession, serializeSession } from './sealed-session.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -154,6 +154,7 @@ export class VersionedRedisStore extends RedisStore {
       opts.client.defineCommand('markRefreshFailed', { numberOfKeys: 2, lua: MARK_REFRESH_FAILED });
     }
     this.redis = opts.client as RedisClient & ScriptedClient;
+    failClosed(this, GUARDED);
   }
 
   /**
@@ -293,6 +294,28 @@ function pairs(flat: string[]): [string, number][] {
   const out: [string, number][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
   return out;
+}
+
+const GUARDED = [
+  'read', 'readView', 'write', 'remove', 'acquireLock', 'releaseLock', 'markRefreshFailed', 'clearRefreshFailures',
+  'refreshBackoffMs', 'indexAdd', 'indexMembers', 'indexPage', 'indexAt', 'indexRemove',
+] as const;
+
+/**
+ * Every Redis failure met by these methods leaves them as the store's 503, not as a raw ioredis error (which the
+ * error pages would answer with a 500): a Cluster failover surfaces as "Too many Cluster redirections",
+ * "CLUSTERDOWN" or "Connection is closed" from whichever call meets it first, the session index included.
+ */
+function failClosed<T extends object>(target: T, methods: readonly (keyof T)[]): void {
+  for (const name of methods) {
+    const original = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(target, name, {
+      value: (...args: unknown[]) =>
+        original.apply(target, args).catch((e: unknown) => {
+          throw e instanceof AppError ? e : storeUnavailable(e);
+        }),
+    });
+  }
 }
 
 /** Redis failures leave the store as one AppError (503), so every surface fails closed the same way. */

@@ -51,6 +51,34 @@ export function refreshDueAt(a: AuthTokens, skewS: number): number {
   return a.exp - windowMs;
 }
 
+/** pause between attempts to keep freshly rotated tokens while Redis is unavailable (e.g. a Cluster failover) */
+const KEEP_RETRY_MS = 100;
+
+const storeDown = (e: unknown) => e instanceof AppError && e.code === 'store_unavailable';
+
+/** Thrown by callUpstream when CloudBase refused a refresh token that another refresh had already rotated. */
+class RotatedElsewhere extends Error {
+  constructor(readonly session: VersionedSession) {
+    super('refresh token rotated by another refresh');
+  }
+}
+
+/**
+ * Repeats a Redis step that must not be lost (CloudBase has already rotated the refresh token, and the new pair lives
+ * only in this process) while the store is unavailable, until `deadline` (Date.now()): a Cluster failover takes a
+ * few seconds, after which the write lands on the promoted replica.
+ */
+async function persistently<T>(step: () => Promise<T>, deadline: number): Promise<T> {
+  for (;;) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!storeDown(e) || Date.now() + KEEP_RETRY_MS > deadline) throw e;
+      await new Promise((r) => setTimeout(r, KEEP_RETRY_MS));
+    }
+  }
+}
+
 /**
  * A fresh CloudBase access token for the request's session. Refresh is single-flight per session across every
  * instance sharing the Redis: one in-flight promise per session in this process, then a Redis lock (SET NX PX with a
@@ -68,7 +96,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   const isUsable = (a: AuthTokens) => a.exp - USABLE_MARGIN_MS > now();
   const changed = (a: AuthTokens, started: AuthTokens) => a.rt !== started.rt || a.at !== started.at;
 
-  async function callUpstream(req: Request, sid: string, auth: AuthTokens): Promise<AuthTokens> {
+  async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = Date.now()): Promise<AuthTokens> {
     try {
       const next = toAuthTokens(await client.refreshToken(callContext(req), auth.rt!), now());
       // Keep the old refresh token only if CloudBase sent no new one.
@@ -77,6 +105,10 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       return next;
     } catch (e) {
       if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
+        // Spent by another refresh (one that ran while this one's lock was lost, e.g. with a failed-over master)
+        // rather than revoked: the session already holds the rotated pair, and it must not be deleted.
+        const stored = store ? await persistently(() => store.read(sid), deadline) : null;
+        if (stored?.auth && stored.auth.rt !== auth.rt) throw new RotatedElsewhere(stored);
         opts.onRefresh?.('invalid_grant');
         await store?.remove(sid);
         await opts.onSessionEnded?.(auth.sub, sid);
@@ -96,7 +128,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   }
 
   /** Under the lock: re-read, re-check, refresh, write back with compare-and-set. */
-  async function refreshAsHolder(req: Request, sid: string, started: AuthTokens): Promise<Refreshed> {
+  async function refreshAsHolder(req: Request, sid: string, started: AuthTokens, lockedUntil: number): Promise<Refreshed> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const cur: VersionedSession | null = await store!.read(sid);
       if (!cur?.auth) throw sessionExpired();
@@ -105,8 +137,14 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         return { tokens: cur.auth, version: cur._v! };
       }
       const replaced = cur._v!;
-      cur.auth = await callUpstream(req, sid, cur.auth);
-      const outcome = await store!.write(sid, cur);
+      try {
+        cur.auth = await callUpstream(req, sid, cur.auth, lockedUntil);
+      } catch (e) {
+        if (!(e instanceof RotatedElsewhere)) throw e;
+        opts.onRefresh?.('adopted');
+        return { tokens: e.session.auth!, version: e.session._v! };
+      }
+      const outcome = await persistently(() => store!.write(sid, cur), lockedUntil);
       if (outcome === 'written') {
         await store!.clearRefreshFailures(sid).catch(() => undefined);
         return { tokens: cur.auth, version: cur._v!, replaced };
@@ -118,10 +156,10 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       // Another write (not a refresh: we hold the lock) landed in between; our tokens are spent already, so this
       // can only be retried by merging them into the newer version.
-      const newer = await store!.read(sid);
+      const newer = await persistently(() => store!.read(sid), lockedUntil);
       if (!newer) throw sessionExpired();
       newer.auth = cur.auth;
-      if ((await store!.write(sid, newer)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
+      if ((await persistently(() => store!.write(sid, newer), lockedUntil)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
     }
     throw unavailable();
   }
@@ -139,8 +177,10 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         throw unavailable(undefined, got.backoffMs);
       }
       if (got) {
+        // Short of the lock's expiry, so no successor can hold the lock while this holder still writes.
+        const lockedUntil = Date.now() + lockTtlMs - 500;
         try {
-          return await refreshAsHolder(req, sid, started);
+          return await refreshAsHolder(req, sid, started, lockedUntil);
         } finally {
           await store.releaseLock(sid, token).catch(() => undefined);
         }

@@ -2,28 +2,30 @@
  * Several gateway PROCESSES (`node dist/main.js`) sharing one Redis (single server or a three-master cluster) and one
  * emulator run in the test process, plus a cookie-keeping HTTP client to drive them.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
 import { VersionedRedisStore } from '../../src/session/store.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
+import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
 import { emulatorControl, type EmulatorControl, type Exchange } from './gateway.js';
 import { buildGateway, startServerProcess, type ServerProcess } from './server-process.js';
 import { findLeaks } from './leak-guard.js';
-import { sessionIdFromCookie, waitFor } from './sessions.js';
+import { sessionIdFromCookie } from './sessions.js';
 
-const run = promisify(execFile);
 const KEY_PREFIX = 'cbg:';
 const COOKIE = 'cbg.sid';
+/** Longer than any answer the gateway may give (its Redis and CloudBase timeouts are a few seconds). */
+export const HANG_MS = 20_000;
 
 export interface RedisBackend {
   /** How the gateway processes reach it (REDIS_URL or REDIS_CLUSTER_NODES). */
   env: Record<string, string>;
   /** The same, as the gateway's config has it: the test's own client is made the gateway's way. */
-  config: Config['redis'];
+  config: Pick<Config['redis'], 'url' | 'clusterNodes' | 'keyPrefix'>;
+  /** a Redis Cluster's nodes and faults (absent for a single server) */
+  cluster?: RedisClusterHandle;
   stop(): Promise<void>;
 }
 
@@ -38,52 +40,24 @@ export const singleRedis: StartBackend = async () => {
   };
 };
 
-/** `count` distinct free ports (the kernel may hand the same one out twice in a row). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
+/** Three masters, no replicas (cluster-node-timeout 2 s). */
+export const redisCluster: StartBackend = () => clusterBackend({ masters: 3, replicasPerMaster: 0, nodeTimeoutMs: 2000 });
 
 /**
- * A Redis Cluster of three masters on loopback: three `redis-server --cluster-enabled yes`, joined by
- * `redis-cli --cluster create`, ready once every node reports cluster_state:ok. Bus ports are picked too, as
- * port + 10000 may be past 65535 for a kernel-chosen port.
+ * Three masters with one replica each and a short cluster-node-timeout (1 s), so a killed master's replica takes over
+ * within a few seconds; `cluster` on the backend inflicts the faults.
  */
-export const redisCluster: StartBackend = async () => {
-  await run('redis-cli', ['--version']).catch(() => {
-    throw new Error('redis-cli is not on PATH (Debian package redis-tools)');
-  });
-  const masters = 3;
-  const ports = await freePorts(masters * 2);
-  const servers: RedisServer[] = [];
-  const stop = async () => {
-    await Promise.all(servers.map((s) => s.stop()));
+export const redisClusterWithReplicas: StartBackend = () => clusterBackend({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 1000 });
+
+async function clusterBackend(opts: Parameters<typeof startRedisCluster>[0]): Promise<RedisBackend> {
+  const cluster = await startRedisCluster(opts);
+  return {
+    env: { REDIS_CLUSTER_NODES: cluster.seeds.join(',') },
+    config: { url: undefined, clusterNodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), keyPrefix: KEY_PREFIX },
+    cluster,
+    stop: () => cluster.stop(),
   };
-  try {
-    for (let i = 0; i < masters; i++) {
-      const [port, bus] = [ports[i]!, ports[masters + i]!];
-      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--cluster-port', String(bus)];
-      servers.push(await startRedis(args, port));
-    }
-    const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 20_000 });
-    for (const s of servers) {
-      await waitFor(`cluster_state:ok on ${s.port}`, async () => {
-        const { stdout } = await run('redis-cli', ['-p', String(s.port), 'cluster', 'info']);
-        return stdout.includes('cluster_state:ok');
-      });
-    }
-    return {
-      env: { REDIS_CLUSTER_NODES: nodes.join(',') },
-      config: { url: undefined, clusterNodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })), keyPrefix: KEY_PREFIX },
-      stop,
-    };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-};
+}
 
 export interface Answer {
   status: number;
@@ -147,6 +121,8 @@ export class WebClient {
       ...init,
       headers: { ...init.headers, ...(this.cookieHeader() ? { cookie: this.cookieHeader() } : {}) },
       redirect: 'manual',
+      // A bound, not a measurement: a request the gateway never answers fails the test instead of hanging it.
+      signal: AbortSignal.timeout(HANG_MS),
     });
     const text = await res.text();
     const setCookie = res.headers.getSetCookie();
@@ -178,6 +154,7 @@ export interface SignedIn {
 }
 
 export interface Fleet {
+  backend: RedisBackend;
   /** base URLs of the gateway processes */
   urls: string[];
   processes: ServerProcess[];
@@ -188,6 +165,10 @@ export interface Fleet {
   store: VersionedRedisStore;
   /** Creates a user and signs in on instance `on`. */
   signIn(on?: number): Promise<SignedIn>;
+  /** Creates a CloudBase user whose password the leak guard looks for. */
+  createUser(): Promise<{ sub: string; username: string; password: string }>;
+  /** A new cookie-less browser whose exchanges the leak guard checks. */
+  newClient(): WebClient;
   /** Fails if any response or process log line carried a token, password or SMS code. */
   assertNoLeaks(): void;
   close(): Promise<void>;
@@ -238,19 +219,26 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
   const transcript: Exchange[] = [];
   const secrets = new Set<string>();
   let seq = 0;
+  const createUser = async () => {
+    seq += 1;
+    const user = { username: `fleet${seq}`, password: `Passw0rd!fleet${seq}` };
+    secrets.add(user.password);
+    const { sub } = await emu.createUser(user);
+    return { sub, ...user };
+  };
 
   return {
+    backend,
     urls,
     processes,
     emulator,
     emu,
     redis,
     store,
+    createUser,
+    newClient: () => new WebClient(transcript),
     async signIn(on = 0) {
-      seq += 1;
-      const user = { username: `fleet${seq}`, password: `Passw0rd!fleet${seq}` };
-      secrets.add(user.password);
-      const { sub } = await emu.createUser(user);
+      const { sub, ...user } = await createUser();
       const client = new WebClient(transcript);
       const res = await client.submit(urls[on]!, '/login', '/login', user);
       if (res.status !== 303) throw new Error(`sign-in on instance ${on} answered ${res.status}`);

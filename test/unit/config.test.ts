@@ -101,6 +101,18 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('waits for no replica by default, and for the replicas asked within the timeout asked', () => {
+      expect(loadConfig(prodBase).redis.wait).toEqual({ replicas: 0, timeoutMs: 250 });
+      expect(loadConfig({ ...prodBase, REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '100' }).redis.wait).toEqual({ replicas: 1, timeoutMs: 100 });
+    });
+
+    it('names REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT_MS when they are not whole numbers in range', () => {
+      expect(problemsOf({ ...prodBase, REDIS_WAIT_REPLICAS: 'one', REDIS_WAIT_TIMEOUT_MS: '0' })).toEqual([
+        expect.stringMatching(/^REDIS_WAIT_REPLICAS must be a whole number, got "one"/),
+        expect.stringMatching(/^REDIS_WAIT_TIMEOUT_MS must be between 10 and 1000/),
+      ]);
+    });
+
     it('refuses short session secrets', () => {
       expect(problemsOf({ ...prodBase, SESSION_SECRET: `${STRONG_SECRET},short` })).toEqual([
         expect.stringMatching(/SESSION_SECRET: secret 2 of 2 is shorter than 32 characters/),

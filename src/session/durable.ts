@@ -1,0 +1,51 @@
+import type { Request } from 'express';
+import { storeUnavailable } from '../http/errors.js';
+import type { RedisClient } from './redis.js';
+
+// A write of its own on the session's node, so the WAIT that follows on the same connection covers it whatever
+// happened to the connection since the save (a fresh connection has written nothing and WAIT would not wait), and
+// proof that the session is still there: 0 when it is gone (written to a master that died before replicating it).
+const CONFIRM = `
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return 0 end
+redis.call('HSET', KEYS[1], 'v', v)
+return 1
+`;
+
+export interface DurableWriteOptions {
+  client?: RedisClient;
+  sessionKey: (sid: string) => string;
+  /** replicas that must hold the session before the sign-in is answered (0: do not wait), and for how long at most */
+  wait: { replicas: number; timeoutMs: number };
+}
+
+/**
+ * Stores a new sign-in's session before the route answers, so a failed write turns into the store's 503 instead of
+ * a 303 whose session never existed (express-session's own save at the end of the response sends the answer even
+ * when the write failed). With `wait.replicas` > 0 it then waits (Redis WAIT) until that many replicas hold it, so a
+ * master killed right after the answer cannot take an acknowledged session with it. When fewer replicas acknowledge
+ * within the timeout (none attached, or lagging), the sign-in still succeeds with a warning: availability over a
+ * guarantee the replication set-up cannot give at that moment.
+ */
+export function createSignInPersister(opts: DurableWriteOptions): (req: Request) => Promise<void> {
+  const { client, wait } = opts;
+  return async function persistSignIn(req: Request): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    if (!client || wait.replicas === 0) return;
+    // One pipeline: in a Cluster both commands go to the master of the session's slot, in order.
+    const replies = await client
+      .pipeline()
+      .eval(CONFIRM, 1, opts.sessionKey(req.sessionID))
+      .call('WAIT', String(wait.replicas), String(wait.timeoutMs))
+      .exec()
+      .catch((e: unknown) => {
+        throw storeUnavailable(e);
+      });
+    const [[confirmErr, present] = [], [waitErr, acked] = []] = replies ?? [];
+    if (confirmErr || waitErr) throw storeUnavailable(confirmErr ?? waitErr);
+    if (present !== 1) throw storeUnavailable(new Error('the session written at sign-in is no longer in Redis'));
+    if (typeof acked === 'number' && acked < wait.replicas) {
+      req.log?.warn({ replicas: acked, wanted: wait.replicas, timeoutMs: wait.timeoutMs }, 'sign-in session not yet on every replica');
+    }
+  };
+}
