@@ -2,11 +2,11 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
 import { isTokenMode } from '../session/token-session.js';
 import { sameOriginCheck } from './csrf.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors/app-error.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export const apiCsrfFailed = () => new AppError(403, 'csrf_failed', 'api.csrf');
+export const apiCsrfFailed = () => new AppError('csrf_failed', { messageKey: 'api.csrf' });
 
 /**
  * CSRF for the JSON API and the proxy: a state-changing call must send `X-CSRF: 1` (a header no cross-site form can

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { AuthService } from '../services/auth.js';
-import type { AppError } from '../http/errors.js';
+import type { AppError } from '../errors/app-error.js';
 import { callContext } from '../session/context.js';
 
 /** Longest captcha answer accepted (CloudBase's pictures hold a handful of characters). */

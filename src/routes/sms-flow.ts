@@ -3,7 +3,7 @@ import type { AuthService, SignedIn } from '../services/auth.js';
 import type { RouteDeps } from './deps.js';
 import { revokeUpstream } from './sign-out.js';
 import type { FlowState } from '../session/types.js';
-import { AppError, flowExpired } from '../http/errors.js';
+import { AppError, flowExpired } from '../errors/app-error.js';
 import { callContext } from '../session/context.js';
 import { currentFlow } from './browser/sms-steps.js';
 import { solvedCaptcha } from './captcha-challenge.js';
@@ -39,7 +39,7 @@ export interface SignupProfile {
  */
 function usernameTaken(err: unknown, username: string | undefined): unknown {
   if (!(err instanceof AppError) || err.code !== 'already_exists' || !username) return err;
-  return new AppError(409, 'username_taken', 'err.username_taken', { cause: err.extra.cause ?? err });
+  return new AppError('username_taken', { cause: err.extra.cause ?? err });
 }
 
 /** Creates the account for the flow's verified number; an expired flow is forgotten so the next try starts over. */

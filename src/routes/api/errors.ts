@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../../logger.js';
 import type { AuthService } from '../../services/auth.js';
-import { AppError, errorText } from '../../http/errors.js';
+import { AppError, errorText, internalError } from '../../errors/app-error.js';
+import { startErrorResponse } from '../../http/errors.js';
 import { fromBodyParserError } from '../../http/body-guard.js';
 import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
@@ -24,10 +25,10 @@ const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
 /** Body-parser errors become their 4xx (malformed JSON is `invalid_json`); anything else unknown is a 500. */
 export function toApiError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if ((err as { type?: unknown } | null)?.type === 'entity.parse.failed') return new AppError(400, 'invalid_json', 'api.invalid_json');
+  if ((err as { type?: unknown } | null)?.type === 'entity.parse.failed') return new AppError('invalid_json');
   const parser = fromBodyParserError(err);
-  if (parser) return new AppError(parser.status, parser.code, JSON_MESSAGES[parser.code] ?? parser.messageKey);
-  return new AppError(500, 'internal', 'err.internal', { cause: err });
+  if (parser) return new AppError(parser.code, { messageKey: JSON_MESSAGES[parser.code] ?? parser.messageKey });
+  return internalError(err);
 }
 
 async function errorBody(req: Request, err: AppError, auth: AuthService): Promise<ApiErrorBody> {
@@ -49,14 +50,10 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
 export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandler {
   return async function apiErrorHandler(err, req, res, _next) {
     const appErr = toApiError(err);
-    if (appErr.status >= 500) (req.log ?? logger).error({ err: appErr.extra.cause ?? err, code: appErr.code }, 'api request failed');
-    if (res.headersSent) {
+    if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'api request failed' }, err)) {
       res.destroy();
       return;
     }
-    const body = await errorBody(req, appErr, auth);
-    if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(appErr.status).json(body);
+    res.json(await errorBody(req, appErr, auth));
   };
 }

@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../errors/app-error.js';
 import { requireApiCsrf } from '../../http/api-csrf.js';
 import * as proxy from '../../proxy/index.js';
 import { jsonBody } from './body.js';

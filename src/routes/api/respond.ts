@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
 import type { PublicUser } from '../../session/types.js';
-import { notSignedIn, sessionExpired } from '../../http/errors.js';
+import { notSignedIn, sessionExpired } from '../../errors/app-error.js';
 import { remainingMs, type SessionLimits } from '../../session/policy.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
 

@@ -1,13 +1,13 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { AppError, invalidInput } from '../../http/errors.js';
+import { AppError, invalidInput } from '../../errors/app-error.js';
 import type { VersionedSession } from '../../session/store.js';
 import { publicSessionId, sessionCursorFrom } from '../../session/directory.js';
 import { signedInSub } from '../browser/signed-in.js';
 import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
 import { requireUser } from './respond.js';
 
-const sessionNotFound = () => new AppError(404, 'session_not_found', 'api.session_not_found');
+const sessionNotFound = () => new AppError('session_not_found');
 
 /** The signed-in user's sessions, browser and token alike: list, end one, end all but this one. */
 export function register(router: Router, deps: RouteDeps): void {

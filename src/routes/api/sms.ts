@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { flowExpired } from '../../http/errors.js';
+import { flowExpired } from '../../errors/app-error.js';
 import { sessionLimits } from '../../session/policy.js';
 import { sendCodeStep, verifyCodeStep } from '../browser/sms-steps.js';
 import { afterCodeVerified, completeReset, completeSignup } from '../sms-flow.js';

@@ -2,8 +2,8 @@ import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import type { Translate } from '../../i18n/index.js';
 import { FORMS, readForm } from '../forms.js';
-import { AppError, invalidInput } from '../../http/errors.js';
-import { fromUpstream } from '../../http/upstream-errors.js';
+import { AppError, invalidInput } from '../../errors/app-error.js';
+import { fromUpstream } from '../../errors/upstream.js';
 import { callContext } from '../../session/context.js';
 import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
@@ -13,7 +13,7 @@ type AccountForm = 'password' | 'delete';
 
 /** Guests have no password to re-authenticate with; the page offers them no such form either. */
 function assertHasPassword(req: Request): void {
-  if (req.session.user?.anonymous) throw new AppError(403, 'forbidden', 'err.forbidden');
+  if (req.session.user?.anonymous) throw new AppError('forbidden');
 }
 
 /** For sessions CloudBase already signed out itself: only this gateway's side of them is left to end. */

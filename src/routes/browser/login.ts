@@ -4,7 +4,7 @@ import { safeReturnTo } from '../../http/return-to.js';
 import { loginName } from '../../phone.js';
 import { callContext } from '../../session/context.js';
 import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
-import { invalidInput } from '../../http/errors.js';
+import { invalidInput } from '../../errors/app-error.js';
 import { FORMS, MAX, readForm } from '../forms.js';
 import { renderFailure, solvedCaptcha, str } from './web.js';
 

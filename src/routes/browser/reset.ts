@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { AppError, flowExpired } from '../../http/errors.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
 import { completeReset } from '../sms-flow.js';
 import { FORMS, readForm } from '../forms.js';
 import {
@@ -40,7 +40,7 @@ export function register(router: Router, deps: RouteDeps): void {
   router.post('/password/reset', formCsrf, async (req, res) => {
     try {
       const newPassword = readForm(FORMS.resetPassword, req.body).new_password;
-      if (!newPassword) throw new AppError(400, 'password_required', 'err.password_required', { field: 'new_password' });
+      if (!newPassword) throw new AppError('password_required', { field: 'new_password' });
       const flow = currentFlow(req, 'reset');
       if (!flow) throw flowExpired();
       // A code already accepted (the password was refused last time) is not asked for again.

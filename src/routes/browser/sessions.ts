@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
-import { invalidInput, notFound } from '../../http/errors.js';
+import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { VersionedSession } from '../../session/store.js';
 import { publicSessionId, sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
 import { requireSignedIn, signedInSub, signInAgain } from './signed-in.js';

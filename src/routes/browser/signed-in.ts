@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError, notSignedIn } from '../../http/errors.js';
+import { AppError, notSignedIn } from '../../errors/app-error.js';
 import { safeReturnTo } from '../../http/return-to.js';
 
 /** Where a form POST sends the person back after signing in again: a POST has no page of its own. */

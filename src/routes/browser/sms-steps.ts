@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Router } from 'express';
 import type { AuthService, CodeSent } from '../../services/auth.js';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
-import { AppError, flowExpired } from '../../http/errors.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
 import { FORMS, readForm } from '../forms.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone, normalizePhone } from '../../phone.js';
@@ -14,10 +14,10 @@ export const RESEND_COOLDOWN_S = 60;
 
 /** Longest accepted input per field, in characters (CloudBase's own rules are stricter for some). */
 
-const invalidPhone = () => new AppError(400, 'invalid_phone', 'err.invalid_phone', { field: 'phone_number' });
-const badCode = () => new AppError(400, 'invalid_code_format', 'err.code_format', { field: 'verification_code' });
+const invalidPhone = () => new AppError('invalid_phone', { field: 'phone_number' });
+const badCode = () => new AppError('invalid_code_format', { field: 'verification_code' });
 /** What an unusable verification looks like to a person: the same words as a wrong code, so reset reveals nothing. */
-export const invalidCode = () => new AppError(400, 'invalid_code', 'err.invalid_code', { field: 'verification_code' });
+export const invalidCode = () => new AppError('invalid_code', { field: 'verification_code' });
 
 /** `phone_number` in CloudBase's `+86 ` form, or a 400 with the clear phone message. */
 export function readPhone(body: unknown): string {
@@ -84,7 +84,7 @@ export async function sendCodeStep(req: Request, auth: AuthService, purpose: Sms
   const sameNumber = req.session.flow?.phone === phone ? req.session.flow : undefined;
   if (sameNumber?.resendAt && sameNumber.resendAt > now) {
     const retryAfterS = Math.ceil((sameNumber.resendAt - now) / 1000);
-    throw new AppError(429, 'resend_too_soon', 'err.resend_too_soon', { retryAfterS });
+    throw new AppError('resend_too_soon', { retryAfterS });
   }
   const captchaToken = await solvedCaptcha(req, auth);
   const sent = await auth.sendCode(callContext(req, captchaToken), phone, purpose);

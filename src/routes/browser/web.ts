@@ -1,8 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import type { AuthService } from '../../services/auth.js';
-import { AppError, errorText } from '../../http/errors.js';
-import { fromUpstream } from '../../http/upstream-errors.js';
+import { errorText } from '../../errors/app-error.js';
+import { startErrorResponse } from '../../http/errors.js';
+import { fromUpstream } from '../../errors/upstream.js';
 import { csrfToken } from '../../http/csrf.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
@@ -73,12 +74,11 @@ export async function renderFailure(
   err: unknown,
   locals: Record<string, unknown> = {},
 ): Promise<void> {
-  const appErr = err instanceof AppError ? err : fromUpstream(err);
-  if (appErr.status >= 500) req.log?.warn({ err: appErr.extra.cause ?? appErr, code: appErr.code }, 'form failed upstream');
+  const appErr = fromUpstream(err);
+  if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(req, auth) : undefined;
-  if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
   const t = res.locals.t as Translate;
-  res.status(appErr.status).render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
+  res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
 }
 
 /** Data URL → bytes and type, only for image types a browser can show safely from our origin. */
