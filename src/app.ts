@@ -159,6 +159,7 @@ export function createApp(deps: AppDeps): Express {
     }),
     directory,
     formCsrf: requireFormCsrf(config),
+    now,
   };
 
   app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));

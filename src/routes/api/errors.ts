@@ -6,7 +6,8 @@ import { startErrorResponse } from '../../http/errors.js';
 import { fromBodyParserError } from '../../http/body-guard.js';
 import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
-import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
+import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
+import { captchaContext } from '../flow-context.js';
 
 export interface ApiErrorBody {
   error: { code: string; message: string; field?: string };
@@ -39,7 +40,7 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
   };
   if (!req.session) return body;
   if (wantsCaptcha(err)) {
-    const c = await newCaptchaChallenge(req, auth);
+    const c = await newCaptchaChallenge(captchaContext(req, auth));
     if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
   }
   if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);

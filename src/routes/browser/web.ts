@@ -8,7 +8,8 @@ import { csrfToken } from '../../http/csrf.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
 import { initSession } from '../../session/policy.js';
-import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
+import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
+import { captchaContext } from '../flow-context.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -60,8 +61,6 @@ export function str(body: unknown, name: string, max = 256): string {
   return v.length > max ? v.slice(0, max) : v.trim();
 }
 
-export { solvedCaptcha } from '../captcha-challenge.js';
-
 /**
  * Re-renders a form after a failed POST: the mapped message, the entered values (never a password), and a captcha
  * when CloudBase asked for one.
@@ -76,7 +75,7 @@ export async function renderFailure(
 ): Promise<void> {
   const appErr = fromUpstream(err);
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
-  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(req, auth) : undefined;
+  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
   const t = res.locals.t as Translate;
   res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
 }
