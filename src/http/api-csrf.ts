@@ -1,6 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
-import { isTokenMode } from '../session/token-session.js';
 import { sameOriginCheck } from './csrf.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -14,7 +13,7 @@ export const apiCsrfFailed = () => new AppError('csrf_failed', { messageKey: 'ap
  * Origin / Sec-Fetch-Site check. Token-mode calls are exempt: they never read the cookie, so there is no ambient
  * credential for another site to ride on.
  */
-export function requireApiCsrf(config: Config): RequestHandler {
+export function requireApiCsrf(config: Config, isTokenMode: (req: Request) => boolean): RequestHandler {
   return function apiCsrf(req, _res, next) {
     if (SAFE_METHODS.has(req.method) || isTokenMode(req)) return next();
     if (req.get('x-csrf') !== '1' || !sameOriginCheck(config, req)) return next(apiCsrfFailed());
