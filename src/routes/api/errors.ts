@@ -8,14 +8,7 @@ import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
 import { captchaContext } from '../flow-context.js';
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
-  /** when CloudBase wants a captcha: show image_url, send the characters back as `captcha_answer` */
-  captcha?: { id: string; image_url: string };
-  /** token mode, when the session now holds state the next call needs (a started flow, a captcha) */
-  session_token?: string;
-}
+import type { ApiErrorBody } from './responses.js';
 
 /** The body-parser codes whose messages talk about JSON here (the forms' wording is generic). */
 const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
