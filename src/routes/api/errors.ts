@@ -9,9 +9,10 @@ import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
 import { captchaContext } from '../flow-context.js';
 import type { ApiErrorBody } from './responses.js';
+import type { ErrorCode } from '../../errors/catalogue.js';
 
 /** The body-parser codes whose messages talk about JSON here (the forms' wording is generic). */
-const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
+const JSON_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   payload_too_large: 'api.payload_too_large',
   unsupported_media_type: 'api.unsupported_media_type',
 };

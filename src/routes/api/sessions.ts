@@ -3,7 +3,7 @@ import type { RouteDeps } from '../deps.js';
 import { AppError, invalidInput } from '../../errors/app-error.js';
 import type { VersionedSession } from '../../session/store.js';
 import { publicSessionId, sessionCursorFrom } from '../../session/directory.js';
-import { signedInSub } from '../browser/signed-in.js';
+import { signedInSub } from '../signed-in-sub.js';
 import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
 import { requireUser } from './respond.js';
 

@@ -7,7 +7,8 @@ import { accountProfile, changePassword, deleteAccount, signInWithNewPassword, t
 import { formFlowContext } from '../flow-context.js';
 import { fromUpstream } from '../../errors/upstream.js';
 import { accountView, type AccountView } from './account-view.js';
-import { isSignedOut, requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
+import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
+import { signedInSub } from '../signed-in-sub.js';
 import { renderFailure } from './web.js';
 
 type AccountForm = 'password' | 'delete';

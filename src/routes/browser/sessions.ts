@@ -4,7 +4,8 @@ import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import type { VersionedSession } from '../../session/store.js';
 import { publicSessionId, sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
-import { requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
+import { requireSignedIn, signInAgain } from './signed-in.js';
+import { signedInSub } from '../signed-in-sub.js';
 
 export interface SessionRow extends SessionSummary {
   createdText: string;
