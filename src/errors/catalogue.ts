@@ -64,4 +64,4 @@ export const CATALOGUE = {
 
 export type ErrorCode = keyof typeof CATALOGUE;
 
-export const ERROR_CODES = Object.keys(CATALOGUE) as ErrorCode[];
+export const ERROR_CODES = Object.keys(CATALOGUE) as [ErrorCode, ...ErrorCode[]];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from '../../errors/catalogue.js';
 
 /**
  * Every JSON answer body of the API as a zod schema: the TypeScript types below and the OpenAPI document's
@@ -84,7 +85,7 @@ export const Revoked = z.strictObject({ revoked: z.number().int().min(0) }).meta
 export const ErrorBody = z
   .strictObject({
     error: z.strictObject({
-      code: z.string().meta({ description: 'stable; branch on this' }),
+      code: z.enum(ERROR_CODES).meta({ description: 'stable; branch on this (the gateway\'s error catalogue)' }),
       message: z.string().meta({ description: 'for people, in their language' }),
       field: z.string().optional().meta({ description: 'the body field at fault, when one is' }),
     }),
