@@ -73,6 +73,7 @@ export async function renderFailure(
   err: unknown,
   locals: Record<string, unknown> = {},
 ): Promise<void> {
+  // fromUpstream rethrows what is neither an AppError nor an upstream failure (a bug): the error page answers it.
   const appErr = fromUpstream(err);
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
