@@ -12,7 +12,8 @@ import { permissionsPolicy } from './http/permissions-policy.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
 import { requireFormCsrf } from './http/csrf.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
-import { AppError, errorText, notFound } from './http/errors.js';
+import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
+import { startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
@@ -165,6 +166,7 @@ export function createApp(deps: AppDeps): Express {
     }),
     directory,
     formCsrf: requireFormCsrf(config),
+    now,
   };
 
   app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));
@@ -183,18 +185,14 @@ export function createApp(deps: AppDeps): Express {
 /** Body-parser and other http-errors carry a status; anything else is a 500. */
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  return fromBodyParserError(err) ?? new AppError(500, 'internal', 'err.internal', { cause: err });
+  return fromBodyParserError(err) ?? internalError(err);
 }
 
 function htmlErrors(logger: Logger): ErrorRequestHandler {
   return function htmlErrorHandler(err, req, res, _next) {
     const appErr = toAppError(err);
-    if (appErr.status >= 500) (req.log ?? logger).error({ err: appErr.extra.cause ?? err, code: appErr.code }, 'request failed');
-    if (res.headersSent) return;
-    if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
+    if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'request failed' }, err)) return;
     const t = (res.locals.t as ReturnType<typeof translator> | undefined) ?? translator(pickLocale(req));
-    res.status(appErr.status);
-    res.setHeader('Cache-Control', 'no-store');
     res.render('error.njk', { ...res.locals, t, message: appErr.status === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
       if (renderErr) return res.type('text/plain').send(t(appErr.messageKey));
       res.type('html').send(html);

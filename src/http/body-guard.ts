@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError, invalidInput } from './errors.js';
+import { AppError, invalidInput } from '../errors/app-error.js';
 
 /** Keys that could reach an object's prototype if a body were ever merged into one. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -53,13 +53,13 @@ export function fromBodyParserError(err: unknown): AppError | undefined {
   const e = err as { status?: unknown; statusCode?: unknown; type?: unknown } | null;
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   if (e?.type === 'entity.too.large' || e?.type === 'parameters.too.many' || status === 413) {
-    return new AppError(413, 'payload_too_large', 'err.invalid_input');
+    return new AppError('payload_too_large');
   }
   if (status === 415 || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    return new AppError(415, 'unsupported_media_type', 'err.invalid_input');
+    return new AppError('unsupported_media_type');
   }
-  if (e?.type === 'entity.parse.failed') return new AppError(400, 'invalid_input', 'err.invalid_input');
-  if (status !== undefined && status >= 400 && status < 500) return new AppError(400, 'invalid_input', 'err.invalid_input');
+  if (e?.type === 'entity.parse.failed') return new AppError('invalid_input');
+  if (status !== undefined && status >= 400 && status < 500) return new AppError('invalid_input');
   return undefined;
 }
 

@@ -2,7 +2,7 @@ import Tokens from 'csrf';
 import cookieSignature from 'cookie-signature';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config/index.js';
-import { csrfFailed } from './errors.js';
+import { csrfFailed } from '../errors/app-error.js';
 
 const tokens = new Tokens({ saltLength: 12, secretLength: 18 });
 

@@ -1,39 +1,24 @@
-import type { MessageKey, Translate } from '../i18n/index.js';
+import type { Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { AppError } from '../errors/app-error.js';
+
+export interface ErrorLog {
+  /** when the request has no logger of its own */
+  logger?: Logger;
+  level: 'error' | 'warn';
+  msg: string;
+}
 
 /**
- * Every error a person or client may see: an HTTP status, a stable `code` callers branch on, and the message key
- * that turns into text in the person's language.
+ * What every error responder (error page, JSON error, re-rendered form) does before writing its body: logs a 5xx
+ * (only those: a 4xx is the caller's doing), then, unless the answer has already started, sets the status,
+ * Retry-After and no-store. False when the headers were already sent: the caller cannot answer any more.
  */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly messageKey: MessageKey,
-    readonly extra: { retryAfterS?: number; field?: string; cause?: unknown } = {},
-  ) {
-    super(code);
-    this.name = 'AppError';
-  }
+export function startErrorResponse(req: Request, res: Response, err: AppError, log: ErrorLog, original: unknown = err): boolean {
+  if (err.status >= 500) (req.log ?? log.logger)?.[log.level]({ err: err.extra.cause ?? original, code: err.code }, log.msg);
+  if (res.headersSent) return false;
+  if (err.extra.retryAfterS) res.setHeader('Retry-After', String(err.extra.retryAfterS));
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(err.status);
+  return true;
 }
-
-export const notSignedIn = () => new AppError(401, 'not_signed_in', 'err.not_signed_in');
-export const sessionExpired = () => new AppError(401, 'session_expired', 'err.session_expired');
-export const flowExpired = () => new AppError(409, 'flow_expired', 'err.flow_expired');
-export const csrfFailed = () => new AppError(403, 'csrf_failed', 'err.csrf');
-export const invalidInput = (field?: string) =>
-  new AppError(400, 'invalid_input', 'err.invalid_input', field ? { field } : {});
-export const notFound = () => new AppError(404, 'not_found', 'err.not_found');
-/** Limits whose message is completed with the wait (other 429s say what to do instead, e.g. ask for a new code). */
-const WAIT_MESSAGES: ReadonlySet<MessageKey> = new Set<MessageKey>(['err.rate_limited', 'err.too_many_attempts']);
-
-/** The text a person reads for an error; a rate limit says when to try again. */
-export function errorText(err: AppError, t: Translate): string {
-  const text = t(err.messageKey);
-  const s = err.extra.retryAfterS;
-  if (err.status !== 429 || !s || !WAIT_MESSAGES.has(err.messageKey)) return text;
-  const wait = s >= 120 ? t('err.retry_in_minutes', { minutes: Math.ceil(s / 60) }) : t('err.retry_in_seconds', { seconds: s });
-  return /[。！？]$/.test(text) ? `${text}${wait}` : `${text} ${wait}`;
-}
-
-export const storeUnavailable = (cause?: unknown) =>
-  new AppError(503, 'store_unavailable', 'err.store_unavailable', { retryAfterS: 2, cause });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { AppError, storeUnavailable } from '../http/errors.js';
+import { AppError, storeUnavailable } from '../errors/app-error.js';
 import { normalizePhone } from '../phone.js';
 import type { BackoffLimiters, LimitKind, Limiters } from './limits.js';
 import { createDeviceProofs } from './device.js';
@@ -59,9 +59,9 @@ export interface LimitGuardOptions {
 const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 const tooManyAttempts = (ms: number) =>
-  new AppError(429, 'too_many_attempts', 'err.too_many_attempts', { retryAfterS: secondsOf(ms) });
-const rateLimited = (ms: number) => new AppError(429, 'rate_limited', 'err.rate_limited', { retryAfterS: secondsOf(ms) });
-const tooManyGuesses = (ms: number) => new AppError(429, 'rate_limited', 'err.too_many_guesses', { retryAfterS: secondsOf(ms) });
+  new AppError('too_many_attempts', { retryAfterS: secondsOf(ms) });
+const rateLimited = (ms: number) => new AppError('rate_limited', { retryAfterS: secondsOf(ms) });
+const tooManyGuesses = (ms: number) => new AppError('rate_limited', { messageKey: 'err.too_many_guesses', retryAfterS: secondsOf(ms) });
 
 /**
  * A limiter call: a RateLimiterRes whether the points were granted or not; a store failure becomes the same 503 as a

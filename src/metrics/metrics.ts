@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallInfo } from '../cloudbase/client.js';
-import { KNOWN_UPSTREAM_ERRORS } from '../http/upstream-errors.js';
+import { KNOWN_UPSTREAM_ERRORS } from '../errors/upstream.js';
 import type { LimitKind } from '../limits/limits.js';
 import type { SmsPurpose } from '../session/types.js';
 

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Request, Response } from 'express';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { ProxyTarget } from './target.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
@@ -34,8 +34,8 @@ const RESPONSE_DROPPED =
 
 class ProxyTimeout extends Error {}
 
-const timedOut = () => new AppError(504, 'upstream_timeout', 'api.proxy_timeout');
-const unreachable = (cause: unknown) => new AppError(502, 'upstream_unreachable', 'api.proxy_unavailable', { cause });
+const timedOut = () => new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' });
+const unreachable = (cause: unknown) => new AppError('upstream_unreachable', { cause });
 
 /** Headers minus hop-by-hop ones (the fixed list and any the Connection header names) and those `drop` matches. */
 function endToEnd(from: IncomingHttpHeaders, drop: RegExp): OutgoingHttpHeaders {

@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import type { Config } from '../config/index.js';
-import type { RouteDeps } from '../routes/deps.js';
+import type { TokenKeeper } from '../session/tokens.js';
 import { forward, type Forwarded } from './forward.js';
 import { resolveProxyTarget } from './target.js';
 
@@ -8,7 +8,12 @@ import { resolveProxyTarget } from './target.js';
  * `/proxy/<name>/<path>?<query>` under the API (any method): the app's own backends, called with the session's fresh
  * CloudBase access token, which never reaches the client. Mounted before the API's JSON parser: bodies stream through.
  */
-export function register(router: Router, { config, freshAccessToken }: RouteDeps): void {
+export interface ProxyDeps {
+  config: Config;
+  freshAccessToken: TokenKeeper;
+}
+
+export function register(router: Router, { config, freshAccessToken }: ProxyDeps): void {
   router.use('/proxy', async function proxy(req, res) {
     const target = resolveProxyTarget(config.proxy.routes, req.url);
     const accessToken = await freshAccessToken(req);

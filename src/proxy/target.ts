@@ -1,4 +1,4 @@
-import { AppError, notFound } from '../http/errors.js';
+import { AppError, notFound } from '../errors/app-error.js';
 
 /** Where one proxied call goes: always a host from PROXY_ROUTES, with a path under that route's base path. */
 export interface ProxyTarget {
@@ -11,7 +11,7 @@ export interface ProxyTarget {
   path: string;
 }
 
-const badPath = () => new AppError(400, 'invalid_proxy_path', 'api.proxy_path');
+const badPath = () => new AppError('invalid_proxy_path');
 
 // Raw backslashes and control characters; encoded slashes, backslashes and NUL; double encoding of any of those or of
 // dots: each could let an upstream that decodes (again) read a path outside the base.

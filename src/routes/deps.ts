@@ -15,4 +15,6 @@ export interface RouteDeps {
   directory: SessionDirectory;
   /** `_csrf` field + same-origin check for form POSTs */
   formCsrf: RequestHandler;
+  /** the gateway's clock (epoch ms) */
+  now: () => number;
 }

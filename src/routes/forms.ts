@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { MessageKey } from '../i18n/index.js';
 
 /** Longest value each kind of field takes: shared by the forms and the JSON API's schemas. */
@@ -37,5 +37,5 @@ export function readForm<S extends z.ZodType>(schema: S, body: unknown): z.outpu
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0] ?? '');
   const key = issue.code === 'too_big' ? (issue.message as MessageKey) : 'err.invalid_input';
-  throw new AppError(400, issue.code === 'too_big' ? 'too_long' : 'invalid_input', key, field ? { field } : {});
+  throw new AppError(issue.code === 'too_big' ? 'too_long' : 'invalid_input', { messageKey: key, ...(field ? { field } : {}) });
 }

@@ -2,7 +2,8 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
 import type { AuthTokens, PublicUser, SmsPurpose } from '../session/types.js';
 import { CloudbaseError } from '../cloudbase/errors.js';
-import { fromUpstream } from '../http/upstream-errors.js';
+import { fromUpstream, upstream } from '../errors/upstream.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
 
 export interface SignedIn {
@@ -56,22 +57,20 @@ export interface AuthServiceOptions {
 }
 
 /** Answers CloudBase gave without judging the password: the attempt is given back to the limits. */
-const NOT_JUDGED = new Set(['captcha_required', 'captcha_wrong', 'upstream_unavailable']);
+const NOT_JUDGED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['captcha_required', 'captcha_wrong', 'upstream_unavailable']);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Every sign-in, sign-up and account flow as CloudBase calls, with no HTTP or session types: the browser forms and the
  * JSON API both call these, so both get the same abuse limits. Upstream failures come out as AppError, already mapped
- * for the step.
+ * for the step by `upstream()`.
  */
 export function createAuthService(client: CloudbaseClient, now: () => number = Date.now, options: AuthServiceOptions = {}) {
   const { limits } = options;
   async function signedIn(ctx: CallContext, t: TokenResponse): Promise<SignedIn> {
     const tokens = toAuthTokens(t, now());
-    const profile = await client.getUser(ctx, t.access_token).catch((e: unknown) => {
-      throw fromUpstream(e, 'session');
-    });
+    const profile = await upstream('session', client.getUser(ctx, t.access_token));
     return { tokens, user: toPublicUser(profile, t.scope) };
   }
 
@@ -118,9 +117,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
     async anonymousLogin(ctx: CallContext): Promise<SignedIn> {
       await limits?.takeAnonymousSignIn(ctx);
-      const t = await client.signInAnonymously(ctx).catch((e: unknown) => {
-        throw fromUpstream(e, 'login');
-      });
+      const t = await upstream('login', client.signInAnonymously(ctx));
       return signedIn(ctx, t);
     },
 
@@ -142,18 +139,12 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
     async verifyCode(ctx: CallContext, vid: string, code: string): Promise<string> {
       await limits?.takeCodeGuess(vid);
-      const r = await client.verify(ctx, { verification_id: vid, verification_code: code }).catch((e: unknown) => {
-        throw fromUpstream(e, 'sms-verify');
-      });
+      const r = await upstream('sms-verify', client.verify(ctx, { verification_id: vid, verification_code: code }));
       return r.verification_token;
     },
 
     async smsLogin(ctx: CallContext, verificationToken: string, phone: string): Promise<SignedIn> {
-      const t = await client
-        .signInWithVerificationToken(ctx, { verification_token: verificationToken, username: phone })
-        .catch((e: unknown) => {
-          throw fromUpstream(e, 'sms-verify');
-        });
+      const t = await upstream('sms-verify', client.signInWithVerificationToken(ctx, { verification_token: verificationToken, username: phone }));
       return signedIn(ctx, t);
     },
 
@@ -161,26 +152,21 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       ctx: CallContext,
       input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string },
     ): Promise<SignedIn> {
-      const t = await client
-        .signUp(ctx, {
+      const t = await upstream(
+        'signup',
+        client.signUp(ctx, {
           phone_number: input.phone,
           verification_token: input.verificationToken,
           ...(input.name ? { name: input.name } : {}),
           ...(input.username ? { username: input.username } : {}),
           ...(input.password ? { password: input.password } : {}),
-        })
-        .catch((e: unknown) => {
-          throw fromUpstream(e, 'signup');
-        });
+        }),
+      );
       return signedIn(ctx, t);
     },
 
     async resetPassword(ctx: CallContext, phone: string, verificationToken: string, newPassword: string): Promise<void> {
-      await client
-        .resetPassword(ctx, { phone_number: phone, verification_token: verificationToken, new_password: newPassword })
-        .catch((e: unknown) => {
-          throw fromUpstream(e, 'reset');
-        });
+      await upstream('reset', client.resetPassword(ctx, { phone_number: phone, verification_token: verificationToken, new_password: newPassword }));
     },
 
     /**
@@ -206,27 +192,19 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
       const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
-      await client
-        .changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword })
-        .catch((e: unknown) => {
-          throw fromUpstream(e, 'reauth');
-        });
+      await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword }));
     },
 
     async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
       const { sudo_token } = await reauth(ctx, accessToken, password);
-      await client.deleteMe(ctx, accessToken, sudo_token).catch((e: unknown) => {
-        throw fromUpstream(e, 'reauth');
-      });
+      await upstream('reauth', client.deleteMe(ctx, accessToken, sudo_token));
     },
 
     async profile(ctx: CallContext, accessToken: string) {
-      const [user, providers] = await Promise.all([
+      const [user, providers] = await upstream('session', Promise.all([
         client.getUser(ctx, accessToken),
         client.getProviders(ctx, accessToken).catch(() => ({ total: 0, data: [] })),
-      ]).catch((e: unknown) => {
-        throw fromUpstream(e, 'session');
-      });
+      ]));
       return { user, providers: providers.data };
     },
 
@@ -241,15 +219,11 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     async captcha(ctx: CallContext) {
-      return client.getCaptcha(ctx).catch((e: unknown) => {
-        throw fromUpstream(e);
-      });
+      return upstream('other', client.getCaptcha(ctx));
     },
 
     async solveCaptcha(ctx: CallContext, token: string, key: string): Promise<string> {
-      const r = await client.verifyCaptcha(ctx, { token, key }).catch((e: unknown) => {
-        throw fromUpstream(e);
-      });
+      const r = await upstream('other', client.verifyCaptcha(ctx, { token, key }));
       return r.captcha_token;
     },
   };

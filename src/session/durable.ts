@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { storeUnavailable } from '../http/errors.js';
+import { storeUnavailable } from '../errors/app-error.js';
 import type { RedisClient } from './redis.js';
 
 // A write of its own on the session's node, so the WAIT that follows on the same connection covers it whatever

@@ -1,7 +1,7 @@
 import { Redis, Cluster } from 'ioredis';
 import type { RequestHandler } from 'express';
 import type { Config } from '../config/index.js';
-import { storeUnavailable } from '../http/errors.js';
+import { storeUnavailable } from '../errors/app-error.js';
 
 export type RedisClient = Redis | Cluster;
 

@@ -2,7 +2,7 @@ import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
-import { AppError, storeUnavailable } from '../http/errors.js';
+import { AppError, storeUnavailable } from '../errors/app-error.js';
 import { parseSession, serializeSession } from './sealed-session.js';
 import type { TokenCipher } from './token-cipher.js';
 

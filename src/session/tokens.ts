@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
-import { fromUpstream } from '../http/upstream-errors.js';
-import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../http/errors.js';
+import { fromUpstream } from '../errors/upstream.js';
+import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
 import { toAuthTokens } from '../services/auth.js';
 import { callContext } from './context.js';
 import type { VersionedRedisStore, VersionedSession } from './store.js';
@@ -39,7 +39,7 @@ export const REFRESH_WINDOW_SHARE = 0.5;
 const USABLE_MARGIN_MS = 2000;
 
 const unavailable = (cause?: unknown, retryAfterMs = 2000) =>
-  new AppError(503, 'upstream_unavailable', 'err.upstream_unavailable', { retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)), cause });
+  new AppError('upstream_unavailable', { retryAfterS: Math.max(1, Math.ceil(retryAfterMs / 1000)), cause });
 
 /**
  * When a token is due for refresh: REFRESH_SKEW_S before it expires, clamped to a share of its lifetime, so a console
@@ -123,7 +123,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       // Retry-After advises the back-off (asking sooner would only meet it), or a rate limit's longer wait.
       const backoffS = Math.ceil(backoffMs / 1000);
       const retryAfterS = err.status === 429 ? Math.max(err.extra.retryAfterS ?? 0, backoffS) : backoffS;
-      throw new AppError(err.status, err.code, err.messageKey, { ...err.extra, retryAfterS });
+      throw err.with({ retryAfterS });
     }
   }
 

@@ -1,5 +1,5 @@
 import { FORMS, MAX, readForm } from '../../src/routes/forms.js';
-import { AppError } from '../../src/http/errors.js';
+import { AppError } from '../../src/errors/app-error.js';
 
 function refusal(schema: Parameters<typeof readForm>[0], body: unknown): { status: number; code: string; key: string; field?: string } {
   try {

@@ -2,7 +2,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createLimiters } from '../../src/limits/limits.js';
 import { accountKey, createLimitGuard, ipScope, phoneKey } from '../../src/limits/guard.js';
 import type { LimitKind } from '../../src/limits/limits.js';
-import { AppError } from '../../src/http/errors.js';
+import { AppError } from '../../src/errors/app-error.js';
 import { createDeviceProofs, MAX_ENTRIES } from '../../src/limits/device.js';
 
 function guardWith(env: Record<string, string> = {}) {

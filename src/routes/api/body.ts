@@ -1,10 +1,10 @@
 import express, { type RequestHandler } from 'express';
 import type { z } from 'zod';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../errors/app-error.js';
 import { rejectHostileBody } from '../../http/body-guard.js';
 import type { MessageKey } from '../../i18n/index.js';
 
-const fieldError = (key: MessageKey, field: string) => new AppError(400, 'invalid_input', key, { field });
+const fieldError = (key: MessageKey, field: string) => new AppError('invalid_input', { messageKey: key, field });
 
 function hasBody(headers: { 'transfer-encoding'?: string; 'content-length'?: string }): boolean {
   return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
@@ -17,7 +17,7 @@ function hasBody(headers: { 'transfer-encoding'?: string; 'content-length'?: str
 export function jsonBody(): RequestHandler[] {
   const onlyJson: RequestHandler = function onlyJson(req, _res, next) {
     if (hasBody(req.headers) && !req.is('application/json')) {
-      return next(new AppError(415, 'unsupported_media_type', 'api.unsupported_media_type'));
+      return next(new AppError('unsupported_media_type', { messageKey: 'api.unsupported_media_type' }));
     }
     next();
   };
@@ -31,7 +31,7 @@ export function jsonBody(): RequestHandler[] {
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const input: unknown = body ?? {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new AppError(400, 'invalid_input', 'api.body_not_object');
+    throw new AppError('invalid_input', { messageKey: 'api.body_not_object' });
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;

@@ -1,22 +1,18 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../../logger.js';
 import type { AuthService } from '../../services/auth.js';
-import { AppError, errorText } from '../../http/errors.js';
+import { AppError, errorText, internalError } from '../../errors/app-error.js';
+import { startErrorResponse } from '../../http/errors.js';
 import { fromBodyParserError } from '../../http/body-guard.js';
 import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
-import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; field?: string };
-  /** when CloudBase wants a captcha: show image_url, send the characters back as `captcha_answer` */
-  captcha?: { id: string; image_url: string };
-  /** token mode, when the session now holds state the next call needs (a started flow, a captcha) */
-  session_token?: string;
-}
+import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
+import { captchaContext } from '../flow-context.js';
+import type { ApiErrorBody } from './responses.js';
+import type { ErrorCode } from '../../errors/catalogue.js';
 
 /** The body-parser codes whose messages talk about JSON here (the forms' wording is generic). */
-const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
+const JSON_MESSAGES: Partial<Record<ErrorCode, MessageKey>> = {
   payload_too_large: 'api.payload_too_large',
   unsupported_media_type: 'api.unsupported_media_type',
 };
@@ -24,10 +20,10 @@ const JSON_MESSAGES: Partial<Record<string, MessageKey>> = {
 /** Body-parser errors become their 4xx (malformed JSON is `invalid_json`); anything else unknown is a 500. */
 export function toApiError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if ((err as { type?: unknown } | null)?.type === 'entity.parse.failed') return new AppError(400, 'invalid_json', 'api.invalid_json');
+  if ((err as { type?: unknown } | null)?.type === 'entity.parse.failed') return new AppError('invalid_json');
   const parser = fromBodyParserError(err);
-  if (parser) return new AppError(parser.status, parser.code, JSON_MESSAGES[parser.code] ?? parser.messageKey);
-  return new AppError(500, 'internal', 'err.internal', { cause: err });
+  if (parser) return new AppError(parser.code, { messageKey: JSON_MESSAGES[parser.code] ?? parser.messageKey });
+  return internalError(err);
 }
 
 async function errorBody(req: Request, err: AppError, auth: AuthService): Promise<ApiErrorBody> {
@@ -38,7 +34,7 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
   };
   if (!req.session) return body;
   if (wantsCaptcha(err)) {
-    const c = await newCaptchaChallenge(req, auth);
+    const c = await newCaptchaChallenge(captchaContext(req, auth));
     if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
   }
   if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);
@@ -49,14 +45,10 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
 export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandler {
   return async function apiErrorHandler(err, req, res, _next) {
     const appErr = toApiError(err);
-    if (appErr.status >= 500) (req.log ?? logger).error({ err: appErr.extra.cause ?? err, code: appErr.code }, 'api request failed');
-    if (res.headersSent) {
+    if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'api request failed' }, err)) {
       res.destroy();
       return;
     }
-    const body = await errorBody(req, appErr, auth);
-    if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(appErr.status).json(body);
+    res.json(await errorBody(req, appErr, auth));
   };
 }

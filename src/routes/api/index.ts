@@ -1,7 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../errors/app-error.js';
 import { requireApiCsrf } from '../../http/api-csrf.js';
+import { isTokenMode } from '../../session/token-session.js';
 import * as proxy from '../../proxy/index.js';
 import { jsonBody } from './body.js';
 import * as openapi from './openapi.js';
@@ -24,7 +25,7 @@ const noStore: RequestHandler = function noStore(_req, res, next) {
  */
 export function createApiRouter(deps: RouteDeps): Router {
   const api = express.Router();
-  api.use(noStore, requireApiCsrf(deps.config));
+  api.use(noStore, requireApiCsrf(deps.config, isTokenMode));
   proxy.register(api, deps);
   api.use(jsonBody());
   for (const resource of API_RESOURCES) resource.register(api, deps);

@@ -1,8 +1,14 @@
+/**
+ * The OpenAPI document of the JSON API (a reason to exceed ~250 lines: most of it is prose and per-route data, not
+ * logic). Request bodies come from the zod schemas the routes validate with (`schemas.ts`), answer bodies from
+ * `responses.ts`.
+ */
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
+import { responseComponents } from './responses.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,7 +25,6 @@ const answer = (description: string, schemaName: string) => ({ description, cont
 const noContent = (description: string) => ({ description });
 const failure = (name: string) => ({ $ref: `#/components/responses/${name}` });
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
-const nullableString = { type: ['string', 'null'] };
 
 /** Statuses any call may meet: the session store or the gateway itself failing. */
 const ALWAYS = { '500': failure('Internal'), '503': failure('Unavailable') };
@@ -265,126 +270,7 @@ export const OPENAPI = {
         },
       ]),
     ),
-    schemas: {
-      User: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['sub', 'name', 'username', 'email', 'phone_number', 'picture', 'anonymous'],
-        properties: {
-          sub: { type: 'string' },
-          name: nullableString,
-          username: nullableString,
-          email: nullableString,
-          phone_number: { ...nullableString, description: 'CloudBase form: "+86 13800000000"' },
-          picture: nullableString,
-          anonymous: { type: 'boolean' },
-        },
-      },
-      SessionState: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['authenticated', 'user', 'expires_at'],
-        properties: {
-          authenticated: { const: true },
-          user: ref('User'),
-          expires_at: { type: 'string', format: 'date-time', description: 'when the session ends unless used again (idle window), capped by the absolute limit' },
-          session_token: ref('SessionToken'),
-          device_token: {
-            type: 'string',
-            maxLength: 400,
-            description: 'Token mode, password sign-in only: keep it and send it as `X-Device-Token` on later password sign-ins.',
-          },
-        },
-      },
-      SignedOut: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['authenticated'],
-        properties: { authenticated: { const: false } },
-      },
-      SessionToken: {
-        type: 'string',
-        pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}$',
-        description: 'Token mode only: send it as `Authorization: Session <session_token>` from now on.',
-      },
-      CodeSent: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['expires_in', 'is_user'],
-        properties: {
-          expires_in: { type: 'integer', description: 'seconds the code stays valid' },
-          is_user: {
-            const: false,
-            deprecated: true,
-            description: 'always false: whether the number has an account is not told before the code is proved (see `next` of sms/verify)',
-          },
-          session_token: ref('SessionToken'),
-        },
-      },
-      NextStep: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['authenticated', 'next'],
-        properties: {
-          authenticated: { const: false },
-          next: { type: 'string', enum: ['signup', 'reset_password'] },
-          session_token: ref('SessionToken'),
-        },
-      },
-      SessionSummary: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'current', 'kind', 'device', 'created_at', 'last_seen_at'],
-        properties: {
-          id: { type: 'string', description: 'public id (not the session id)' },
-          current: { type: 'boolean' },
-          kind: { type: 'string', enum: ['browser', 'token'] },
-          device: { type: 'string' },
-          ip: { type: 'string' },
-          created_at: { type: 'string', format: 'date-time' },
-          last_seen_at: { type: 'string', format: 'date-time' },
-        },
-      },
-      SessionList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['sessions', 'next_cursor'],
-        properties: {
-          sessions: { type: 'array', items: ref('SessionSummary') },
-          next_cursor: { ...nullableString, description: 'cursor of the next page; null on the last page' },
-        },
-      },
-      Revoked: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['revoked'],
-        properties: { revoked: { type: 'integer', minimum: 0 } },
-      },
-      Error: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['code', 'message'],
-            properties: {
-              code: { type: 'string', description: 'stable; branch on this' },
-              message: { type: 'string', description: 'for people, in their language' },
-              field: { type: 'string', description: 'the body field at fault, when one is' },
-            },
-          },
-          captcha: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['id', 'image_url'],
-            properties: { id: { type: 'string' }, image_url: { type: 'string', description: 'same-origin path of the picture' } },
-          },
-          session_token: ref('SessionToken'),
-        },
-      },
-    },
+    schemas: responseComponents(),
   },
 } as const;
 

@@ -1,26 +1,12 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { SessionData } from 'express-session';
 import type { PublicUser } from '../../session/types.js';
-import { notSignedIn, sessionExpired } from '../../http/errors.js';
+import { notSignedIn, sessionExpired } from '../../errors/app-error.js';
 import { remainingMs, type SessionLimits } from '../../session/policy.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
+import type { ApiUser, SessionStateBody } from './responses.js';
 
-export interface ApiUser {
-  sub: string;
-  name: string | null;
-  username: string | null;
-  email: string | null;
-  phone_number: string | null;
-  picture: string | null;
-  anonymous: boolean;
-}
-
-export interface SessionState {
-  authenticated: true;
-  user: ApiUser;
-  /** when the session ends unless used again (idle window), or at the latest (absolute limit) */
-  expires_at: string;
-}
+export type SessionState = SessionStateBody;
 
 function apiUser(u: PublicUser): ApiUser {
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX } from '../forms.js';
-import { CAPTCHA_ANSWER_MAX } from '../captcha-challenge.js';
+import { CAPTCHA_ANSWER_MAX } from '../../flows/captcha.js';
 
 /** Request bodies of the JSON API. The OpenAPI document is generated from these, so the two cannot drift. */
 

@@ -5,7 +5,7 @@ import type { RedisClient } from '../../session/redis.js';
 import type { VersionedRedisStore } from '../../session/store.js';
 import { remainingMs, sessionLimits } from '../../session/policy.js';
 import { sessionStateOf } from './respond.js';
-import { storeUnavailable } from '../../http/errors.js';
+import { storeUnavailable } from '../../errors/app-error.js';
 
 /** The session id of a validly signed session cookie (express-session's format: `s:<sid>.<hmac>`), or undefined. */
 export function signedSessionId(cookieHeader: string | undefined, name: string, secrets: readonly string[]): string | undefined {

@@ -1,17 +1,16 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { loginName } from '../../phone.js';
-import { callContext } from '../../session/context.js';
+import { anonymousLogin, passwordLogin } from '../../flows/password/login.js';
+import { flowContext } from '../flow-context.js';
 import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
 import { sessionLimits } from '../../session/policy.js';
-import { solvedCaptcha } from '../captcha-challenge.js';
 import { signOutAndRevoke } from '../sign-out.js';
 import { parseBody } from './body.js';
 import { sendSignedIn, sessionState } from './respond.js';
 import { anonymousBody, loginBody } from './schemas.js';
 
 /** The caller's own session: who is signed in, password and anonymous sign-in, sign-out. */
-export function register(router: Router, { config, auth, sessions }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, now }: RouteDeps): void {
   const limits = sessionLimits(config);
 
   router.get('/session', (req, res) => {
@@ -22,16 +21,16 @@ export function register(router: Router, { config, auth, sessions }: RouteDeps):
 
   router.post('/session/login', async (req, res) => {
     const body = parseBody(loginBody, req.body);
-    const captchaToken = await solvedCaptcha(req, auth);
-    const proof = presentedDeviceProof(req, config);
-    const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(body.username.trim()), body.password, proof);
+    const deviceProof = presentedDeviceProof(req, config);
+    const c = flowContext(req, auth, now, body.captcha_answer);
+    const signed = await passwordLogin(c, { username: body.username.trim(), password: body.password, deviceProof });
     await sessions.signIn(req, signed);
     sendSignedIn(req, res, limits, handOverDeviceProof(req, res, config, signed.deviceProof));
   });
 
   router.post('/session/anonymous', async (req, res) => {
     parseBody(anonymousBody, req.body);
-    await sessions.signIn(req, await auth.anonymousLogin(callContext(req)));
+    await sessions.signIn(req, await anonymousLogin(flowContext(req, auth, now, undefined)));
     sendSignedIn(req, res, limits);
   });
 

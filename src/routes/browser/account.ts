@@ -2,26 +2,25 @@ import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import type { Translate } from '../../i18n/index.js';
 import { FORMS, readForm } from '../forms.js';
-import { AppError, invalidInput } from '../../http/errors.js';
-import { fromUpstream } from '../../http/upstream-errors.js';
-import { callContext } from '../../session/context.js';
+import { AppError } from '../../errors/app-error.js';
+import { accountProfile, changePassword, deleteAccount, signInWithNewPassword, type SignedInCaller } from '../../flows/account/index.js';
+import { formFlowContext } from '../flow-context.js';
+import { fromUpstream } from '../../errors/upstream.js';
 import { accountView, type AccountView } from './account-view.js';
-import { isSignedOut, requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
+import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
+import { signedInSub } from '../signed-in-sub.js';
 import { renderFailure } from './web.js';
 
 type AccountForm = 'password' | 'delete';
 
-/** Guests have no password to re-authenticate with; the page offers them no such form either. */
-function assertHasPassword(req: Request): void {
-  if (req.session.user?.anonymous) throw new AppError(403, 'forbidden', 'err.forbidden');
-}
-
 /** For sessions CloudBase already signed out itself: only this gateway's side of them is left to end. */
 const alreadyRevokedUpstream = async (): Promise<void> => undefined;
 
-export function register(router: Router, { auth, sessions, directory, freshAccessToken, formCsrf }: RouteDeps): void {
+export function register(router: Router, { auth, sessions, directory, freshAccessToken, formCsrf, now }: RouteDeps): void {
+  const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
+
   async function loadAccount(req: Request, res: Response): Promise<AccountView> {
-    const profile = await auth.profile(callContext(req), await freshAccessToken(req));
+    const profile = await accountProfile(formFlowContext(req, auth, now), caller(req));
     return accountView(profile, String(res.locals.locale), res.locals.t as Translate);
   }
 
@@ -34,23 +33,10 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
     await renderFailure(req, res, auth, 'account.njk', appErr, { account, failedForm: form });
   }
 
-  /**
-   * CloudBase signs the user's other sessions out on a password change; whether the calling session's tokens survive
-   * is not documented (the emulator keeps them). So this browser signs in again with the new password: its tokens
-   * surely work, its session id changes with the credential, and the old upstream session is revoked. If that sign-in
-   * fails, the current tokens stay; should they be dead, the next refresh ends the session and the person signs in.
-   */
-  async function signInWithNewPassword(req: Request, newPassword: string): Promise<void> {
-    const user = req.session.user;
-    const loginName = user?.username ?? user?.phone_number ?? user?.email;
-    if (!loginName) return;
-    const signed = await auth.passwordLogin(callContext(req), loginName, newPassword).catch((err: unknown) => {
-      req.log?.warn({ code: err instanceof AppError ? err.code : undefined }, 'sign-in after password change failed');
-      return undefined;
-    });
-    if (!signed) return;
-    // Signing in over this session revokes its old CloudBase tokens.
-    await sessions.signIn(req, signed);
+  /** The new password signs this browser in again; signing in over this session revokes its old CloudBase tokens. */
+  async function signInAgainWith(req: Request, newPassword: string): Promise<void> {
+    const signed = await signInWithNewPassword(formFlowContext(req, auth, now), req.session.user, newPassword);
+    if (signed) await sessions.signIn(req, signed);
   }
 
   router.get('/account', requireSignedIn, async (req, res) => {
@@ -58,21 +44,15 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   });
 
   router.post('/account/password', requireSignedIn, formCsrf, async (req, res) => {
-    let accessToken: string;
     let newPassword: string;
     try {
       const form = readForm(FORMS.changePassword, req.body);
-      const oldPassword = form.old_password;
       newPassword = form.new_password;
-      assertHasPassword(req);
-      if (!oldPassword) throw invalidInput('old_password');
-      if (!newPassword) throw invalidInput('new_password');
-      accessToken = await freshAccessToken(req);
-      await auth.changePassword(callContext(req), accessToken, oldPassword, newPassword);
+      await changePassword(formFlowContext(req, auth, now), caller(req), { oldPassword: form.old_password, newPassword });
     } catch (err) {
       return renderAccountFailure(req, res, 'password', err);
     }
-    await signInWithNewPassword(req, newPassword);
+    await signInAgainWith(req, newPassword);
     await directory.revokeOthers(signedInSub(req), req.sessionID, alreadyRevokedUpstream);
     res.redirect(303, '/account?notice=password_changed');
   });
@@ -80,9 +60,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   router.post('/account/delete', requireSignedIn, formCsrf, async (req, res) => {
     try {
       const { password } = readForm(FORMS.deleteAccount, req.body);
-      assertHasPassword(req);
-      if (!password) throw invalidInput('password');
-      await auth.deleteAccount(callContext(req), await freshAccessToken(req), password);
+      await deleteAccount(formFlowContext(req, auth, now), caller(req), { password });
     } catch (err) {
       return renderAccountFailure(req, res, 'delete', err);
     }

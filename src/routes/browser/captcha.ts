@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { notFound } from '../../http/errors.js';
+import { notFound } from '../../errors/app-error.js';
 import { decodeImage } from './web.js';
 
 /** CloudBase's captcha image for the form on screen; the id is bound to this session. */

@@ -1,14 +1,14 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { safeReturnTo } from '../../http/return-to.js';
-import { loginName } from '../../phone.js';
-import { callContext } from '../../session/context.js';
+import { anonymousLogin, passwordLogin } from '../../flows/password/login.js';
+import { formFlowContext } from '../flow-context.js';
 import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
-import { invalidInput } from '../../http/errors.js';
+import { invalidInput } from '../../errors/app-error.js';
 import { FORMS, MAX, readForm } from '../forms.js';
-import { renderFailure, solvedCaptcha, str } from './web.js';
+import { renderFailure, str } from './web.js';
 
-export function register(router: Router, { config, auth, sessions, formCsrf }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, formCsrf, now }: RouteDeps): void {
   router.get('/login', (req, res) => {
     res.render('login.njk', { values: {}, returnTo: safeReturnTo(req.query.returnTo) });
   });
@@ -21,9 +21,8 @@ export function register(router: Router, { config, auth, sessions, formCsrf }: R
     try {
       const form = readForm(FORMS.login, req.body);
       if (!form.username || !form.password) throw invalidInput();
-      const captchaToken = await solvedCaptcha(req, auth);
-      const proof = presentedDeviceProof(req, config);
-      const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(form.username), form.password, proof);
+      const deviceProof = presentedDeviceProof(req, config);
+      const signed = await passwordLogin(formFlowContext(req, auth, now), { username: form.username, password: form.password, deviceProof });
       await sessions.signIn(req, signed);
       handOverDeviceProof(req, res, config, signed.deviceProof);
       res.redirect(303, returnTo);
@@ -35,7 +34,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf }: R
   router.post('/login/anonymous', formCsrf, async (req, res) => {
     const returnTo = safeReturnTo(req.body.returnTo);
     try {
-      const signed = await auth.anonymousLogin(callContext(req));
+      const signed = await anonymousLogin(formFlowContext(req, auth, now));
       await sessions.signIn(req, signed);
       res.redirect(303, returnTo);
     } catch (err) {

@@ -1,17 +1,10 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { AppError, flowExpired } from '../../http/errors.js';
-import { completeReset } from '../sms-flow.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
+import { completeReset } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
-import {
-  codeStepLocals,
-  currentFlow,
-  registerRestart,
-  sendCodeStep,
-  registerSendCode,
-  verifyCodeStep,
-  type SendFailure,
-} from './sms-steps.js';
+import { formFlowContext } from '../flow-context.js';
+import { codeStepLocals, flowOf, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure } from './web.js';
 
 const VIEW = 'reset.njk';
@@ -21,7 +14,7 @@ const VIEW = 'reset.njk';
  * account: the flow exists in both cases, only its (hidden) verification id differs.
  */
 function page(req: Request, failed?: SendFailure): Record<string, unknown> {
-  const flow = currentFlow(req, 'reset');
+  const flow = flowOf(req, 'reset');
   if (flow && failed?.phoneStep !== true) {
     const resendFailed = failed?.phoneStep === false;
     return { step: 'code', ...codeStepLocals(flow), codeVerified: !!flow.vtok, resendFailed };
@@ -30,7 +23,7 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 }
 
 export function register(router: Router, deps: RouteDeps): void {
-  const { auth, formCsrf } = deps;
+  const { auth, formCsrf, now, directory } = deps;
   router.get('/password/reset', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -40,12 +33,12 @@ export function register(router: Router, deps: RouteDeps): void {
   router.post('/password/reset', formCsrf, async (req, res) => {
     try {
       const newPassword = readForm(FORMS.resetPassword, req.body).new_password;
-      if (!newPassword) throw new AppError(400, 'password_required', 'err.password_required', { field: 'new_password' });
-      const flow = currentFlow(req, 'reset');
+      if (!newPassword) throw new AppError('password_required', { field: 'new_password' });
+      const flow = flowOf(req, 'reset');
       if (!flow) throw flowExpired();
       // A code already accepted (the password was refused last time) is not asked for again.
-      if (!flow.vtok) await verifyCodeStep(req, auth, 'reset');
-      await completeReset(req, deps, newPassword);
+      if (!flow.vtok) await verifyCodeForm(req, deps, 'reset');
+      await completeReset(formFlowContext(req, auth, now), directory, newPassword);
       res.redirect(303, '/login?notice=password_reset');
     } catch (err) {
       await renderFailure(req, res, auth, VIEW, err, page(req));

@@ -1,10 +1,12 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { revokeUpstream, signOutAndRevoke } from '../sign-out.js';
-import { invalidInput, notFound } from '../../http/errors.js';
-import type { VersionedSession } from '../../session/store.js';
-import { publicSessionId, sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
-import { requireSignedIn, signedInSub, signInAgain } from './signed-in.js';
+import { signOutAndRevoke } from '../sign-out.js';
+import { invalidInput, notFound } from '../../errors/app-error.js';
+import { endOtherSessions, endSession, listSessions } from '../../flows/sessions/index.js';
+import { sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
+import { formFlowContext } from '../flow-context.js';
+import { requireSignedIn, signInAgain } from './signed-in.js';
+import { sessionOwner } from '../signed-in-sub.js';
 
 export interface SessionRow extends SessionSummary {
   createdText: string;
@@ -21,11 +23,11 @@ function rows(list: SessionSummary[], locale: string): SessionRow[] {
 }
 
 /** "Devices and sessions": the signed-in user's sessions, ending one of them, or all but this one. */
-export function register(router: Router, { auth, sessions, directory, formCsrf }: RouteDeps): void {
+export function register(router: Router, { auth, sessions, directory, formCsrf, now }: RouteDeps): void {
   router.get('/account/sessions', requireSignedIn, async (req, res) => {
     const cursor = sessionCursorFrom(req.query.cursor);
     if (cursor === null) throw invalidInput('cursor');
-    const page = await directory.list(signedInSub(req), { sid: req.sessionID, session: req.session as VersionedSession }, cursor);
+    const page = await listSessions(directory, sessionOwner(req), cursor);
     res.render('sessions.njk', {
       sessions: rows(page.sessions, String(res.locals.locale)),
       firstPage: cursor === undefined,
@@ -34,17 +36,17 @@ export function register(router: Router, { auth, sessions, directory, formCsrf }
   });
 
   router.post('/account/sessions/revoke-others', requireSignedIn, formCsrf, async (req, res) => {
-    await directory.revokeOthers(signedInSub(req), req.sessionID, revokeUpstream(req, { auth }));
+    await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req));
     res.redirect(303, '/account/sessions?notice=others_revoked');
   });
 
   router.post('/account/sessions/:id/revoke', requireSignedIn, formCsrf, async (req, res) => {
-    const id = String(req.params.id);
-    if (id === publicSessionId(req.sessionID)) {
+    const ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req), String(req.params.id));
+    if (ended === 'current') {
       await signOutAndRevoke(req, res, { auth, sessions });
       return res.redirect(303, '/login?notice=signed_out');
     }
-    if (!(await directory.revoke(signedInSub(req), id, revokeUpstream(req, { auth })))) throw notFound();
+    if (ended === 'unknown') throw notFound();
     res.redirect(303, '/account/sessions?notice=session_revoked');
   });
 

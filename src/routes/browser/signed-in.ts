@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { AppError, notSignedIn } from '../../http/errors.js';
+import { AppError } from '../../errors/app-error.js';
 import { safeReturnTo } from '../../http/return-to.js';
 
 /** Where a form POST sends the person back after signing in again: a POST has no page of its own. */
@@ -14,13 +14,6 @@ function toSignIn(req: Request, res: Response, expired: boolean): void {
   const returnTo = safeReturnTo(req.method === 'GET' ? req.originalUrl : FORM_HOME);
   const query = new URLSearchParams(expired ? { notice: 'session_expired', returnTo } : { returnTo });
   res.redirect(303, `/login?${query.toString()}`);
-}
-
-/** The signed-in user's id (behind requireSignedIn, a missing one means the session ended meanwhile). */
-export function signedInSub(req: Request): string {
-  const sub = req.session?.auth?.sub;
-  if (!sub) throw notSignedIn();
-  return sub;
 }
 
 /** Pages and forms of a signed-in person; a session the timeout policy just ended says so on the sign-in page. */

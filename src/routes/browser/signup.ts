@@ -2,17 +2,9 @@ import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
-import { afterCodeVerified, completeSignup } from '../sms-flow.js';
-import {
-  codeStepLocals,
-  currentFlow,
-  landing,
-  registerRestart,
-  sendCodeStep,
-  registerSendCode,
-  verifyCodeStep,
-  type SendFailure,
-} from './sms-steps.js';
+import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
+import { formFlowContext } from '../flow-context.js';
+import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
 
 const VIEW = 'signup.njk';
@@ -23,7 +15,7 @@ interface Failure extends Partial<SendFailure> {
 
 /** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
 function page(req: Request, failed?: Failure): Record<string, unknown> {
-  const flow = currentFlow(req, 'signup');
+  const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
   if (flow && failed?.phoneStep !== true) {
@@ -34,7 +26,7 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 }
 
 export function register(router: Router, deps: RouteDeps): void {
-  const { auth, sessions, formCsrf } = deps;
+  const { auth, sessions, formCsrf, now } = deps;
   router.get('/signup', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -43,8 +35,8 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.post('/signup/verify', formCsrf, async (req, res) => {
     try {
-      const flow = await verifyCodeStep(req, auth, 'signup');
-      const outcome = await afterCodeVerified(req, auth, flow);
+      const flow = await verifyCodeForm(req, deps, 'signup');
+      const outcome = await afterCodeVerified(formFlowContext(req, auth, now), flow);
       if (!('signedIn' in outcome)) return res.redirect(303, '/signup');
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
@@ -57,8 +49,8 @@ export function register(router: Router, deps: RouteDeps): void {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
       const { name, username, password } = readForm(FORMS.signupProfile, req.body);
-      const returnTo = currentFlow(req, 'signup')?.returnTo ?? '/';
-      await sessions.signIn(req, await completeSignup(req, auth, { name, username, password }));
+      const returnTo = flowOf(req, 'signup')?.returnTo ?? '/';
+      await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password }));
       res.redirect(303, returnTo);
     } catch (err) {
       await renderFailure(req, res, auth, VIEW, err, page(req, { values }));

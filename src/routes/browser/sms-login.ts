@@ -1,16 +1,8 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { afterCodeVerified } from '../sms-flow.js';
-import {
-  codeStepLocals,
-  currentFlow,
-  landing,
-  registerRestart,
-  sendCodeStep,
-  registerSendCode,
-  verifyCodeStep,
-  type SendFailure,
-} from './sms-steps.js';
+import { afterCodeVerified } from '../../flows/sms/index.js';
+import { formFlowContext } from '../flow-context.js';
+import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure } from './web.js';
 
 const VIEW = 'login-sms.njk';
@@ -20,7 +12,7 @@ const VIEW = 'login-sms.njk';
  * typed number shows the phone step again, whatever the flow.
  */
 function page(req: Request, failed?: SendFailure): Record<string, unknown> {
-  const flow = currentFlow(req, 'login');
+  const flow = flowOf(req, 'login');
   const returnTo = landing(req, flow);
   if (flow?.vid && failed?.phoneStep !== true) {
     return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
@@ -29,7 +21,7 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 }
 
 export function register(router: Router, deps: RouteDeps): void {
-  const { auth, sessions, formCsrf } = deps;
+  const { auth, sessions, formCsrf, now } = deps;
   router.get('/login/sms', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -38,8 +30,8 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.post('/login/sms', formCsrf, async (req, res) => {
     try {
-      const flow = await verifyCodeStep(req, auth, 'login');
-      const outcome = await afterCodeVerified(req, auth, flow);
+      const flow = await verifyCodeForm(req, deps, 'login');
+      const outcome = await afterCodeVerified(formFlowContext(req, auth, now), flow);
       if ('next' in outcome) return res.redirect(303, '/signup');
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');

@@ -1,13 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import type { AuthService } from '../../services/auth.js';
-import { AppError, errorText } from '../../http/errors.js';
-import { fromUpstream } from '../../http/upstream-errors.js';
+import { errorText } from '../../errors/app-error.js';
+import { startErrorResponse } from '../../http/errors.js';
+import { fromUpstream } from '../../errors/upstream.js';
 import { csrfToken } from '../../http/csrf.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
 import { initSession } from '../../session/policy.js';
-import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
+import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
+import { captchaContext } from '../flow-context.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -59,8 +61,6 @@ export function str(body: unknown, name: string, max = 256): string {
   return v.length > max ? v.slice(0, max) : v.trim();
 }
 
-export { solvedCaptcha } from '../captcha-challenge.js';
-
 /**
  * Re-renders a form after a failed POST: the mapped message, the entered values (never a password), and a captcha
  * when CloudBase asked for one.
@@ -73,12 +73,12 @@ export async function renderFailure(
   err: unknown,
   locals: Record<string, unknown> = {},
 ): Promise<void> {
-  const appErr = err instanceof AppError ? err : fromUpstream(err);
-  if (appErr.status >= 500) req.log?.warn({ err: appErr.extra.cause ?? appErr, code: appErr.code }, 'form failed upstream');
-  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(req, auth) : undefined;
-  if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
+  // fromUpstream rethrows what is neither an AppError nor an upstream failure (a bug): the error page answers it.
+  const appErr = fromUpstream(err);
+  if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
+  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
   const t = res.locals.t as Translate;
-  res.status(appErr.status).render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
+  res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
 }
 
 /** Data URL → bytes and type, only for image types a browser can show safely from our origin. */

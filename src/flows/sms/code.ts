@@ -1,0 +1,71 @@
+import type { CodeSent } from '../../services/auth.js';
+import type { FlowState, SmsPurpose } from '../../session/types.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
+import { solveCaptcha } from '../captcha.js';
+import type { FlowContext, FlowSession } from '../context.js';
+import { invalidCode, phoneNumber, verificationCode } from './input.js';
+
+/** Seconds before the same session may ask for another code (CloudBase's own limit is about a minute too). */
+export const RESEND_COOLDOWN_S = 60;
+
+/** The session's flow, when it is one of `purpose`. */
+export function currentFlow(session: FlowSession | undefined, purpose: SmsPurpose): FlowState | undefined {
+  const flow = session?.flow;
+  return flow?.purpose === purpose ? flow : undefined;
+}
+
+export interface SendCodeInput {
+  purpose: SmsPurpose;
+  /** the number as typed; absent for a resend to the flow's own number */
+  phone?: string;
+  /** where to land once signed in (kept in the flow; a resend keeps the flow's own) */
+  returnTo?: string;
+}
+
+/**
+ * Sends a code to the typed number, or again to the flow's number for a resend, and starts the flow. A resend before
+ * the cooldown is refused here (429) without calling CloudBase.
+ */
+export async function sendCode(c: FlowContext, input: SendCodeInput): Promise<CodeSent> {
+  const resend = input.phone === undefined;
+  const previous = currentFlow(c.session, input.purpose);
+  let phone: string;
+  if (input.phone === undefined) {
+    if (!previous) throw flowExpired();
+    phone = previous.phone;
+  } else {
+    phone = phoneNumber(input.phone);
+  }
+  const now = c.now();
+  const sameNumber = c.session.flow?.phone === phone ? c.session.flow : undefined;
+  if (sameNumber?.resendAt && sameNumber.resendAt > now) {
+    throw new AppError('resend_too_soon', { retryAfterS: Math.ceil((sameNumber.resendAt - now) / 1000) });
+  }
+  const captchaToken = await solveCaptcha(c);
+  const sent = await c.auth.sendCode(c.call(captchaToken), phone, input.purpose);
+  const flow: FlowState = { purpose: input.purpose, phone, isUser: sent.isUser, resendAt: now + RESEND_COOLDOWN_S * 1000 };
+  // Reset for an unknown number has no verification id: the flow goes on so the next step fails like a wrong code.
+  if (sent.vid) flow.vid = sent.vid;
+  const target = resend ? previous?.returnTo : input.returnTo;
+  if (target && target !== '/') flow.returnTo = target;
+  c.session.flow = flow;
+  return sent;
+}
+
+export type VerifiedFlow = FlowState & { vtok: string };
+
+/**
+ * The code step: checks the typed code with CloudBase and keeps the verification token in the flow. The verification
+ * id is single use, so it leaves the flow once it has given a token.
+ */
+export async function verifyCode(c: FlowContext, input: { purpose: SmsPurpose; code: string }): Promise<VerifiedFlow> {
+  const code = verificationCode(input.code);
+  const flow = currentFlow(c.session, input.purpose);
+  if (!flow) throw flowExpired();
+  if (!flow.vid) throw invalidCode();
+  const captchaToken = await solveCaptcha(c);
+  const vtok = await c.auth.verifyCode(c.call(captchaToken), flow.vid, code);
+  delete flow.vid;
+  flow.vtok = vtok;
+  return flow as VerifiedFlow;
+}

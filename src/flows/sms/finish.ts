@@ -1,0 +1,79 @@
+import type { SignedIn } from '../../services/auth.js';
+import type { SessionDirectory } from '../../session/directory.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
+import { solveCaptcha } from '../captcha.js';
+import type { FlowContext } from '../context.js';
+import { currentFlow, type VerifiedFlow } from './code.js';
+
+/**
+ * The ends of the SMS flows, whichever surface drives them (forms or JSON): the flow state is the same, so a flow
+ * started on one could be finished on the other.
+ */
+
+export type AfterCode = { signedIn: SignedIn } | { next: 'signup' | 'reset' };
+
+/**
+ * What a verified code leads to: a registered number signs in (SMS sign-in, or a sign-up of a number that already has
+ * an account); an unregistered one goes on to the sign-up profile (owning the number is proven, so saying it has no
+ * account reveals nothing); a reset goes on to the new password.
+ */
+export async function afterCodeVerified(c: FlowContext, flow: VerifiedFlow): Promise<AfterCode> {
+  if (flow.purpose === 'reset') return { next: 'reset' };
+  if (flow.isUser) return { signedIn: await c.auth.smsLogin(c.call(), flow.vtok, flow.phone) };
+  if (flow.purpose === 'login') c.session.flow = { ...flow, purpose: 'signup' };
+  return { next: 'signup' };
+}
+
+export interface SignupProfile {
+  name?: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The number has no account (the code step said so), so a sign-up refused with `already_exists` while a username was
+ * given is about the username (CloudBase uses the same string for both).
+ */
+function usernameTaken(err: unknown, username: string | undefined): unknown {
+  if (!(err instanceof AppError) || err.code !== 'already_exists' || !username) return err;
+  return new AppError('username_taken', { cause: err.extra.cause ?? err });
+}
+
+/** Creates the account for the flow's verified number; an expired flow is forgotten so the next try starts over. */
+export async function completeSignup(c: FlowContext, profile: SignupProfile): Promise<SignedIn> {
+  const flow = currentFlow(c.session, 'signup');
+  try {
+    if (!flow?.vtok) throw flowExpired();
+    const captchaToken = await solveCaptcha(c);
+    return await c.auth.signup(c.call(captchaToken), { phone: flow.phone, verificationToken: flow.vtok, ...profile });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'flow_expired') delete c.session.flow;
+    throw usernameTaken(err, profile.username);
+  }
+}
+
+/**
+ * Sets the new password with the flow's verification token; a refused token sends the flow back to the code step.
+ * Then every session of the account ends, upstream and here (browser and token sessions alike): whoever knew the old
+ * password is out.
+ */
+export async function completeReset(c: FlowContext, directory: SessionDirectory, newPassword: string): Promise<void> {
+  const flow = currentFlow(c.session, 'reset');
+  if (!flow?.vtok) throw flowExpired();
+  try {
+    const captchaToken = await solveCaptcha(c);
+    await c.auth.resetPassword(c.call(captchaToken), flow.phone, flow.vtok, newPassword);
+    delete c.session.flow;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'invalid_code') delete flow.vtok;
+    throw err;
+  }
+  const account = await c.auth.endSessionsAfterReset(c.call(), flow.phone, newPassword);
+  if (!account) {
+    c.log?.warn('sessions of a reset account not ended: signing in with the new password failed');
+    return;
+  }
+  const revoke = account.upstreamEnded ? async () => undefined : (accessToken: string) => c.auth.revoke(c.call(), accessToken);
+  const ended = await directory.revokeAll(account.sub, revoke);
+  c.log?.info({ ended }, 'password reset ended the account\'s sessions');
+}
