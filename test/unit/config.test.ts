@@ -241,6 +241,14 @@ describe('loadConfig', () => {
     it('refuses garbage', () => {
       expect(problemsOf({ TRUST_PROXY: 'yes please!' })).toEqual([expect.stringMatching(/TRUST_PROXY must be/)]);
     });
+
+    it.each(['maybe', 'loopback, 10.0.0.0/33', '10.0.0.1/255.0.0', 'proxy.internal'])('refuses %s, naming TRUST_PROXY', (value) => {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY must be true, false, a hop count/)]);
+    });
+
+    it.each(['uniquelocal', '::1/128', '10.0.0.0/255.0.0.0', 'loopback,linklocal, 192.168.1.10'])('accepts %s', (value) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(value);
+    });
   });
 
   describe('SHUTDOWN_*', () => {
@@ -298,6 +306,23 @@ describe('loadConfig', () => {
         expect.stringMatching(/LIMIT_SMS_PER_PHONE_DAY must not be lower/),
       ]);
     });
+  });
+
+  it('lists problems of single variables and of rules across variables together', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', TRUST_PROXY: 'maybe', PORT: 'abc', LIMIT_LOGIN_BLOCK_S: '600', LIMIT_LOGIN_BLOCK_MAX_S: '60' });
+    const named = problems.map((p) => p.split(/[: ]/)[0]);
+    for (const name of ['TRUST_PROXY', 'PORT', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEYS', 'LIMIT_LOGIN_BLOCK_MAX_S', 'REDIS_URL', 'CLOUDBASE_ENV_ID', 'PUBLIC_ORIGIN']) {
+      expect(named).toContain(name);
+    }
+    // PORT failed its own rule, so the METRICS_PORT rule that compares with it is skipped rather than guessed.
+    expect(named).not.toContain('METRICS_PORT');
+  });
+
+  it('does not add a posture problem about a variable that failed its own rule', () => {
+    expect(problemsOf({ ...prodBase, PUBLIC_ORIGIN: 'app.example.com' })).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN must be an origin/)]);
+    expect(problemsOf({ ...prodBase, CLOUDBASE_API_ORIGIN: 'http://x.internal/path' })).toEqual([
+      expect.stringMatching(/^CLOUDBASE_API_ORIGIN must be an origin/),
+    ]);
   });
 
   it('names an unknown NODE_ENV', () => {
