@@ -52,7 +52,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {

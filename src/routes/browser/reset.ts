@@ -7,7 +7,6 @@ import {
   codeStepLocals,
   currentFlow,
   registerRestart,
-  sendCodeStep,
   registerSendCode,
   verifyCodeStep,
   type SendFailure,

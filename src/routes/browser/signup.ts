@@ -8,7 +8,6 @@ import {
   currentFlow,
   landing,
   registerRestart,
-  sendCodeStep,
   registerSendCode,
   verifyCodeStep,
   type SendFailure,

@@ -6,7 +6,6 @@ import {
   currentFlow,
   landing,
   registerRestart,
-  sendCodeStep,
   registerSendCode,
   verifyCodeStep,
   type SendFailure,

@@ -129,7 +129,7 @@ export function registerSendCode(
 ): void {
   router.post(flow.action, formCsrf, async (req, res) => {
     try {
-      await sendCodeStep(req, auth, flow.purpose, flow.keepReturnTo ? safeReturnTo(req.body.returnTo) : undefined);
+      await sendCodeStep(req, auth, flow.purpose, flow.keepReturnTo ? safeReturnTo((req.body as Record<string, unknown>).returnTo) : undefined);
       res.redirect(303, flow.start);
     } catch (err) {
       await renderFailure(req, res, auth, flow.view, err, flow.page(req, sendFailure(req.body)));
