@@ -10,11 +10,16 @@ export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 let built = false;
 
 /**
- * Compiles src/ into dist/ with tsconfig.build.json, once per test file, so the process under test is the code in
- * the working tree. Throws with the compiler's output when the build fails.
+ * Makes sure dist/ holds the working tree's code. Under jest the global setup (test/support/global-setup.js) built it
+ * once for the whole run; elsewhere this compiles src/ with tsconfig.build.json, once per process. Throws with the
+ * compiler's output when the build fails.
  */
 export function buildGateway(): void {
   if (built) return;
+  if (process.env.CBG_DIST_BUILT === '1' && existsSync(join(projectRoot, 'dist', 'main.js'))) {
+    built = true;
+    return;
+  }
   const tsc = join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'pipe', timeout: 180_000 });
