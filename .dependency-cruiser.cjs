@@ -6,12 +6,12 @@
 //        ↓
 //   session/  →  cloudbase/     (session state; the CloudBase Auth client)
 //        ↓            ↓
-//   config/                      (and the leaf helpers logger.ts, phone.ts, i18n/, which import nothing of src/)
+//   config/                      (and the leaf helpers logger.ts, phone.ts, dev-console.ts, i18n/: they import only config/)
 //
 // emulator/ imports nothing else from src/; app.ts, gateway.ts and main.ts compose everything and may import anything.
 // Each layer lists what it MAY import; anything else under src/ is an error.
 
-const LEAVES = ['^src/config/', '^src/logger\\.ts$', '^src/phone\\.ts$', '^src/i18n/'];
+const LEAVES = ['^src/config/', '^src/(logger|phone|dev-console)\\.ts$', '^src/i18n/'];
 const CLOUDBASE = ['^src/cloudbase/', ...LEAVES];
 const SESSION = ['^src/session/', ...CLOUDBASE];
 const SERVICES = ['^src/services/', '^src/flows/', '^src/limits/', ...SESSION];
@@ -20,7 +20,7 @@ const EDGES = ['^src/routes/', '^src/proxy/', '^src/metrics/', ...HTTP, ...SERVI
 
 const LAYERS = [
   { name: 'config-is-the-base', from: '^src/config/', allowed: ['^src/config/'] },
-  { name: 'leaves-import-nothing', from: '^src/(logger|phone)\\.ts$|^src/i18n/', allowed: LEAVES },
+  { name: 'leaves-import-nothing', from: '^src/(logger|phone|dev-console)\\.ts$|^src/i18n/', allowed: LEAVES },
   { name: 'emulator-stands-alone', from: '^src/emulator/', allowed: ['^src/emulator/'] },
   { name: 'cloudbase-only-config', from: '^src/cloudbase/', allowed: CLOUDBASE },
   { name: 'session-below-services', from: '^src/session/', allowed: SESSION },

@@ -54,6 +54,9 @@ const envFields = z.object({
   SHUTDOWN_DELAY_MS: intFromEnv('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // Read by env-file.ts before this schema runs; listed here so every variable the gateway reads is in one place.
+  ENV_FILE: z.string().optional(),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
   METRICS_PORT: intFromEnv('METRICS_PORT', 9464, 0, 65535),
   METRICS_HOST: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:-]{1,253}$/.test(v), {
@@ -172,6 +175,10 @@ function crossFieldRules(env: Env, ctx: z.RefinementCtx): void {
     }
   }
 
+  if (production && env.LOG_FORMAT === 'pretty') {
+    problem('LOG_FORMAT', 'LOG_FORMAT=pretty is for development: production logs are JSON lines (and pino-pretty is a development dependency)');
+  }
+
   if (valid(env.PORT, env.METRICS_PORT) && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problem('METRICS_PORT', `METRICS_PORT must differ from PORT (both ${env.PORT})`);
   }
@@ -271,6 +278,8 @@ function toConfig(env: Env) {
     /** SIGTERM: how long to keep accepting (readiness 503) before closing the listener, then how long in-flight requests may take */
     shutdown: { delayMs: env.SHUTDOWN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
     logLevel: env.LOG_LEVEL,
+    /** undefined: pretty on a terminal outside production, JSON otherwise */
+    logFormat: env.LOG_FORMAT,
     emulatorPort: env.EMULATOR_PORT,
     /** The metrics listener, apart from the public port; port 0 takes any free port. */
     metrics: { host: metricsHost, port: env.METRICS_PORT },

@@ -53,7 +53,8 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
+    // ENV_FILE empty: a developer's .env in the project root stays out of the process under test.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
