@@ -54,7 +54,8 @@ const envFields = z.object({
   SHUTDOWN_DELAY_MS: intFromEnv('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
   SHUTDOWN_GRACE_MS: intFromEnv('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
-  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // empty means unset, as .env.example leaves it
+  LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
   // Read by env-file.ts before this schema runs; listed here so every variable the gateway reads is in one place.
   ENV_FILE: z.string().optional(),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),

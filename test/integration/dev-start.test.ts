@@ -11,6 +11,7 @@ import { freePort } from '../support/redis-server.js';
  */
 let dir: string;
 let proc: ServerProcess | undefined;
+let fromExample: ServerProcess | undefined;
 const outputs: string[] = [];
 
 beforeAll(() => {
@@ -20,8 +21,9 @@ beforeAll(() => {
 
 afterAll(async () => {
   await proc?.stop(2000);
+  await fromExample?.stop(2000);
   // This file's leak guard: no process it started may print a token (it signs nobody in, so none should exist).
-  const lines = [...outputs, ...(proc?.lines ?? [])].join('\n');
+  const lines = [...outputs, ...(proc?.lines ?? []), ...(fromExample?.lines ?? [])].join('\n');
   expect(lines).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.eyJ/);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -58,6 +60,13 @@ describe('when an env file is given', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/TRUST_PROXY must be true, false, a hop count.*got "maybe"/);
     expect(output).not.toMatch(/SESSION_IDLE_TIMEOUT_S/);
+  });
+
+  it('starts with .env.example as copied, on a machine with no Redis', async () => {
+    fromExample = await startServerProcess({ ENV_FILE: join(projectRoot, '.env.example') });
+    const ready = await fetch(`${fromExample.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(fromExample.lines.join('\n')).toMatch(/REDIS_URL is not set: sessions live in this process only/);
   });
 
   it('refuses to start when ENV_FILE names a file that is not there, naming ENV_FILE', async () => {

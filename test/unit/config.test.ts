@@ -329,6 +329,19 @@ describe('loadConfig', () => {
     expect(problemsOf({ NODE_ENV: 'staging' })[0]).toMatch(/NODE_ENV/);
   });
 
+  describe('LOG_FORMAT', () => {
+    it('reads json and pretty, and empty as unset', () => {
+      expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+      expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+      expect(loadConfig({ LOG_FORMAT: '' }).logFormat).toBeUndefined();
+    });
+
+    it('names a bad value, and refuses pretty in production', () => {
+      expect(problemsOf({ LOG_FORMAT: 'colour' })).toEqual([expect.stringMatching(/^LOG_FORMAT: /)]);
+      expect(problemsOf({ ...prodBase, LOG_FORMAT: 'pretty' })).toEqual([expect.stringMatching(/^LOG_FORMAT=pretty is for development/)]);
+    });
+  });
+
   it('names an unknown LOG_LEVEL', () => {
     expect(problemsOf({ LOG_LEVEL: 'loud' })[0]).toMatch(/LOG_LEVEL/);
   });
