@@ -349,7 +349,7 @@ describe('loadConfig', () => {
 
 describe('production start-up posture', () => {
   const composeFile = yaml.safeLoad(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
-    services: Record<string, { environment?: Record<string, string>; ports?: string[] }>;
+    services: Record<string, { environment?: Record<string, string>; ports?: string[]; build?: unknown; image?: string }>;
   };
 
   describe('when SESSION_SECRET is guessable', () => {
@@ -436,6 +436,14 @@ describe('production start-up posture', () => {
       for (const [name, svc] of Object.entries(composeFile.services)) {
         for (const p of svc.ports ?? []) expect([name, String(p)]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:/)]);
       }
+    });
+
+    it('builds the image once and runs both the emulator and the gateway from it', () => {
+      const built = Object.values(composeFile.services).filter((svc) => svc.build !== undefined);
+      expect(built).toHaveLength(1);
+      expect(built[0]!.image).toEqual(expect.any(String));
+      expect(composeFile.services.bff?.image).toBe(built[0]!.image);
+      expect(composeFile.services.emulator?.image).toBe(built[0]!.image);
     });
 
     it("gives the gateway a configuration it starts with, and that production would refuse", () => {
