@@ -72,3 +72,23 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 export type { Logger };
+
+/**
+ * Human-readable lines for a developer's terminal (pino-pretty, in this process and synchronous, so nothing is lost on
+ * exit). pino-pretty is a development dependency: where it is not installed (the production image) this returns
+ * undefined and the logs stay JSON.
+ */
+export async function prettyDestination(colorize: boolean): Promise<DestinationStream | undefined> {
+  try {
+    const { default: pretty } = await import('pino-pretty');
+    return pretty({ colorize, sync: true, translateTime: 'SYS:HH:MM:ss.l', singleLine: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pretty logs outside production, when asked (LOG_FORMAT=pretty) or, unless told json, when stdout is a terminal. */
+export function wantsPrettyLogs(config: { production: boolean; logFormat: 'json' | 'pretty' | undefined }, stdoutIsTTY: boolean): boolean {
+  if (config.production || config.logFormat === 'json') return false;
+  return config.logFormat === 'pretty' || stdoutIsTTY;
+}

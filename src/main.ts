@@ -1,10 +1,14 @@
 import { loadConfig, ConfigError } from './config/index.js';
-import { createLogger } from './logger.js';
+import { loadEnvFile } from './config/env-file.js';
+import { createLogger, prettyDestination, wantsPrettyLogs } from './logger.js';
+import { embeddedEmulatorBanner, emulatorLineWriter } from './dev-console.js';
 import { startGateway } from './gateway.js';
 
 async function main(): Promise<void> {
   let config;
+  let envFile;
   try {
+    envFile = loadEnvFile();
     config = loadConfig(process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -13,14 +17,16 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel);
+  const tty = process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, wantsPrettyLogs(config, tty) ? await prettyDestination(tty) : undefined);
+  if (envFile) logger.info({ envFile }, `read ${envFile}`);
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const gateway = await startGateway(config, logger, say);
+  const gateway = await startGateway(config, logger, emulatorLineWriter(process.stdout, tty));
   logger.info({ url: gateway.url }, `Session gateway listening: open ${gateway.url}`);
   logger.info({ metrics: gateway.metricsServer.url }, `Metrics at ${gateway.metricsServer.url}`);
   if (gateway.emulator) {
     logger.info({ emulator: gateway.emulator.url }, `CloudBase Auth emulator running at ${gateway.emulator.url}`);
-    say(`\n  Open ${gateway.url} in a browser.\n  CloudBase Auth emulator: ${gateway.emulator.url} (SMS codes it "sends" are printed below)\n`);
+    say(embeddedEmulatorBanner(gateway.url, { url: gateway.emulator.url, envId: config.cloudbase.envId, clientId: config.cloudbase.clientId }));
   }
 
   let stopping = false;

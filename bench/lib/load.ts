@@ -38,6 +38,7 @@ export async function runLoad(opts: LoadOptions): Promise<RoundSample> {
   let instance!: autocannon.Instance;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(options, (err: unknown, result) =>
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- autocannon's errors are Errors; this only guards the odd string
       err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
     );
   });

@@ -103,6 +103,7 @@ export async function startNodeService(opts: NodeServiceOptions): Promise<Servic
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
+      ENV_FILE: '', // a developer's .env stays out of what is measured
       HOST: '127.0.0.1',
       [opts.portVariable ?? 'PORT']: String(port),
       ...opts.env,

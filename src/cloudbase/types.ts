@@ -46,6 +46,7 @@ export interface UserProfile {
   phone_number?: string;
   providers?: ProviderInfo[];
   status?: string;
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the documented values; others pass through
   gender?: 'MALE' | 'FEMALE' | string;
   groups?: { id: string; expires_at?: string }[];
   meta?: Record<string, unknown>;

@@ -1,123 +1,155 @@
-import { z } from 'zod';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import { apiOriginOf, envFields, publicOriginOf, type Env } from './env.js';
+import { crossFieldRules } from './rules.js';
 
-const intFromEnv = (name: string, def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return def;
-      if (!/^\d+$/.test(v.trim())) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number, got "${v}"` });
-        return z.NEVER;
-      }
-      const n = Number(v.trim());
-      if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name} must be between ${min} and ${max}, got ${n}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const EMULATOR_ENV_ID = 'local-emulator';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
-const originString = (name: string) =>
-  optionalString.refine(
-    (v) => {
-      if (v === undefined) return true;
-      try {
-        const u = new URL(v);
-        return (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '') && !u.search;
-      } catch {
-        return false;
-      }
+type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export function deepFreeze<T>(o: T): DeepReadonly<T> {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o as DeepReadonly<T>;
+}
+
+/** The checked environment as the application uses it, with what an operator should hear at start-up. */
+function toConfig(env: Env) {
+  const production = env.NODE_ENV === 'production';
+  /** Things worth telling an operator at start-up (never secrets). */
+  const warnings: string[] = [];
+
+  let secrets = env.SESSION_SECRET;
+  if (secrets.length === 0) {
+    secrets = [randomBytes(32).toString('base64url')];
+    warnings.push('SESSION_SECRET is not set: using a random secret, so sessions end when the process restarts');
+  }
+
+  let tokenKeys = env.TOKEN_ENCRYPTION_KEYS;
+  if (tokenKeys === undefined) {
+    const derived = Buffer.from(hkdfSync('sha256', secrets[0]!, 'cbg token keys', 'derived from SESSION_SECRET', 32));
+    tokenKeys = [{ id: 'dev', key: derived.toString('base64url') }];
+    warnings.push('TOKEN_ENCRYPTION_KEYS is not set: tokens in sessions are sealed with a key derived from SESSION_SECRET (development only)');
+  }
+
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+    warnings.push('REDIS_URL is not set: sessions live in this process only and are lost on restart (development only)');
+  }
+
+  const embeddedEmulator = env.CLOUDBASE_ENV_ID === undefined;
+  const envId = env.CLOUDBASE_ENV_ID ?? EMULATOR_ENV_ID;
+  const apiOrigin = apiOriginOf(env);
+  if (production && apiOrigin?.startsWith('http:')) {
+    warnings.push(`CLOUDBASE_API_ORIGIN is plain http (${apiOrigin}): the client secret and every token cross the network in clear; CLOUDBASE_ALLOW_HTTP=true says that network is private`);
+  }
+  if (embeddedEmulator && env.CLOUDBASE_API_ORIGIN) {
+    warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
+  }
+
+  /** Origin the browser sees; undefined means "the request's own origin" (development only, warned). */
+  const publicOrigin = publicOriginOf(env);
+  /** `__Host-` prefix and Secure when PUBLIC_ORIGIN is https. */
+  const secureCookie = publicOrigin?.startsWith('https:') ?? false;
+
+  const metricsHost = env.METRICS_HOST ?? '127.0.0.1';
+  if (!isLoopback(metricsHost)) {
+    warnings.push(`METRICS_HOST=${metricsHost}: /metrics is served to anything that reaches that address; keep its port off the public network`);
+  }
+
+  return deepFreeze({
+    nodeEnv: env.NODE_ENV,
+    production,
+    port: env.PORT,
+    host: env.HOST,
+    publicOrigin,
+    /** express `trust proxy` value. */
+    trustProxy: env.TRUST_PROXY,
+    session: {
+      secrets,
+      idleTimeoutS: env.SESSION_IDLE_TIMEOUT_S,
+      absoluteTimeoutS: env.SESSION_ABSOLUTE_TIMEOUT_S,
+      secureCookie,
+      cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
     },
-    { message: `${name} must be an origin like https://app.example.com (scheme and host, no path)` },
-  );
+    /**
+     * Keys sealing the tokens in stored sessions (TOKEN_ENCRYPTION_KEYS): the first seals, all open. `key` is 32 bytes
+     * in base64url; `id`, when given, is written beside what the key sealed.
+     */
+    tokenKeys,
+    redis: {
+      url: env.REDIS_URL,
+      clusterNodes: env.REDIS_CLUSTER_NODES,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      /** WAIT after the session write of a sign-in: replicas to wait for (0: none) and for how long at most */
+      wait: { replicas: env.REDIS_WAIT_REPLICAS, timeoutMs: env.REDIS_WAIT_TIMEOUT_MS },
+    },
+    cloudbase: {
+      /** True when CLOUDBASE_ENV_ID is unset: the bundled emulator runs in-process. */
+      embeddedEmulator,
+      envId,
+      region: env.CLOUDBASE_REGION,
+      clientId: env.CLOUDBASE_CLIENT_ID ?? envId,
+      clientSecret: env.CLOUDBASE_CLIENT_SECRET,
+      /** Undefined only with the embedded emulator, whose URL is known once it listens. */
+      apiOrigin,
+      timeoutMs: env.CLOUDBASE_TIMEOUT_MS,
+    },
+    proxy: { routes: env.PROXY_ROUTES, timeoutMs: env.PROXY_TIMEOUT_MS },
+    refreshSkewS: env.REFRESH_SKEW_S,
+    /** SIGTERM: how long to keep accepting (readiness 503) before closing the listener, then how long in-flight requests may take */
+    shutdown: { delayMs: env.SHUTDOWN_DELAY_MS, graceMs: env.SHUTDOWN_GRACE_MS },
+    logLevel: env.LOG_LEVEL,
+    /** undefined: pretty on a terminal outside production, JSON otherwise */
+    logFormat: env.LOG_FORMAT,
+    emulatorPort: env.EMULATOR_PORT,
+    /** The metrics listener, apart from the public port; port 0 takes any free port. */
+    metrics: { host: metricsHost, port: env.METRICS_PORT },
+    /** Abuse limits; every count is per window and shared by all instances on one Redis. */
+    limits: {
+      login: {
+        /** password attempts per account (normalised) from unknown devices, all addresses together, within windowS */
+        failuresPerAccount: env.LIMIT_LOGIN_FAILURES,
+        /** the same from one client address: the tight limit on a stranger */
+        failuresPerAccountIp: env.LIMIT_LOGIN_ACCOUNT_IP_FAILURES,
+        /** password attempts from one device that signed in to the account before (its own limit) */
+        failuresPerDevice: env.LIMIT_LOGIN_DEVICE_FAILURES,
+        /** password attempts per client IP across accounts within windowS */
+        failuresPerIp: env.LIMIT_LOGIN_IP_FAILURES,
+        windowS: env.LIMIT_LOGIN_WINDOW_S,
+        /** first block; each further block doubles, up to blockMaxS */
+        blockS: env.LIMIT_LOGIN_BLOCK_S,
+        blockMaxS: env.LIMIT_LOGIN_BLOCK_MAX_S,
+        /** a failed sign-in is answered no sooner than this after it started (0: off) */
+        failureMinMs: env.LIMIT_LOGIN_FAILURE_MIN_MS,
+      },
+      sms: {
+        /** seconds between two codes to one number (0: off) */
+        cooldownS: env.LIMIT_SMS_COOLDOWN_S,
+        perPhoneHour: env.LIMIT_SMS_PER_PHONE_HOUR,
+        perPhoneDay: env.LIMIT_SMS_PER_PHONE_DAY,
+        perIpHour: env.LIMIT_SMS_PER_IP_HOUR,
+        perSessionHour: env.LIMIT_SMS_PER_SESSION_HOUR,
+        /** wrong codes allowed per verification before a new code is needed */
+        codeGuesses: env.LIMIT_CODE_GUESSES,
+      },
+      /** anonymous sign-ins per client IP per hour: each one can create a user upstream */
+      anonymousPerIpHour: env.LIMIT_ANONYMOUS_PER_IP_HOUR,
+    },
+    warnings,
+  });
+}
 
-const boolFromEnv = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      const t = v?.trim().toLowerCase();
-      if (t === undefined || t === '' || t === 'false') return false;
-      if (t === 'true') return true;
-      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${v}"` });
-      return z.NEVER;
-    });
+/** The whole configuration: variables, the rules between them, and the shape the application reads. */
+export const configSchema = envFields.superRefine(crossFieldRules, { when: () => true }).transform(toConfig);
 
-/** The raw environment, variable by variable: each rule names its variable so errors can be acted on. */
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
-  PORT: intFromEnv('PORT', 3000, 0, 65535),
-  HOST: optionalString,
-  PUBLIC_ORIGIN: originString('PUBLIC_ORIGIN'),
-  TRUST_PROXY: optionalString,
-  SESSION_SECRET: optionalString,
-  TOKEN_ENCRYPTION_KEYS: optionalString,
-  SESSION_IDLE_TIMEOUT_S: intFromEnv('SESSION_IDLE_TIMEOUT_S', 30 * 60, 60, 31 * 24 * 3600),
-  SESSION_ABSOLUTE_TIMEOUT_S: intFromEnv('SESSION_ABSOLUTE_TIMEOUT_S', 7 * 24 * 3600, 60, 366 * 24 * 3600),
-  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), {
-    message: 'REDIS_URL must start with redis:// or rediss://',
-  }),
-  REDIS_CLUSTER_NODES: optionalString.refine(
-    (v) => v === undefined || v.split(',').every((n) => /^[^\s:,]+:\d{1,5}$/.test(n.trim())),
-    { message: 'REDIS_CLUSTER_NODES must be a comma-separated list of host:port' },
-  ),
-  REDIS_KEY_PREFIX: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? 'cbg:' : v))
-    .refine((v) => /^[A-Za-z0-9:_.-]{1,64}$/.test(v), {
-      message: 'REDIS_KEY_PREFIX may hold only letters, digits and : _ . - (at most 64)',
-    }),
-  // How many replicas must hold a session written at sign-in before the sign-in is answered (0: do not wait).
-  REDIS_WAIT_REPLICAS: intFromEnv('REDIS_WAIT_REPLICAS', 0, 0, 16),
-  // at most 1000: the wait is a Redis command, and every command is bounded at 1.5 s (src/session/redis.ts)
-  REDIS_WAIT_TIMEOUT_MS: intFromEnv('REDIS_WAIT_TIMEOUT_MS', 250, 10, 1000),
-  CLOUDBASE_ENV_ID: optionalString.refine((v) => v === undefined || /^[a-z0-9][a-z0-9-]{1,62}$/i.test(v), {
-    message: 'CLOUDBASE_ENV_ID must look like an environment id (letters, digits and -)',
-  }),
-  CLOUDBASE_REGION: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? 'ap-shanghai' : v.trim()))
-    .refine((v) => /^[a-z]{2}-[a-z]+(-\d+)?$/.test(v), { message: 'CLOUDBASE_REGION must look like ap-shanghai' }),
-  CLOUDBASE_CLIENT_ID: optionalString,
-  CLOUDBASE_CLIENT_SECRET: optionalString,
-  CLOUDBASE_API_ORIGIN: originString('CLOUDBASE_API_ORIGIN'),
-  CLOUDBASE_TIMEOUT_MS: intFromEnv('CLOUDBASE_TIMEOUT_MS', 5000, 100, 60000),
-  PROXY_ROUTES: optionalString,
-  PROXY_TIMEOUT_MS: intFromEnv('PROXY_TIMEOUT_MS', 15000, 100, 300000),
-  REFRESH_SKEW_S: intFromEnv('REFRESH_SKEW_S', 60, 0, 3600),
-  SHUTDOWN_DELAY_MS: intFromEnv('SHUTDOWN_DELAY_MS', 0, 0, 60_000),
-  SHUTDOWN_GRACE_MS: intFromEnv('SHUTDOWN_GRACE_MS', 10_000, 100, 600_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
-  EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
-  METRICS_PORT: intFromEnv('METRICS_PORT', 9464, 0, 65535),
-  METRICS_HOST: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:-]{1,253}$/.test(v), {
-    message: 'METRICS_HOST must be an address or host name to bind, e.g. 127.0.0.1',
-  }),
-  CLOUDBASE_ALLOW_HTTP: boolFromEnv('CLOUDBASE_ALLOW_HTTP'),
-  // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
-  LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
-  LIMIT_LOGIN_ACCOUNT_IP_FAILURES: intFromEnv('LIMIT_LOGIN_ACCOUNT_IP_FAILURES', 3, 1, 1000),
-  LIMIT_LOGIN_DEVICE_FAILURES: intFromEnv('LIMIT_LOGIN_DEVICE_FAILURES', 5, 1, 1000),
-  LIMIT_LOGIN_IP_FAILURES: intFromEnv('LIMIT_LOGIN_IP_FAILURES', 50, 1, 100000),
-  LIMIT_LOGIN_FAILURE_MIN_MS: intFromEnv('LIMIT_LOGIN_FAILURE_MIN_MS', 500, 0, 10000),
-  LIMIT_LOGIN_WINDOW_S: intFromEnv('LIMIT_LOGIN_WINDOW_S', 15 * 60, 1, 7 * 24 * 3600),
-  LIMIT_LOGIN_BLOCK_S: intFromEnv('LIMIT_LOGIN_BLOCK_S', 60, 1, 24 * 3600),
-  LIMIT_LOGIN_BLOCK_MAX_S: intFromEnv('LIMIT_LOGIN_BLOCK_MAX_S', 15 * 60, 1, 7 * 24 * 3600),
-  LIMIT_SMS_COOLDOWN_S: intFromEnv('LIMIT_SMS_COOLDOWN_S', 60, 0, 3600),
-  LIMIT_SMS_PER_PHONE_HOUR: intFromEnv('LIMIT_SMS_PER_PHONE_HOUR', 5, 1, 100000),
-  LIMIT_SMS_PER_PHONE_DAY: intFromEnv('LIMIT_SMS_PER_PHONE_DAY', 10, 1, 100000),
-  LIMIT_SMS_PER_IP_HOUR: intFromEnv('LIMIT_SMS_PER_IP_HOUR', 30, 1, 1000000),
-  LIMIT_SMS_PER_SESSION_HOUR: intFromEnv('LIMIT_SMS_PER_SESSION_HOUR', 5, 1, 100000),
-  LIMIT_CODE_GUESSES: intFromEnv('LIMIT_CODE_GUESSES', 5, 1, 1000),
-  LIMIT_ANONYMOUS_PER_IP_HOUR: intFromEnv('LIMIT_ANONYMOUS_PER_IP_HOUR', 30, 1, 1000000),
-});
-
-export type RawEnv = z.infer<typeof envSchema>;
+export type Config = z.output<typeof configSchema>;

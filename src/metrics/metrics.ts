@@ -93,7 +93,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
       return function httpMetricsMiddleware(req, res, next) {
         const started = performance.now();
         res.once('finish', () => {
-          const route = req.route?.path;
+          const route = (req.route as { path?: unknown } | undefined)?.path;
           const pattern =
             typeof route === 'string' ? `${req.baseUrl}${route}` : req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched';
           const c = childrenFor(req.method, pattern, String(res.statusCode));

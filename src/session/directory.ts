@@ -97,7 +97,7 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
     const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
     const dead = sids.filter((_, i) => sessions[i]?.auth?.sub !== sub);
     if (dead.length) await store!.indexRemove(sub, ...dead);
-    return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]!] as [string, VersionedSession]] : []));
+    return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : []));
   }
 
   /**

@@ -30,7 +30,7 @@ export interface DurableWriteOptions {
 export function createSignInPersister(opts: DurableWriteOptions): (req: Request) => Promise<void> {
   const { client, wait } = opts;
   return async function persistSignIn(req: Request): Promise<void> {
-    await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session save failed', { cause: err })) : resolve())));
     if (!client || wait.replicas === 0) return;
     // One pipeline: in a Cluster both commands go to the master of the session's slot, in order.
     const replies = await client

@@ -62,7 +62,7 @@ export function parseSession(d: string, sid: string, cipher: TokenCipher): Sessi
     const value = secrets[name];
     if (value === undefined) continue;
     if (sub === undefined) sess[field] = value;
-    else if (isObject(sess[field])) (sess[field] as Loose)[sub] = value;
+    else if (isObject(sess[field])) sess[field][sub] = value;
   }
   return sess as unknown as SessionData;
 }

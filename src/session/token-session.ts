@@ -51,6 +51,7 @@ export function isTokenMode(req: Request): boolean {
 
 /** Drops the session cookie from a token-mode response, whatever set it (sign-in's new id, sign-out's clearing). */
 function withoutSessionCookie(res: Response, cookieName: string): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped below and always called with this response
   const writeHead = res.writeHead as (...args: unknown[]) => Response;
   res.writeHead = function writeHeadWithoutSessionCookie(this: Response, ...args: unknown[]) {
     const set = this.getHeader('set-cookie');

@@ -117,7 +117,7 @@ describe('when Redis stalls past two command timeouts (CLIENT PAUSE)', () => {
     const agent = gw.agent();
     const signedIn = await signIn(agent, 'redis-stall');
     expect(signedIn.status).toBe(303);
-    const sid = sessionIdFromCookie(signedIn.headers['set-cookie'] as unknown as string[]);
+    const sid = sessionIdFromCookie(signedIn.headers['set-cookie']);
     expect((await agent.get('/api/session').timeout(TIMEOUT)).body.authenticated).toBe(true);
 
     // The test's own connection, so the gateway's client stays "ready" and its reads time out rather than refused.
@@ -132,8 +132,8 @@ describe('when Redis stalls past two command timeouts (CLIENT PAUSE)', () => {
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBeDefined();
     }
-    expect(stalled[0]!.text).toContain('Sessions are unavailable right now');
-    expect(stalled[1]!.body.error.code).toBe('store_unavailable');
+    expect(stalled[0].text).toContain('Sessions are unavailable right now');
+    expect(stalled[1].body.error.code).toBe('store_unavailable');
 
     await waitFor(async () => (await gw.redis.ping()) === 'PONG');
     expect(await gw.redis.exists(gw.store.keys.tombstone(sid))).toBe(0);
@@ -170,7 +170,7 @@ describe('when Redis is killed mid-request and restarted with its data (append-o
     const agent = gw.agent();
     const signedIn = await signIn(agent, 'redis-killed');
     expect(signedIn.status).toBe(303);
-    const sid = sessionIdFromCookie(signedIn.headers['set-cookie'] as unknown as string[]);
+    const sid = sessionIdFromCookie(signedIn.headers['set-cookie']);
 
     // Hold the session reads inside Redis, then kill it under them.
     await run('redis-cli', ['-p', String(redisServer.port), 'CLIENT', 'PAUSE', '2000', 'ALL']);

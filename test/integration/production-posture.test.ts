@@ -48,7 +48,7 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
       new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ['dist/main.js'], {
           cwd: projectRoot,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', HOST: '127.0.0.1', ...env, PORT: String(port) },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let output = '';

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 function policyOf(header: unknown): Map<string, string> {
   const out = new Map<string, string>();
-  for (const part of String(header ?? '').split(',')) {
+  for (const part of String((header as string | undefined) ?? '').split(',')) {
     const [name, allow] = part.trim().split('=');
     if (name) out.set(name, allow ?? '');
   }

@@ -6,7 +6,7 @@ import { createRedisClient, waitReady, type RedisClient } from '../../src/sessio
 import { VersionedRedisStore } from '../../src/session/store.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
-import { freePort, startRedis, type RedisServer } from './redis-server.js';
+import { startRedis } from './redis-server.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
 import { emulatorControl, type EmulatorControl, type Exchange } from './gateway.js';

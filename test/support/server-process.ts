@@ -10,11 +10,16 @@ export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 let built = false;
 
 /**
- * Compiles src/ into dist/ with tsconfig.build.json, once per test file, so the process under test is the code in
- * the working tree. Throws with the compiler's output when the build fails.
+ * Makes sure dist/ holds the working tree's code. Under jest the global setup (test/support/global-setup.js) built it
+ * once for the whole run; elsewhere this compiles src/ with tsconfig.build.json, once per process. Throws with the
+ * compiler's output when the build fails.
  */
 export function buildGateway(): void {
   if (built) return;
+  if (process.env.CBG_DIST_BUILT === '1' && existsSync(join(projectRoot, 'dist', 'main.js'))) {
+    built = true;
+    return;
+  }
   const tsc = join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: projectRoot, stdio: 'pipe', timeout: 180_000 });
@@ -48,11 +53,12 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
+    // ENV_FILE empty: a developer's .env in the project root stays out of the process under test.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {

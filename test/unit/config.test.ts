@@ -253,6 +253,14 @@ describe('loadConfig', () => {
     it('refuses garbage', () => {
       expect(problemsOf({ TRUST_PROXY: 'yes please!' })).toEqual([expect.stringMatching(/TRUST_PROXY must be/)]);
     });
+
+    it.each(['maybe', 'loopback, 10.0.0.0/33', '10.0.0.1/255.0.0', 'proxy.internal'])('refuses %s, naming TRUST_PROXY', (value) => {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([expect.stringMatching(/^TRUST_PROXY must be true, false, a hop count/)]);
+    });
+
+    it.each(['uniquelocal', '::1/128', '10.0.0.0/255.0.0.0', 'loopback,linklocal, 192.168.1.10'])('accepts %s', (value) => {
+      expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(value);
+    });
   });
 
   describe('SHUTDOWN_*', () => {
@@ -312,8 +320,38 @@ describe('loadConfig', () => {
     });
   });
 
+  it('lists problems of single variables and of rules across variables together', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', TRUST_PROXY: 'maybe', PORT: 'abc', LIMIT_LOGIN_BLOCK_S: '600', LIMIT_LOGIN_BLOCK_MAX_S: '60' });
+    const named = problems.map((p) => p.split(/[: ]/)[0]);
+    for (const name of ['TRUST_PROXY', 'PORT', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEYS', 'LIMIT_LOGIN_BLOCK_MAX_S', 'REDIS_URL', 'CLOUDBASE_ENV_ID', 'PUBLIC_ORIGIN']) {
+      expect(named).toContain(name);
+    }
+    // PORT failed its own rule, so the METRICS_PORT rule that compares with it is skipped rather than guessed.
+    expect(named).not.toContain('METRICS_PORT');
+  });
+
+  it('does not add a posture problem about a variable that failed its own rule', () => {
+    expect(problemsOf({ ...prodBase, PUBLIC_ORIGIN: 'app.example.com' })).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN must be an origin/)]);
+    expect(problemsOf({ ...prodBase, CLOUDBASE_API_ORIGIN: 'http://x.internal/path' })).toEqual([
+      expect.stringMatching(/^CLOUDBASE_API_ORIGIN must be an origin/),
+    ]);
+  });
+
   it('names an unknown NODE_ENV', () => {
     expect(problemsOf({ NODE_ENV: 'staging' })[0]).toMatch(/NODE_ENV/);
+  });
+
+  describe('LOG_FORMAT', () => {
+    it('reads json and pretty, and empty as unset', () => {
+      expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+      expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+      expect(loadConfig({ LOG_FORMAT: '' }).logFormat).toBeUndefined();
+    });
+
+    it('names a bad value, and refuses pretty in production', () => {
+      expect(problemsOf({ LOG_FORMAT: 'colour' })).toEqual([expect.stringMatching(/^LOG_FORMAT: /)]);
+      expect(problemsOf({ ...prodBase, LOG_FORMAT: 'pretty' })).toEqual([expect.stringMatching(/^LOG_FORMAT=pretty is for development/)]);
+    });
   });
 
   it('names an unknown LOG_LEVEL', () => {
@@ -323,7 +361,7 @@ describe('loadConfig', () => {
 
 describe('production start-up posture', () => {
   const composeFile = yaml.safeLoad(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
-    services: Record<string, { environment?: Record<string, string>; ports?: string[] }>;
+    services: Record<string, { environment?: Record<string, string>; ports?: string[]; build?: unknown; image?: string }>;
   };
 
   describe('when SESSION_SECRET is guessable', () => {
@@ -410,6 +448,14 @@ describe('production start-up posture', () => {
       for (const [name, svc] of Object.entries(composeFile.services)) {
         for (const p of svc.ports ?? []) expect([name, String(p)]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:/)]);
       }
+    });
+
+    it('builds the image once and runs both the emulator and the gateway from it', () => {
+      const built = Object.values(composeFile.services).filter((svc) => svc.build !== undefined);
+      expect(built).toHaveLength(1);
+      expect(built[0]!.image).toEqual(expect.any(String));
+      expect(composeFile.services.bff?.image).toBe(built[0]!.image);
+      expect(composeFile.services.emulator?.image).toBe(built[0]!.image);
     });
 
     it("gives the gateway a configuration it starts with, and that production would refuse", () => {

@@ -65,13 +65,13 @@ it('forgets a session past its limits, and destroys one written with no time lef
   clock += 60_001;
   expect(s.read('a')).toBeNull();
   s.write('b', session());
-  expect(s.write('b', { ...s.read('b')!, seen: clock - 70_000 } as VersionedSession)).toBe('destroyed');
+  expect(s.write('b', { ...s.read('b')!, seen: clock - 70_000 })).toBe('destroyed');
   expect(s.read('b')).toBeNull();
 });
 
 it('answers express-session through callbacks', async () => {
   const s = store();
-  await new Promise<void>((resolve) => s.set('a', session() as SessionData, () => resolve()));
+  await new Promise<void>((resolve) => s.set('a', session(), () => resolve()));
   const got = await new Promise<unknown>((resolve) => s.get('a', (_err, data) => resolve(data)));
   expect(got).toMatchObject({ did: 'd', _v: 1 });
   await new Promise<void>((resolve) => s.destroy('a', () => resolve()));

@@ -16,7 +16,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
   router.post('/login', formCsrf, async (req, res) => {
     // Shown again on failure as typed (cut to its limit), whatever the validation says about it.
     const username = str(req.body, 'username', MAX.loginName);
-    const returnTo = safeReturnTo(req.body.returnTo);
+    const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
     const locals = { values: { username }, returnTo };
     try {
       const form = readForm(FORMS.login, req.body);
@@ -32,7 +32,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
   });
 
   router.post('/login/anonymous', formCsrf, async (req, res) => {
-    const returnTo = safeReturnTo(req.body.returnTo);
+    const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
     try {
       const signed = await anonymousLogin(formFlowContext(req, auth, now));
       await sessions.signIn(req, signed);

@@ -60,7 +60,7 @@ export function registerSendCode(
   router.post(flow.action, formCsrf, async (req, res) => {
     try {
       const phone = isResend(req.body) ? undefined : readForm(FORMS.smsPhone, req.body).phone_number;
-      const returnTo = flow.keepReturnTo ? safeReturnTo(req.body.returnTo) : undefined;
+      const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
         ...(phone === undefined ? {} : { phone }),
