@@ -82,7 +82,7 @@ export function fromUpstream(err: unknown, step: FlowStep = 'other'): AppError {
   if (err instanceof CloudbaseError) {
     const row = Object.hasOwn(TABLE, err.error) ? TABLE[err.error] : undefined;
     const mapping = (row && (row[step] ?? row.default)) ?? UPSTREAM_ERROR;
-    const retryAfterS = mapping.status === 429 ? 60 : mapping.status === 503 ? 5 : undefined;
+    const retryAfterS = mapping.status === 429 ? (err.retryAfterS ?? 60) : mapping.status === 503 ? 5 : undefined;
     return new AppError(mapping.status, mapping.code, mapping.key, { cause: err, ...(retryAfterS ? { retryAfterS } : {}) });
   }
   throw err;

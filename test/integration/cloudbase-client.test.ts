@@ -222,11 +222,12 @@ describe('CloudBase client against the emulator', () => {
       );
     });
 
-    it('sendVerification: invalid_phone_number, user_not_found for target USER, rate_limit_exceeded on resend', async () => {
+    it('sendVerification: invalid_phone_number, user_not_found for target USER, resource_exhausted on resend', async () => {
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '13800000005', target: 'ANY' }), 'invalid_phone_number', 400);
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'USER' }), 'user_not_found', 404);
       await client.sendVerification(ctx(), { phone_number: '+86 13800000005', target: 'ANY' });
-      await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'ANY' }), 'rate_limit_exceeded', 429);
+      const limited = await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'ANY' }), 'resource_exhausted', 429);
+      expect(limited.retryAfterS).toBeGreaterThan(0);
     });
 
     it('sendVerification with a Bearer for target CUR_USER', async () => {

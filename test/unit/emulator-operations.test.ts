@@ -109,7 +109,7 @@ describe('verification codes', () => {
     state.config.sms_cooldown_s = 60;
     await sendCode();
     advance(59);
-    expect(await errorOf(() => sendCode())).toBe('rate_limit_exceeded');
+    expect(await errorOf(() => sendCode())).toBe('resource_exhausted');
     expect(await errorOf(() => sendCode('+86 13900000000'))).toBeUndefined();
     advance(1);
     expect(await errorOf(() => sendCode())).toBeUndefined();

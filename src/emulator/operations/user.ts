@@ -47,7 +47,8 @@ export function toUserProfile(user: UserRecord): UserProfile {
   }
   return {
     sub: user.sub,
-    name: user.name ?? (user.anonymous ? 'Anonymous' : ''),
+    // The js-sdk tests an anonymous user's /user/me name against "anonymous" (lower case).
+    name: user.name ?? (user.anonymous ? 'anonymous' : ''),
     picture: user.picture ?? '',
     username: user.username ?? '',
     email: user.email ?? '',
