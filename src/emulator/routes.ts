@@ -33,6 +33,12 @@ export const AUTH_ROUTES: AuthRoute[] = [
   { method: 'PATCH', paths: ['/user/password'], run: ops.updatePassword },
   { method: 'POST', paths: ['/reset'], run: ops.resetPassword },
   { method: 'GET', paths: ['/user/provider', '/user/providers'], run: ops.listProviders },
+  { method: 'GET', paths: ['/provider/uri'], run: ops.providerUri },
+  { method: 'POST', paths: ['/provider/token'], run: ops.grantProviderToken },
+  { method: 'POST', paths: ['/signin/with/provider'], run: ops.signInWithProvider },
+  { method: 'POST', paths: ['/signin/custom'], run: ops.signInCustom },
+  { method: 'POST', paths: ['/user/provider/bind'], run: ops.bindProvider },
+  { method: 'DELETE', paths: ['/user/provider/:provider_id'], run: ops.unbindProvider },
   { method: 'POST', paths: ['/captcha/data'], run: ops.createCaptcha },
   { method: 'POST', paths: ['/captcha/data/verify'], run: ops.verifyCaptcha },
 ];

@@ -5,6 +5,49 @@ export type Contact = { phone_number: string; email?: undefined } | { email: str
 
 export type UserStatus = 'ACTIVE' | 'BLOCKED' | 'PENDING';
 
+/** An identity a third-party provider (or a custom ticket) vouched for, bound to one user. */
+export interface BoundIdentity {
+  providerId: string;
+  /** The provider's id for the person (`sub` on the authorize page; the `uid` of a custom ticket). */
+  sub: string;
+  name?: string;
+  picture?: string;
+  email?: string;
+}
+
+/** A third-party provider as configured in the console: `autoSignUp` lets sign-in create the user by itself. */
+export interface ProviderConfig {
+  id: string;
+  name: string;
+  autoSignUp: boolean;
+}
+
+/** What the authorize page approved: single-use, bound to its provider and (for the redirect flow) redirect URI. */
+export interface ProviderCodeRecord {
+  providerId: string;
+  /** Absent for codes a native app obtained without a redirect. */
+  redirectUri?: string;
+  identity: BoundIdentity;
+  expiresAt: number;
+}
+
+export interface ProviderTokenRecord {
+  identity: BoundIdentity;
+  expiresAt: number;
+}
+
+/** One entry of the sign-in history (`GET /user/security/history`). */
+export interface HistoryRecord {
+  id: string;
+  sub: string;
+  action: 'USER_LOGIN' | 'USER_MODIFY';
+  ip: string;
+  userAgent: string;
+  deviceId: string;
+  createdAt: number;
+  meta: Record<string, string>;
+}
+
 export interface UserRecord {
   sub: string;
   anonymous: boolean;
@@ -23,6 +66,9 @@ export interface UserRecord {
   lastLoginAt?: number;
   /** Times (ms) of recent wrong passwords, for the lock-out rule. */
   failedLogins: number[];
+  /** Third-party identities (and custom-ticket uids) bound to this user. */
+  identities?: BoundIdentity[];
+  description?: string;
 }
 
 /** One signed-in device: every access and refresh token belongs to exactly one session. */
@@ -83,6 +129,8 @@ export interface EmulatorConfig {
   refresh_token_ttl_s: number;
   latency_ms: number;
   sms_cooldown_s: number;
+  /** Lifetime of a provider token from `POST /provider/token`. */
+  provider_token_ttl_s: number;
   /** call key (see `callKeys`) → error string answered instead of running the operation. */
   fail: Record<string, string>;
   /** call key → share of calls (0–1) answered with an error (default `unavailable`) instead of running the operation. */
@@ -120,6 +168,7 @@ export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   refresh_token_ttl_s: 31 * 24 * 3600,
   latency_ms: 0,
   sms_cooldown_s: 60,
+  provider_token_ttl_s: 600,
   fail: {},
 });
 
@@ -154,6 +203,14 @@ export interface EmulatorState {
   /** Canonical phone / email → the last code sent there. */
   lastCodes: Map<string, string>;
   sentCodes: SentCode[];
+  /** Enabled third-party providers by id; `reset` restores `defaultProviders`. */
+  providers: Map<string, ProviderConfig>;
+  readonly defaultProviders: readonly ProviderConfig[];
+  providerCodes: Map<string, ProviderCodeRecord>;
+  providerTokens: Map<string, ProviderTokenRecord>;
+  history: HistoryRecord[];
+  /** The custom-login key pair, made on first use (see custom-login.ts). */
+  customLogin?: { privateKeyId: string; privateKeyPem: string; publicKeyPem: string };
   /** `"<METHOD> <path>"` → number of calls. */
   calls: Map<string, number>;
 }
@@ -161,7 +218,15 @@ export interface EmulatorState {
 export interface CreateStateOptions extends Partial<EmulatorIdentity> {
   key: SigningKey;
   now?: () => number;
+  /** Default: wx_open, github and google, each signing people up by itself. */
+  providers?: readonly ProviderConfig[];
 }
+
+export const DEFAULT_PROVIDERS: readonly ProviderConfig[] = Object.freeze([
+  { id: 'wx_open', name: 'WeChat', autoSignUp: true },
+  { id: 'github', name: 'GitHub', autoSignUp: true },
+  { id: 'google', name: 'Google', autoSignUp: true },
+]);
 
 export const DEFAULT_ENV_ID = 'local-emulator';
 
@@ -169,6 +234,7 @@ export function createState(options: CreateStateOptions): EmulatorState {
   const envId = options.envId ?? DEFAULT_ENV_ID;
   const identity: EmulatorIdentity = { envId, clientId: options.clientId ?? envId };
   if (options.clientSecret) identity.clientSecret = options.clientSecret;
+  const defaultProviders = (options.providers ?? DEFAULT_PROVIDERS).map((p) => ({ ...p }));
   return {
     identity,
     key: options.key,
@@ -188,6 +254,11 @@ export function createState(options: CreateStateOptions): EmulatorState {
     lastSentAt: new Map(),
     lastCodes: new Map(),
     sentCodes: [],
+    providers: new Map(defaultProviders.map((p) => [p.id, { ...p }])),
+    defaultProviders,
+    providerCodes: new Map(),
+    providerTokens: new Map(),
+    history: [],
     calls: new Map(),
   };
 }
@@ -200,6 +271,8 @@ export function resetState(state: EmulatorState): void {
     if (value instanceof Map) value.clear();
   }
   state.sentCodes.length = 0;
+  state.history.length = 0;
+  for (const p of state.defaultProviders) state.providers.set(p.id, { ...p });
 }
 
 function defaultConfig(): EmulatorConfig {

@@ -158,7 +158,14 @@ describe('the cURL cheat-sheet scenarios, as written', () => {
 
     const providers = await api().get('/auth/v1/user/providers').auth(tokens.access_token, { type: 'bearer' });
     expect(providers.status).toBe(200);
-    expect(providers.body).toEqual({ total: 0, data: [] });
+    expect(providers.body).toEqual({
+      total: 3,
+      data: [
+        { id: 'wx_open', name: 'WeChat', bind: false },
+        { id: 'github', name: 'GitHub', bind: false },
+        { id: 'google', name: 'Google', bind: false },
+      ],
+    });
 
     const sudo = await api()
       .post('/auth/v1/user/sudo')
@@ -452,10 +459,17 @@ describe('/auth/v1/user/*', () => {
     );
   });
 
-  it('GET /user/provider lists providers', async () => {
+  it('GET /user/provider lists the enabled providers, none bound yet', async () => {
     const tokens = await signUp();
     const res = await api().get('/auth/v1/user/provider').auth(tokens.access_token, { type: 'bearer' }).expect(200);
-    expect(res.body).toEqual({ total: 0, data: [] });
+    expect(res.body).toEqual({
+    total: 3,
+    data: [
+      { id: 'wx_open', name: 'WeChat', bind: false },
+      { id: 'github', name: 'GitHub', bind: false },
+      { id: 'google', name: 'Google', bind: false },
+    ],
+  });
   });
 });
 
@@ -568,7 +582,14 @@ describe('control routes', () => {
 
   it('GET/PUT /__emulator/config, with validation', async () => {
     const res = await api().put('/__emulator/config').send({ access_token_ttl_s: 60, fail: {} }).expect(200);
-    expect(res.body).toEqual({ access_token_ttl_s: 60, refresh_token_ttl_s: 2678400, latency_ms: 0, sms_cooldown_s: 0, fail: {} });
+    expect(res.body).toEqual({
+      access_token_ttl_s: 60,
+      refresh_token_ttl_s: 2678400,
+      latency_ms: 0,
+      sms_cooldown_s: 0,
+      provider_token_ttl_s: 600,
+      fail: {},
+    });
     expect((await api().get('/__emulator/config').expect(200)).body).toEqual(res.body);
     expectError(await api().put('/__emulator/config').send({ latency_ms: -1 }), 400, 'invalid_argument');
     expectError(await api().put('/__emulator/config').send({ nonsense: 1 }), 400, 'invalid_argument');
