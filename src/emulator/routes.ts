@@ -39,6 +39,11 @@ export const AUTH_ROUTES: AuthRoute[] = [
   { method: 'POST', paths: ['/signin/custom'], run: ops.signInCustom },
   { method: 'POST', paths: ['/user/provider/bind'], run: ops.bindProvider },
   { method: 'DELETE', paths: ['/user/provider/:provider_id'], run: ops.unbindProvider },
+  { method: 'POST', paths: ['/user/basic/edit'], run: ops.editBasicInfo },
+  { method: 'GET', paths: ['/checkIfUserExist'], run: ops.checkIfUserExist },
+  { method: 'PATCH', paths: ['/user/contact'], run: ops.editContact },
+  { method: 'GET', paths: ['/user/security/history'], run: ops.securityHistory },
+  { method: 'DELETE', paths: ['/user/authorized/devices/:device_id'], run: ops.revokeDevice },
   { method: 'POST', paths: ['/captcha/data'], run: ops.createCaptcha },
   { method: 'POST', paths: ['/captcha/data/verify'], run: ops.verifyCaptcha },
 ];

@@ -17,3 +17,4 @@ export {
   fakeIdentity,
 } from './provider.js';
 export { signInCustom } from './custom.js';
+export { editBasicInfo, checkIfUserExist, editContact, securityHistory, revokeDevice } from './account.js';

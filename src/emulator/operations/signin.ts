@@ -22,7 +22,7 @@ import {
 /** More wrong passwords than this within the window lock the account (`invalid_status`) until the window passes. */
 export const LOCKOUT_ATTEMPTS = 5;
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
-const GENDERS = ['MALE', 'FEMALE'];
+export const GENDERS = ['MALE', 'FEMALE'];
 
 /** A sign-in name may be a username, an email or a "+86 …" phone number. */
 export function findUserByLogin(state: EmulatorState, login: string): UserRecord | undefined {

@@ -62,7 +62,7 @@ export function openSession(
     userAgent: from.userAgent ?? '',
     deviceId: deviceId ?? '',
     createdAt: state.now(),
-    meta: { provider_type: providerType },
+    meta: { from: providerType },
   });
   return session;
 }

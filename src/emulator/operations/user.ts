@@ -87,7 +87,7 @@ export async function getMe(state: EmulatorState, input: OperationInput): Promis
   return toUserProfile(user);
 }
 
-function checkSudo(state: EmulatorState, token: string | undefined, sub: string): void {
+export function checkSudo(state: EmulatorState, token: string | undefined, sub: string): void {
   const record = token === undefined ? undefined : state.sudoTokens.get(token);
   assert(record && record.sub === sub && state.now() < record.expiresAt, 'permission_denied', 'bad sudo token');
 }
