@@ -1,3 +1,7 @@
+import type { ErrorBody } from '../wire/auth-v2.js';
+
+export type { ErrorBody };
+
 /**
  * CloudBase Auth v2 error strings, the HTTP status and `error_code` the emulator answers with for each.
  *
@@ -66,14 +70,6 @@ export type ErrorString = keyof typeof ERROR_TABLE;
 /** Status and code for any error string; strings outside the table (e.g. a forced one) answer like `unknown` but 400. */
 export function errorInfo(error: string): { status: number; code: number } {
   return Object.hasOwn(ERROR_TABLE, error) ? ERROR_TABLE[error as ErrorString] : { status: 400, code: 2 };
-}
-
-export interface ErrorBody {
-  error: string;
-  error_code: number;
-  error_description: string;
-  /** Seconds to wait, on `resource_exhausted` (the js-sdk reads `retry_after`). */
-  retry_after?: number;
 }
 
 export class EmulatorError extends Error {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SecurityHistoryPage, UserExistResponse } from '../../wire/auth-v2.js';
 import { assert, fail } from '../errors.js';
 import { assertUsername } from '../rules.js';
 import { contactKey, type Contact, type EmulatorState, type UserRecord } from '../state.js';
@@ -10,21 +11,6 @@ import { consumeVerificationToken, findUserByContact, peekVerificationToken, rea
 
 const CONFLICT_RESOLUTIONS = ['DEFAULT', 'TRANSFER', 'DELETE_ACCOUNT_TRANSFER'] as const;
 export const HISTORY_PAGE_MAX = 100;
-
-export interface HistoryEntry {
-  id: string;
-  ip: string;
-  user_agent: string;
-  client_id: string;
-  device_id: string;
-  created_at: string;
-  meta: Record<string, string>;
-}
-
-export interface HistoryPage {
-  data: HistoryEntry[];
-  next_page_token?: string;
-}
 
 /**
  * POST /auth/v1/user/basic/edit `{nickname?, username?, description?, avatar_url?, gender?}` → `{}`. The names differ
@@ -53,7 +39,7 @@ export async function editBasicInfo(state: EmulatorState, input: OperationInput)
 }
 
 /** GET /auth/v1/checkIfUserExist?username= → `{exist}`. */
-export function checkIfUserExist(state: EmulatorState, input: OperationInput): { exist: boolean } {
+export function checkIfUserExist(state: EmulatorState, input: OperationInput): UserExistResponse {
   const username = input.query.username;
   assert(username, 'invalid_argument', 'username is required');
   return { exist: findUserByUsername(state, username) !== undefined };
@@ -128,7 +114,7 @@ const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z
  * for the other entries): newest first, `limit` (1-100, default 10) a page; `next_page_token` while more remain.
  * The envelope `{data, next_page_token}` is the emulator's choice (the client types show only the entry).
  */
-export async function securityHistory(state: EmulatorState, input: OperationInput): Promise<HistoryPage> {
+export async function securityHistory(state: EmulatorState, input: OperationInput): Promise<SecurityHistoryPage> {
   const { user } = await authenticate(state, input.bearer);
   const only = input.query['query[action]'];
   const not = input.query['ne_query[action]'];

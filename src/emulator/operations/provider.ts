@@ -1,3 +1,4 @@
+import type { ProviderListResponse, ProviderTokenResponse, ProviderUriResponse } from '../../wire/auth-v2.js';
 import { assert, fail } from '../errors.js';
 import type { BoundIdentity, EmulatorState, UserRecord } from '../state.js';
 import { bindIdentity, findUserByIdentity, peekProviderToken } from './identities.js';
@@ -7,17 +8,6 @@ import { authenticate, issueTokens, openSession, randomToken, type TokenResponse
 
 /** How long a code from the authorize page stays good. */
 export const PROVIDER_CODE_TTL_S = 300;
-
-export interface ProviderTokenResponse {
-  provider_token: string;
-  expires_in: number;
-  provider_profile: { provider_id: string; sub: string; name?: string; picture?: string; email?: string };
-}
-
-export interface ProviderListResponse {
-  total: number;
-  data: { id: string; name: string; picture?: string; provider_user_name?: string; bind: boolean }[];
-}
 
 function enabledProvider(state: EmulatorState, id: string | undefined) {
   assert(id, 'invalid_argument', 'provider_id is required');
@@ -39,7 +29,7 @@ export function fakeIdentity(state: EmulatorState, providerId: string): BoundIde
 }
 
 /** GET /auth/v1/provider/uri: the URL of the emulator's own authorize page for the provider. */
-export function providerUri(state: EmulatorState, input: OperationInput): { uri: string } {
+export function providerUri(state: EmulatorState, input: OperationInput): ProviderUriResponse {
   const provider = enabledProvider(state, input.query.provider_id);
   const redirectUri = input.query.redirect_uri ?? input.query.provider_redirect_uri;
   assert(redirectUri, 'invalid_argument', 'redirect_uri is required');
