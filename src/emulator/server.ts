@@ -9,7 +9,6 @@ import { generateSigningKey } from './keys.js';
 import { checkClient, isValidCaptchaToken, type OperationInput } from './operations/index.js';
 import { AUTH_ROUTES } from './routes.js';
 import { callKeys, drawnFailure, drawnLatency, forcedFailure } from './faults.js';
-import { parseEmulatorProviders } from './providers.js';
 import { createState, type EmulatorState, type ProviderConfig } from './state.js';
 
 export type { EmulatorState } from './state.js';
@@ -26,7 +25,7 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** The clock, in ms since the epoch; tests inject one to move time. */
   now?: () => number;
-  /** Enabled third-party providers; default from `EMULATOR_PROVIDERS` (unset: wx_open, github, google). */
+  /** Enabled third-party providers; default wx_open, github and google (see `parseEmulatorProviders`). */
   providers?: ProviderConfig[];
 }
 
@@ -204,7 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.clientId !== undefined && { clientId: options.clientId }),
     ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }),
     ...(options.now !== undefined && { now: options.now }),
-    providers: options.providers ?? parseEmulatorProviders(process.env.EMULATOR_PROVIDERS),
+    ...(options.providers !== undefined && { providers: options.providers }),
   });
   const app = createEmulatorApp(state, options.log ? { log: options.log } : {});
   const server = createServer(app);
