@@ -12,17 +12,9 @@ import {
   parseBody,
   type CloudbaseFailure,
 } from './errors.js';
-import { hasShape, type Shape } from './shape.js';
+import { hasShape } from './shape.js';
 import type {
-  BasicInfoEditRequest,
   CallContext,
-  ContactEditRequest,
-  ProviderSignInRequest,
-  ProviderTokenRequest,
-  ProviderTokenResponse,
-  ProviderUriResponse,
-  SecurityHistoryPage,
-  UserExistResponse,
   CaptchaDataResponse,
   CaptchaVerifyRequest,
   CaptchaVerifyResponse,
@@ -81,17 +73,9 @@ const READ_RETRY: Partial<RetryOptions> = {
   noise: 50,
 };
 
-interface UpstreamRequest<T> {
-  method: Method;
-  endpoint: string;
-  bearer?: string;
-  query?: Record<string, string>;
-  json?: object;
-  /** Fields the answer must have; omitted for calls whose answer is ignored. */
-  shape?: Shape<NoInfer<T>>;
-}
-
-const TOKEN_SHAPE: Shape<TokenResponse> = { access_token: 'string', expires_in: 'number', sub: 'string' };
+import { TOKEN_SHAPE, type UpstreamRequest } from './call.js';
+import { accountCalls } from './account-calls.js';
+import { providerCalls } from './provider-calls.js';
 
 export function createCloudbaseClient(options: CloudbaseClientOptions) {
   const { clientId, clientSecret, timeoutMs, onCall } = options;
@@ -163,6 +147,9 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
   }
 
   return {
+    ...providerCalls(call),
+    ...accountCalls(call),
+
     /** POST /signin with a username (or email, or `+86 ` phone) and password. */
     signInWithPassword(ctx: CallContext, body: PasswordSignInRequest): Promise<TokenResponse> {
       return call(ctx, { method: 'POST', endpoint: '/signin', json: body, shape: TOKEN_SHAPE });
@@ -276,81 +263,6 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     /** GET /user/provider: bound and bindable third-party identities. */
     getProviders(ctx: CallContext, access_token: string): Promise<ProviderListResponse> {
       return call(ctx, { method: 'GET', endpoint: '/user/provider', bearer: access_token, shape: { data: 'array' } });
-    },
-
-    /**
-     * GET /provider/uri: where to send the browser for a provider's consent. `redirect_uri` must be the one later
-     * given to `grantProviderToken`.
-     */
-    getProviderUri(
-      ctx: CallContext,
-      query: { provider_id: string; redirect_uri: string; state: string; scope?: string },
-    ): Promise<ProviderUriResponse> {
-      return call(ctx, { method: 'GET', endpoint: '/provider/uri', query: { ...query }, shape: { uri: 'string' } });
-    },
-
-    /** POST /provider/token: the provider's code (or a native app's `provider_params`) for a provider token. */
-    grantProviderToken(ctx: CallContext, body: ProviderTokenRequest): Promise<ProviderTokenResponse> {
-      return call(ctx, {
-        method: 'POST',
-        endpoint: '/provider/token',
-        json: body,
-        shape: { provider_token: 'string', expires_in: 'number' },
-      });
-    },
-
-    /** POST /signin/with/provider; signs the person up too unless the console or `force_disable_sign_up` says not. */
-    signInWithProvider(ctx: CallContext, body: ProviderSignInRequest): Promise<TokenResponse> {
-      return call(ctx, { method: 'POST', endpoint: '/signin/with/provider', json: body, shape: TOKEN_SHAPE });
-    },
-
-    /** POST /signin/custom with a ticket minted by the app's backend (`@cloudbase/node-sdk` `createTicket`). */
-    signInWithTicket(ctx: CallContext, ticket: string): Promise<TokenResponse> {
-      const json = { provider_id: 'custom', ticket };
-      return call(ctx, { method: 'POST', endpoint: '/signin/custom', json, shape: TOKEN_SHAPE });
-    },
-
-    /** POST /user/provider/bind: binds the provider token's identity to the token's user. */
-    async bindProvider(ctx: CallContext, access_token: string, provider_token: string): Promise<void> {
-      await call(ctx, { method: 'POST', endpoint: '/user/provider/bind', bearer: access_token, json: { provider_token } });
-    },
-
-    /** DELETE /user/provider/{provider_id} */
-    async unbindProvider(ctx: CallContext, access_token: string, provider_id: string): Promise<void> {
-      const endpoint = `/user/provider/${encodeURIComponent(provider_id)}`;
-      await call(ctx, { method: 'DELETE', endpoint, bearer: access_token });
-    },
-
-    /** POST /user/basic/edit (nickname ↔ /user/me's name, avatar_url ↔ picture). */
-    async editBasicInfo(ctx: CallContext, access_token: string, body: BasicInfoEditRequest): Promise<void> {
-      await call(ctx, { method: 'POST', endpoint: '/user/basic/edit', bearer: access_token, json: body });
-    },
-
-    /** GET /checkIfUserExist?username= */
-    checkUsername(ctx: CallContext, username: string): Promise<UserExistResponse> {
-      return call(ctx, { method: 'GET', endpoint: '/checkIfUserExist', query: { username }, shape: { exist: 'boolean' } });
-    },
-
-    /** PATCH /user/contact: a new phone or email, with its verification token and a sudo token. */
-    async editContact(ctx: CallContext, access_token: string, body: ContactEditRequest): Promise<void> {
-      await call(ctx, { method: 'PATCH', endpoint: '/user/contact', bearer: access_token, json: body });
-    },
-
-    /** GET /user/security/history, sign-ins only, newest first; pass `next_page_token` back as `page_token`. */
-    getSignInHistory(
-      ctx: CallContext,
-      access_token: string,
-      page: { limit: number; page_token?: string | undefined },
-    ): Promise<SecurityHistoryPage> {
-      const query: Record<string, string> = { 'query[action]': 'USER_LOGIN', limit: String(page.limit) };
-      if (page.page_token) query.page_token = page.page_token;
-      return call(ctx, { method: 'GET', endpoint: '/user/security/history', bearer: access_token, query, shape: { data: 'array' } });
-    },
-
-    /** DELETE /user/authorized/devices/{device_id}: ends the user's sessions on that device. */
-    async revokeDevice(ctx: CallContext, access_token: string, device_id: string): Promise<void> {
-      const endpoint = `/user/authorized/devices/${encodeURIComponent(device_id)}`;
-      await call(ctx, { method: 'DELETE', endpoint, bearer: access_token });
     },
 
     /** POST /captcha/data: a new image captcha. */
