@@ -66,6 +66,7 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unimplemented: { default: m(403, 'method_disabled', 'err.method_disabled') },
   provider_not_enabled: { default: m(403, 'method_disabled', 'err.method_disabled') },
   login_method_disabled: { default: m(403, 'method_disabled', 'err.method_disabled') },
+  login_type_disabled: { default: m(403, 'method_disabled', 'err.method_disabled') },
   deadline_exceeded: { default: m(504, 'upstream_timeout', 'err.upstream_timeout') },
   unavailable: { default: m(503, 'upstream_unavailable', 'err.upstream_unavailable') },
   temporarily_unavailable: { default: m(503, 'upstream_unavailable', 'err.upstream_unavailable') },

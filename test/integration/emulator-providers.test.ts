@@ -120,6 +120,36 @@ describe('provider sign-in through the authorize page', () => {
     expectError(await exchange(c), 400, 'invalid_grant');
   });
 
+  it('one code, twelve exchanges at once: exactly one provider token', async () => {
+    const code = (await authorize('github', 'approve')).params.get('code');
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        api().post('/auth/v1/provider/token').send({ provider_id: 'github', provider_code: code, provider_redirect_uri: CALLBACK }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expectError(r, 400, 'invalid_grant');
+  });
+
+  it('the authorize page escapes what it echoes and refuses non-http redirect URIs', async () => {
+    const hostile = '"><script>alert(1)</script>';
+    const page = await api()
+      .get('/__emulator/provider/github/authorize')
+      .query({ redirect_uri: `${CALLBACK}?x=${hostile}`, state: hostile })
+      .expect(200);
+    expect(page.text).not.toContain('<script>');
+    expect(page.text).toContain('&quot;&gt;&lt;script&gt;');
+    for (const redirect_uri of ['javascript:alert(1)', 'data:text/html,hi', '/relative', '']) {
+      expectError(await api().get('/__emulator/provider/github/authorize').query({ redirect_uri, state: 's' }), 400, 'invalid_argument');
+    }
+    const denied = await api()
+      .post('/__emulator/provider/github/authorize')
+      .type('form')
+      .send({ redirect_uri: CALLBACK, state: 's', sub: 'x', decision: 'maybe' });
+    expectError(denied, 400, 'invalid_argument');
+    expectError(await api().get('/__emulator/provider/nope/authorize').query({ redirect_uri: CALLBACK }), 403, 'provider_not_enabled');
+  });
+
   it('an expired provider token is invalid_grant', async () => {
     const token = await providerToken('google');
     clockOffsetMs = 601_000;
