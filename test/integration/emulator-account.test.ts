@@ -154,3 +154,29 @@ describe('history and devices', () => {
     await me(laptop.access_token);
   });
 });
+
+describe('bad input on the new endpoints', () => {
+  it('answers invalid_argument (never 500) for wrong types and missing fields', async () => {
+    const user = await signUp({ phone_number: '+86 13800000001' });
+    const cases: [string, string, object?][] = [
+      ['post', '/auth/v1/provider/token', { provider_id: 'github', provider_code: 42 }],
+      ['post', '/auth/v1/provider/token', { provider_id: 'github' }],
+      ['post', '/auth/v1/signin/with/provider', { provider_token: ['x'] }],
+      ['post', '/auth/v1/signin/custom', { ticket: { a: 1 } }],
+      ['post', '/auth/v1/user/provider/bind', {}],
+      ['post', '/auth/v1/user/basic/edit', { gender: 1 }],
+      ['post', '/auth/v1/user/basic/edit', { username: 'x' }],
+      ['patch', '/auth/v1/user/contact', { phone_number: '+86 13900000001' }],
+      ['patch', '/auth/v1/user/contact', { email: 'a@b.co', verification_token: 'v', sudo_token: 's', conflict_resolution: 'MERGE' }],
+      ['get', '/auth/v1/user/security/history?limit=abc'],
+      ['get', '/auth/v1/user/security/history?page_token=-1'],
+      ['get', '/auth/v1/checkIfUserExist'],
+    ];
+    for (const [method, path, payload] of cases) {
+      const req = method === 'get' ? api().get(path) : method === 'patch' ? api().patch(path).send(payload) : api().post(path).send(payload);
+      const res = await req.set(bearer(user.access_token));
+      expect({ path, payload, status: res.status, error: res.body.error }).toEqual({ path, payload, status: 400, error: 'invalid_argument' });
+    }
+    expectError(await api().get('/auth/v1/provider/uri').query({ provider_id: 'github' }), 400, 'invalid_argument');
+  });
+});
