@@ -1,5 +1,5 @@
 /**
- * Typed client for CloudBase Auth v2 (shared/spec/cloudbase-auth-v2-http.md), one method per upstream call, all on
+ * Typed client for CloudBase Auth v2 (docs/cloudbase-auth-v2.md), one method per upstream call, all on
  * one got instance. It calls only the documented paths, never the cheat-sheet aliases. It never logs; `onCall`
  * reports metrics that hold no secrets.
  */
@@ -12,7 +12,7 @@ import {
   parseBody,
   type CloudbaseFailure,
 } from './errors.js';
-import { hasShape, type Shape } from './shape.js';
+import { hasShape } from './shape.js';
 import type {
   CallContext,
   CaptchaDataResponse,
@@ -73,17 +73,9 @@ const READ_RETRY: Partial<RetryOptions> = {
   noise: 50,
 };
 
-interface UpstreamRequest<T> {
-  method: Method;
-  endpoint: string;
-  bearer?: string;
-  query?: Record<string, string>;
-  json?: object;
-  /** Fields the answer must have; omitted for calls whose answer is ignored. */
-  shape?: Shape<NoInfer<T>>;
-}
-
-const TOKEN_SHAPE: Shape<TokenResponse> = { access_token: 'string', expires_in: 'number', sub: 'string' };
+import { TOKEN_SHAPE, type UpstreamRequest } from './call.js';
+import { accountCalls } from './account-calls.js';
+import { providerCalls } from './provider-calls.js';
 
 export function createCloudbaseClient(options: CloudbaseClientOptions) {
   const { clientId, clientSecret, timeoutMs, onCall } = options;
@@ -155,6 +147,9 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
   }
 
   return {
+    ...providerCalls(call),
+    ...accountCalls(call),
+
     /** POST /signin with a username (or email, or `+86 ` phone) and password. */
     signInWithPassword(ctx: CallContext, body: PasswordSignInRequest): Promise<TokenResponse> {
       return call(ctx, { method: 'POST', endpoint: '/signin', json: body, shape: TOKEN_SHAPE });

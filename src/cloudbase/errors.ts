@@ -14,13 +14,22 @@ export class CloudbaseError extends Error {
   /** HTTP status; 200 when CloudBase reported the error in a successful response. */
   readonly status: number;
   readonly requestId: string;
+  /** CloudBase's `retry_after` (seconds), sent with `resource_exhausted`. */
+  readonly retryAfterS: number | undefined;
 
-  constructor(init: { error: string; description?: string | undefined; status: number; requestId: string }) {
+  constructor(init: {
+    error: string;
+    description?: string | undefined;
+    status: number;
+    requestId: string;
+    retryAfterS?: number | undefined;
+  }) {
     super(`CloudBase answered "${init.error}" (HTTP ${init.status})`);
     this.error = init.error;
     this.description = init.description;
     this.status = init.status;
     this.requestId = init.requestId;
+    this.retryAfterS = init.retryAfterS;
   }
 }
 
@@ -75,7 +84,9 @@ export function failureFromResponse(status: number, body: unknown, requestId: st
   if (isRecord(body)) {
     if (typeof body.error === 'string' && body.error !== '') {
       const description = optionalString(body.error_description);
-      return new CloudbaseError({ error: body.error, description, status, requestId });
+      const retry = body.retry_after;
+      const retryAfterS = typeof retry === 'number' && Number.isFinite(retry) && retry > 0 ? Math.ceil(retry) : undefined;
+      return new CloudbaseError({ error: body.error, description, status, requestId, retryAfterS });
     }
     if ((typeof body.code === 'string' || typeof body.code === 'number') && body.code) {
       const description = optionalString(body.message);

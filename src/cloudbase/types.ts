@@ -1,4 +1,6 @@
-/** Wire types of CloudBase Auth v2 (see shared/spec/cloudbase-auth-v2-http.md). */
+/** Wire types of CloudBase Auth v2 (see docs/cloudbase-auth-v2.md); those the emulator shares live in src/wire/. */
+
+export type * from '../wire/auth-v2.js';
 
 export interface TokenResponse {
   token_type: 'Bearer';
@@ -62,19 +64,6 @@ export interface UserProfile {
   last_login?: string;
 }
 
-export interface ProviderListResponse {
-  total: number;
-  data: {
-    id: string;
-    name?: string;
-    homepage?: string;
-    picture?: string;
-    provider_user_name?: string;
-    provider_type?: string;
-    bind: boolean;
-  }[];
-}
-
 export interface SudoResponse {
   sudo_token: string;
   expires_in: number;
@@ -132,6 +121,10 @@ export type SignUpRequest = Contact & {
   name?: string;
   username?: string;
   password?: string;
+  /** Binds this provider identity to the new user. */
+  provider_token?: string;
+  /** An anonymous user's access token: that user (same `sub`) becomes the registered one. */
+  anonymous_token?: string;
 };
 
 export type SendVerificationRequest = Contact & {

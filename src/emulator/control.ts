@@ -2,7 +2,9 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { EmulatorError, fail } from './errors.js';
 import { publicJwks } from './keys.js';
-import { captchaKey, createUser } from './operations/index.js';
+import { customLoginCredentials } from './custom-login.js';
+import { captchaKey, createUser, fakeIdentity, issueProviderCode } from './operations/index.js';
+import { providerInput, toProviderOutput } from './providers.js';
 import { normalizeEmail, phoneDigits } from './rules.js';
 import { resetState, seededRandom, type EmulatorState } from './state.js';
 
@@ -15,6 +17,7 @@ const configPatch = z
     refresh_token_ttl_s: z.number().int().min(1),
     latency_ms: z.number().int().min(0).max(60_000),
     sms_cooldown_s: z.number().int().min(0),
+    provider_token_ttl_s: z.number().int().min(1),
     fail: z.record(z.string(), z.string()),
     fail_rate: z.record(
       z.string(),
@@ -28,6 +31,16 @@ const configPatch = z
   })
   .partial()
   .strict();
+
+const providersBody = z.object({ providers: z.array(providerInput).max(50) }).strict();
+const nativeCodeBody = z
+  .object({ sub: z.string().min(1).max(128), name: z.string().max(128), email: z.string().max(254), picture: z.string().max(2048) })
+  .partial()
+  .strict();
+
+function invalid(error: z.ZodError): never {
+  fail('invalid_argument', error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+}
 
 function queryString(req: Request, name: string): string | undefined {
   const value = (req.query as Record<string, unknown>)[name];
@@ -95,6 +108,38 @@ export function createControlRouter(state: EmulatorState): Router {
     const key = captchaKey(state, queryString(req, 'token') ?? '');
     if (key === undefined) throw EmulatorError.of('not_found', 'no pending captcha with that token');
     res.json({ key });
+  });
+
+  router.get('/providers', (_req, res) => {
+    res.json({ providers: [...state.providers.values()].map(toProviderOutput) });
+  });
+
+  /** Replaces the set of enabled providers (`{providers: [{id, name?, auto_sign_up?}]}`); `reset` restores the start set. */
+  router.put('/providers', (req, res) => {
+    const parsed = providersBody.safeParse(req.body ?? {});
+    if (!parsed.success) invalid(parsed.error);
+    const ids = parsed.data.providers.map((p) => p.id);
+    if (new Set(ids).size !== ids.length) fail('invalid_argument', 'providers: an id is listed twice');
+    state.providers.clear();
+    for (const p of parsed.data.providers) state.providers.set(p.id, p);
+    res.json({ providers: parsed.data.providers.map(toProviderOutput) });
+  });
+
+  /**
+   * A provider code as a native app or mini program gets one (no redirect URI): `{sub?, name?, email?, picture?}`,
+   * defaulting to the authorize page's identity. Exchange it with `POST /provider/token` and `provider_code` (or
+   * `provider_params.code`) and no `provider_redirect_uri`.
+   */
+  router.post('/provider/:id/code', (req, res) => {
+    const parsed = nativeCodeBody.safeParse(req.body ?? {});
+    if (!parsed.success) invalid(parsed.error);
+    const id = typeof req.params.id === 'string' ? req.params.id : '';
+    const identity = { ...fakeIdentity(state, id), ...parsed.data, providerId: id };
+    res.status(201).json({ code: issueProviderCode(state, identity, undefined) });
+  });
+
+  router.get('/custom-login-key', (_req, res) => {
+    res.json(customLoginCredentials(state));
   });
 
   router.get('/jwks', async (_req, res) => {

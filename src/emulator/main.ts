@@ -1,3 +1,4 @@
+import { parseEmulatorProviders } from './providers.js';
 import { startEmulator } from './server.js';
 
 /** `npm run emulator`: the CloudBase Auth v2 emulator alone, configured from the environment. */
@@ -13,12 +14,15 @@ async function main(): Promise<void> {
     ...(env.CLOUDBASE_ENV_ID && { envId: env.CLOUDBASE_ENV_ID }),
     ...(env.CLOUDBASE_CLIENT_ID && { clientId: env.CLOUDBASE_CLIENT_ID }),
     ...(env.CLOUDBASE_CLIENT_SECRET && { clientSecret: env.CLOUDBASE_CLIENT_SECRET }),
+    providers: parseEmulatorProviders(env.EMULATOR_PROVIDERS),
   });
   const { envId, clientId, clientSecret } = emulator.state.identity;
   console.log(
     `[emulator] CloudBase Auth v2 emulator on ${emulator.url} (env ${envId}, client_id ${clientId}` +
       `${clientSecret ? ', client secret checked' : ''}); control routes under ${emulator.url}/__emulator/`,
   );
+  const providers = [...emulator.state.providers.values()].map((p) => `${p.id}${p.autoSignUp ? '' : ' (manual sign-up)'}`);
+  console.log(`[emulator] providers: ${providers.join(', ') || 'none'}`);
 
   const shutdown = (signal: string) => {
     console.log(`[emulator] ${signal}: closing`);

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import { createAuthorizePageRouter } from './authorize-page.js';
 import { createControlRouter } from './control.js';
 import { EmulatorError, errorInfo, fail } from './errors.js';
 import { generateSigningKey } from './keys.js';
 import { checkClient, isValidCaptchaToken, type OperationInput } from './operations/index.js';
 import { AUTH_ROUTES } from './routes.js';
 import { callKeys, drawnFailure, drawnLatency, forcedFailure } from './faults.js';
-import { createState, type EmulatorState } from './state.js';
+import { createState, type EmulatorState, type ProviderConfig } from './state.js';
 
 export type { EmulatorState } from './state.js';
 
@@ -24,6 +25,8 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** The clock, in ms since the epoch; tests inject one to move time. */
   now?: () => number;
+  /** Enabled third-party providers; default wx_open, github and google (see `parseEmulatorProviders`). */
+  providers?: ProviderConfig[];
 }
 
 export interface RunningEmulator {
@@ -66,6 +69,12 @@ function toInput(req: Request): OperationInput {
   const captchaToken = req.get('x-captcha-token') || query.captcha_token;
   if (deviceId) input.deviceId = deviceId;
   if (captchaToken) input.captchaToken = captchaToken;
+  const params = req.params as Record<string, string>;
+  if (Object.keys(params).length > 0) input.params = { ...params };
+  input.origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  if (req.ip) input.ip = req.ip;
+  const userAgent = req.get('user-agent');
+  if (userAgent) input.userAgent = userAgent;
   return input;
 }
 
@@ -161,6 +170,7 @@ export function createEmulatorApp(state: EmulatorState, options: AppOptions = {}
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(echoRequestId, countCalls(state));
+  app.use('/__emulator/provider', createAuthorizePageRouter(state));
   app.use(express.json({ type: () => true, limit: '100kb' }), objectBody);
   app.use(AUTH_PREFIX, authRouter(state, log));
   app.use('/__emulator', createControlRouter(state));
@@ -193,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(options.clientId !== undefined && { clientId: options.clientId }),
     ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }),
     ...(options.now !== undefined && { now: options.now }),
+    ...(options.providers !== undefined && { providers: options.providers }),
   });
   const app = createEmulatorApp(state, options.log ? { log: options.log } : {});
   const server = createServer(app);

@@ -1,88 +1,30 @@
 import type { SigningKey } from './keys.js';
+import type {
+  AccessTokenRecord,
+  CaptchaRecord,
+  Contact,
+  HistoryRecord,
+  ProviderCodeRecord,
+  ProviderConfig,
+  ProviderTokenRecord,
+  RefreshTokenRecord,
+  SentCode,
+  SessionRecord,
+  SudoTokenRecord,
+  UserRecord,
+  VerificationRecord,
+  VerificationTokenRecord,
+} from './records.js';
 
-/** Where a verification code went: exactly one of the two. */
-export type Contact = { phone_number: string; email?: undefined } | { email: string; phone_number?: undefined };
-
-export type UserStatus = 'ACTIVE' | 'BLOCKED' | 'PENDING';
-
-export interface UserRecord {
-  sub: string;
-  anonymous: boolean;
-  username?: string;
-  email?: string;
-  phone_number?: string;
-  name?: string;
-  picture?: string;
-  gender?: string;
-  /** `scrypt$N$salt$hash` (see passwords.ts); never the password itself. */
-  passwordHash?: string;
-  status: UserStatus;
-  createdAt: number;
-  updatedAt: number;
-  passwordUpdatedAt?: number;
-  lastLoginAt?: number;
-  /** Times (ms) of recent wrong passwords, for the lock-out rule. */
-  failedLogins: number[];
-}
-
-/** One signed-in device: every access and refresh token belongs to exactly one session. */
-export interface SessionRecord {
-  id: string;
-  sub: string;
-  scope: string;
-  providerType: string;
-  deviceId?: string;
-  createdAt: number;
-}
-
-export interface RefreshTokenRecord {
-  sessionId: string;
-  expiresAt: number;
-  /** Set once rotated: a used refresh token answers invalid_grant. */
-  used: boolean;
-}
-
-export interface AccessTokenRecord {
-  sessionId: string;
-  expiresAt: number;
-}
-
-export interface VerificationRecord {
-  id: string;
-  contact: Contact;
-  code: string;
-  expiresAt: number;
-  attempts: number;
-  /** Verified successfully or out of attempts: a new code must be requested. */
-  done: boolean;
-}
-
-export interface VerificationTokenRecord {
-  contact: Contact;
-  expiresAt: number;
-}
-
-export interface SudoTokenRecord {
-  sub: string;
-  expiresAt: number;
-}
-
-export interface CaptchaRecord {
-  key: string;
-  expiresAt: number;
-}
-
-export interface SentCode {
-  to: string;
-  code: string;
-  at: number;
-}
+export type * from './records.js';
 
 export interface EmulatorConfig {
   access_token_ttl_s: number;
   refresh_token_ttl_s: number;
   latency_ms: number;
   sms_cooldown_s: number;
+  /** Lifetime of a provider token from `POST /provider/token`. */
+  provider_token_ttl_s: number;
   /** call key (see `callKeys`) → error string answered instead of running the operation. */
   fail: Record<string, string>;
   /** call key → share of calls (0–1) answered with an error (default `unavailable`) instead of running the operation. */
@@ -120,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   refresh_token_ttl_s: 31 * 24 * 3600,
   latency_ms: 0,
   sms_cooldown_s: 60,
+  provider_token_ttl_s: 600,
   fail: {},
 });
 
@@ -154,6 +97,14 @@ export interface EmulatorState {
   /** Canonical phone / email → the last code sent there. */
   lastCodes: Map<string, string>;
   sentCodes: SentCode[];
+  /** Enabled third-party providers by id; `reset` restores `defaultProviders`. */
+  providers: Map<string, ProviderConfig>;
+  readonly defaultProviders: readonly ProviderConfig[];
+  providerCodes: Map<string, ProviderCodeRecord>;
+  providerTokens: Map<string, ProviderTokenRecord>;
+  history: HistoryRecord[];
+  /** The custom-login key pair, made on first use (see custom-login.ts). */
+  customLogin?: { privateKeyId: string; privateKeyPem: string; publicKeyPem: string };
   /** `"<METHOD> <path>"` → number of calls. */
   calls: Map<string, number>;
 }
@@ -161,7 +112,15 @@ export interface EmulatorState {
 export interface CreateStateOptions extends Partial<EmulatorIdentity> {
   key: SigningKey;
   now?: () => number;
+  /** Default: wx_open, github and google, each signing people up by itself. */
+  providers?: readonly ProviderConfig[];
 }
+
+export const DEFAULT_PROVIDERS: readonly ProviderConfig[] = Object.freeze([
+  { id: 'wx_open', name: 'WeChat', autoSignUp: true },
+  { id: 'github', name: 'GitHub', autoSignUp: true },
+  { id: 'google', name: 'Google', autoSignUp: true },
+]);
 
 export const DEFAULT_ENV_ID = 'local-emulator';
 
@@ -169,6 +128,7 @@ export function createState(options: CreateStateOptions): EmulatorState {
   const envId = options.envId ?? DEFAULT_ENV_ID;
   const identity: EmulatorIdentity = { envId, clientId: options.clientId ?? envId };
   if (options.clientSecret) identity.clientSecret = options.clientSecret;
+  const defaultProviders = (options.providers ?? DEFAULT_PROVIDERS).map((p) => ({ ...p }));
   return {
     identity,
     key: options.key,
@@ -188,6 +148,11 @@ export function createState(options: CreateStateOptions): EmulatorState {
     lastSentAt: new Map(),
     lastCodes: new Map(),
     sentCodes: [],
+    providers: new Map(defaultProviders.map((p) => [p.id, { ...p }])),
+    defaultProviders,
+    providerCodes: new Map(),
+    providerTokens: new Map(),
+    history: [],
     calls: new Map(),
   };
 }
@@ -200,6 +165,8 @@ export function resetState(state: EmulatorState): void {
     if (value instanceof Map) value.clear();
   }
   state.sentCodes.length = 0;
+  state.history.length = 0;
+  for (const p of state.defaultProviders) state.providers.set(p.id, { ...p });
 }
 
 function defaultConfig(): EmulatorConfig {

@@ -61,6 +61,7 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unimplemented: { default: 'method_disabled' },
   provider_not_enabled: { default: 'method_disabled' },
   login_method_disabled: { default: 'method_disabled' },
+  login_type_disabled: { default: 'method_disabled' },
   deadline_exceeded: { default: 'upstream_timeout' },
   unavailable: { default: 'upstream_unavailable' },
   temporarily_unavailable: { default: 'upstream_unavailable' },
@@ -77,7 +78,7 @@ export function fromUpstream(err: unknown, step: FlowStep = 'other'): AppError {
     const mapping = (row && (row[step] ?? row.default)) ?? 'upstream_error';
     const { code, key } = typeof mapping === 'string' ? { code: mapping, key: undefined } : mapping;
     const status = CATALOGUE[code].status;
-    const retryAfterS = status === 429 ? 60 : status === 503 ? 5 : undefined;
+    const retryAfterS = status === 429 ? (err.retryAfterS ?? 60) : status === 503 ? 5 : undefined;
     return new AppError(code, { cause: err, ...(key ? { messageKey: key } : {}), ...(retryAfterS ? { retryAfterS } : {}) });
   }
   throw err;

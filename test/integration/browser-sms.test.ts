@@ -351,6 +351,17 @@ describe('upstream errors', () => {
     expect(res.headers['retry-after']).toBeDefined();
   });
 
+  it('Retry-After is the wait CloudBase gives in retry_after, not a fixed guess', async () => {
+    await gw.emu.setConfig({ sms_cooldown_s: 25 });
+    const phone = newPhone();
+    await sendCode(gw.agent(), '/signup', '/signup/code', phone);
+    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: phone });
+    expect(res.status).toBe(429);
+    const wait = Number(res.headers['retry-after']);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(25);
+  });
+
   it('captcha_required: shows the image, and the answered captcha lets the retried call through', async () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification': 'captcha_required' } });
     const agent = gw.agent();

@@ -222,11 +222,12 @@ describe('CloudBase client against the emulator', () => {
       );
     });
 
-    it('sendVerification: invalid_phone_number, user_not_found for target USER, rate_limit_exceeded on resend', async () => {
+    it('sendVerification: invalid_phone_number, user_not_found for target USER, resource_exhausted on resend', async () => {
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '13800000005', target: 'ANY' }), 'invalid_phone_number', 400);
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'USER' }), 'user_not_found', 404);
       await client.sendVerification(ctx(), { phone_number: '+86 13800000005', target: 'ANY' });
-      await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'ANY' }), 'rate_limit_exceeded', 429);
+      const limited = await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'ANY' }), 'resource_exhausted', 429);
+      expect(limited.retryAfterS).toBeGreaterThan(0);
     });
 
     it('sendVerification with a Bearer for target CUR_USER', async () => {
@@ -318,6 +319,90 @@ describe('CloudBase client against the emulator', () => {
       const { captcha_token } = await client.verifyCaptcha(ctx(), { token: second.token, key });
       const t = await client.signInWithPassword(ctx({ captchaToken: captcha_token }), { username: 'alice', password: PASSWORD });
       expectTokens(t);
+    });
+  });
+
+  describe('providers, tickets and account (issues 13 and 14)', () => {
+    const CALLBACK = 'http://app.example.test/login/provider/callback';
+
+    /** The person on the emulator's authorize page, approving. */
+    async function approve(uri: string): Promise<URLSearchParams> {
+      const page = new URL(uri);
+      const res = await fetch(`${page.origin}${page.pathname}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ redirect_uri: CALLBACK, state: 'st', sub: 'gh-42', name: 'Octo', decision: 'approve' }),
+      });
+      return new URL(res.headers.get('location') ?? '').searchParams;
+    }
+
+    async function providerToken(provider_id = 'github'): Promise<string> {
+      const { uri } = await client.getProviderUri(ctx(), { provider_id, redirect_uri: CALLBACK, state: 'st' });
+      const code = (await approve(uri)).get('code') ?? '';
+      const res = await client.grantProviderToken(ctx(), { provider_id, provider_code: code, provider_redirect_uri: CALLBACK });
+      expect(res.provider_profile).toMatchObject({ provider_id, sub: 'gh-42', name: 'Octo' });
+      return res.provider_token;
+    }
+
+    it('provider sign-in, then bind, list and unbind', async () => {
+      const tokens = await client.signInWithProvider(ctx(), { provider_token: await providerToken() });
+      expectTokens(tokens);
+      await client.bindProvider(ctx(), tokens.access_token, await providerToken('google'));
+      const bound = (await client.getProviders(ctx(), tokens.access_token)).data.filter((p) => p.bind).map((p) => p.id);
+      expect(bound.sort()).toEqual(['github', 'google']);
+      await client.unbindProvider(ctx(), tokens.access_token, 'google');
+      await expectCloudbaseError((c) => client.unbindProvider(c, tokens.access_token, 'google'), 'provider_not_found', 404);
+      await expectCloudbaseError((c) => client.grantProviderToken(c, { provider_id: 'github', provider_code: 'nope', provider_redirect_uri: CALLBACK }), 'invalid_grant', 400);
+      await expectCloudbaseError(
+        (c) => client.signInWithProvider(c, { provider_token: 'pt.unknown', force_disable_sign_up: true }),
+        'invalid_grant',
+        400,
+      );
+    });
+
+    it('sign-up with a provider token and an anonymous token keeps the guest sub', async () => {
+      const guest = await client.signInAnonymously(ctx());
+      const token = await providerToken('wx_open');
+      await expectCloudbaseError((c) => client.signInWithProvider(c, { provider_token: token, force_disable_sign_up: true }), 'not_found', 404);
+      const user = await client.signUp(ctx(), {
+        phone_number: '+86 13800000077',
+        verification_token: (await verificationToken('+86 13800000077')).verification_token,
+        provider_token: token,
+        anonymous_token: guest.access_token,
+      });
+      expect(user.sub).toBe(guest.sub);
+      expect((await client.signInWithProvider(ctx(), { provider_token: token })).sub).toBe(guest.sub);
+    });
+
+    it('custom ticket: a forged one is refused', async () => {
+      await expectCloudbaseError((c) => client.signInWithTicket(c, 'nokey/@@/a.b.c'), 'invalid_grant', 400);
+    });
+
+    it('profile, username check, contact change, history and one device', async () => {
+      const alice = await signedIn();
+      await client.editBasicInfo(ctx(), alice.access_token, { nickname: 'Ally', username: 'ally', gender: 'FEMALE' });
+      expect(await client.getUser(ctx(), alice.access_token)).toMatchObject({ name: 'Ally', username: 'ally', gender: 'FEMALE' });
+      expect(await client.checkUsername(ctx(), 'ally')).toEqual({ exist: true });
+
+      const { sudo_token } = await client.sudo(ctx(), alice.access_token, { password: PASSWORD });
+      const newPhone = '+86 13900000001';
+      await client.editContact(ctx(), alice.access_token, {
+        phone_number: newPhone,
+        verification_token: (await verificationToken(newPhone)).verification_token,
+        sudo_token,
+      });
+      expect((await client.getUser(ctx(), alice.access_token)).phone_number).toBe(newPhone);
+
+      const other = await client.signInWithPassword(ctx({ deviceId: 'device-other-0123456789' }), { username: 'ally', password: PASSWORD });
+      const first = await client.getSignInHistory(ctx(), alice.access_token, { limit: 1 });
+      expect(first.data).toEqual([expect.objectContaining({ device_id: 'device-other-0123456789' })]);
+      const next = await client.getSignInHistory(ctx(), alice.access_token, { limit: 1, page_token: first.next_page_token });
+      expect(next.data).toEqual([expect.objectContaining({ device_id: DEVICE_ID })]);
+
+      await client.revokeDevice(ctx(), alice.access_token, 'device-other-0123456789');
+      expect(await client.introspect(ctx(), other.access_token)).toEqual({});
+      expect((await client.introspect(ctx(), alice.access_token)).sub).toBe(alice.sub);
     });
   });
 
@@ -419,7 +504,7 @@ function happyReply(req: Recorded): Reply {
   if (req.url.pathname.endsWith('/captcha/data')) {
     return { status: 200, body: JSON.stringify({ data: 'data:image/png;base64,AA', type: 'image', token: 'ct', expires_in: 300 }) };
   }
-  const body = { ...TOKEN_BODY, verification_id: 'vid', verification_token: 'vt', is_user: true, sudo_token: 'st', captcha_token: 'cap', total: 0, data: [] };
+  const body = { ...TOKEN_BODY, verification_id: 'vid', verification_token: 'vt', is_user: true, sudo_token: 'st', captcha_token: 'cap', total: 0, data: [], uri: 'http://provider.test/authorize', provider_token: 'pt', exist: false };
   return { status: 200, body: JSON.stringify(body) };
 }
 
@@ -486,6 +571,17 @@ describe('CloudBase client on the wire', () => {
     ['getProviders', (c, x) => c.getProviders(x, 'AT'), 'GET', '/user/provider', 'bearer'],
     ['getCaptcha', (c, x) => c.getCaptcha(x), 'POST', '/captcha/data', 'basic'],
     ['verifyCaptcha', (c, x) => c.verifyCaptcha(x, { token: 'ct', key: 'ABCD' }), 'POST', '/captcha/data/verify', 'basic'],
+    ['getProviderUri', (c, x) => c.getProviderUri(x, { provider_id: 'github', redirect_uri: 'http://a.test/cb', state: 's' }), 'GET', '/provider/uri', 'basic'],
+    ['grantProviderToken', (c, x) => c.grantProviderToken(x, { provider_id: 'github', provider_code: 'pc' }), 'POST', '/provider/token', 'basic'],
+    ['signInWithProvider', (c, x) => c.signInWithProvider(x, { provider_token: 'pt' }), 'POST', '/signin/with/provider', 'basic'],
+    ['signInWithTicket', (c, x) => c.signInWithTicket(x, 'kid/@@/jwt'), 'POST', '/signin/custom', 'basic'],
+    ['bindProvider', (c, x) => c.bindProvider(x, 'AT', 'pt'), 'POST', '/user/provider/bind', 'bearer'],
+    ['unbindProvider', (c, x) => c.unbindProvider(x, 'AT', 'wx_open'), 'DELETE', '/user/provider/wx_open', 'bearer'],
+    ['editBasicInfo', (c, x) => c.editBasicInfo(x, 'AT', { nickname: 'n' }), 'POST', '/user/basic/edit', 'bearer'],
+    ['checkUsername', (c, x) => c.checkUsername(x, 'alice'), 'GET', '/checkIfUserExist', 'basic'],
+    ['editContact', (c, x) => c.editContact(x, 'AT', { email: 'a@b.co', verification_token: 'vt', sudo_token: 'st' }), 'PATCH', '/user/contact', 'bearer'],
+    ['getSignInHistory', (c, x) => c.getSignInHistory(x, 'AT', { limit: 10 }), 'GET', '/user/security/history', 'bearer'],
+    ['revokeDevice', (c, x) => c.revokeDevice(x, 'AT', 'device-1'), 'DELETE', '/user/authorized/devices/device-1', 'bearer'],
   ];
 
   describe.each(METHODS)('%s', (_name, invoke, method, path, auth) => {

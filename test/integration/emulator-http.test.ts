@@ -19,7 +19,8 @@ const cheat = (t: Test) => t.set('x-device-id', DEVICE).set('x-request-id', 'req
 
 function expectError(res: Response, status: number, error: string): void {
   expect({ status: res.status, error: res.body.error }).toEqual({ status, error });
-  expect(res.body).toEqual({ error, error_code: expect.any(Number), error_description: expect.any(String) });
+  const retry = error === 'resource_exhausted' ? { retry_after: expect.any(Number) } : {};
+  expect(res.body).toEqual({ error, error_code: expect.any(Number), error_description: expect.any(String), ...retry });
 }
 
 async function setConfig(patch: Record<string, unknown>): Promise<void> {
@@ -157,7 +158,14 @@ describe('the cURL cheat-sheet scenarios, as written', () => {
 
     const providers = await api().get('/auth/v1/user/providers').auth(tokens.access_token, { type: 'bearer' });
     expect(providers.status).toBe(200);
-    expect(providers.body).toEqual({ total: 0, data: [] });
+    expect(providers.body).toEqual({
+      total: 3,
+      data: [
+        { id: 'wx_open', name: 'WeChat', bind: false },
+        { id: 'github', name: 'GitHub', bind: false },
+        { id: 'google', name: 'Google', bind: false },
+      ],
+    });
 
     const sudo = await api()
       .post('/auth/v1/user/sudo')
@@ -254,12 +262,25 @@ describe('POST /auth/v1/verification and /verification/verify', () => {
     expect(res.body.is_user).toBe(true);
   });
 
-  it('answers rate_limit_exceeded (429) for a resend within sms_cooldown_s', async () => {
+  it('answers resource_exhausted (429, code 8, retry_after) for a resend within sms_cooldown_s', async () => {
     await setConfig({ sms_cooldown_s: 60 });
     await api().post('/auth/v1/verification').send({ phone_number: PHONE }).expect(200);
-    expectError(await api().post('/auth/v1/verification').send({ phone_number: PHONE }), 429, 'rate_limit_exceeded');
+    const limited = await api().post('/auth/v1/verification').send({ phone_number: PHONE });
+    expectError(limited, 429, 'resource_exhausted');
+    expect(limited.body).toMatchObject({ error_code: 8, retry_after: 60 });
     clockOffsetMs = 61_000;
     await api().post('/auth/v1/verification').send({ phone_number: PHONE }).expect(200);
+  });
+
+  it('verifies a code sent as the verification_token form of the id (the client types name it so)', async () => {
+    const sent = await api().post('/auth/v1/verification').send({ phone_number: PHONE }).expect(200);
+    const res = await api()
+      .post('/auth/v1/verification/verify')
+      .send({ verification_token: sent.body.verification_id, verification_code: await smsCode() })
+      .expect(200);
+    expect(res.body).toEqual({ verification_token: expect.any(String), expires_in: 600 });
+    expect(res.body.verification_token).not.toBe(sent.body.verification_id);
+    expectError(await api().post('/auth/v1/verification/verify').send({ verification_code: '123456' }), 400, 'invalid_argument');
   });
 
   it('answers invalid_phone_number and invalid_argument', async () => {
@@ -283,7 +304,10 @@ describe('POST /auth/v1/verification and /verification/verify', () => {
     const code = await smsCode();
     const verify = (verification_code: string) =>
       api().post('/auth/v1/verification/verify').send({ verification_id: sent.body.verification_id, verification_code });
-    expectError(await verify(code === '000000' ? '000001' : '000000'), 400, 'invalid_verification_code');
+    const wrong = await verify(code === '000000' ? '000001' : '000000');
+    expectError(wrong, 400, 'invalid_verification_code');
+    // 4001 is what the js-sdk reads as "captcha required"; a wrong code is its "verification failed" (3).
+    expect(wrong.body.error_code).toBe(3);
     clockOffsetMs = 601_000;
     expectError(await verify(code), 400, 'invalid_verification_code');
   });
@@ -296,6 +320,8 @@ describe('POST /auth/v1/signin/anonymously', () => {
     expect(second.body.sub).toBe(first.body.sub);
     expect(decodeJwt(first.body.access_token)).toMatchObject({ scope: 'anonymous', name: 'Anonymous' });
     expectError(await api().post('/auth/v1/signin/anonymously').send({}), 400, 'invalid_argument');
+    const me = await api().get('/auth/v1/user/me').auth(first.body.access_token, { type: 'bearer' }).expect(200);
+    expect(me.body.name).toBe('anonymous');
   });
 });
 
@@ -433,10 +459,17 @@ describe('/auth/v1/user/*', () => {
     );
   });
 
-  it('GET /user/provider lists providers', async () => {
+  it('GET /user/provider lists the enabled providers, none bound yet', async () => {
     const tokens = await signUp();
     const res = await api().get('/auth/v1/user/provider').auth(tokens.access_token, { type: 'bearer' }).expect(200);
-    expect(res.body).toEqual({ total: 0, data: [] });
+    expect(res.body).toEqual({
+    total: 3,
+    data: [
+      { id: 'wx_open', name: 'WeChat', bind: false },
+      { id: 'github', name: 'GitHub', bind: false },
+      { id: 'google', name: 'Google', bind: false },
+    ],
+  });
   });
 });
 
@@ -549,7 +582,14 @@ describe('control routes', () => {
 
   it('GET/PUT /__emulator/config, with validation', async () => {
     const res = await api().put('/__emulator/config').send({ access_token_ttl_s: 60, fail: {} }).expect(200);
-    expect(res.body).toEqual({ access_token_ttl_s: 60, refresh_token_ttl_s: 2678400, latency_ms: 0, sms_cooldown_s: 0, fail: {} });
+    expect(res.body).toEqual({
+      access_token_ttl_s: 60,
+      refresh_token_ttl_s: 2678400,
+      latency_ms: 0,
+      sms_cooldown_s: 0,
+      provider_token_ttl_s: 600,
+      fail: {},
+    });
     expect((await api().get('/__emulator/config').expect(200)).body).toEqual(res.body);
     expectError(await api().put('/__emulator/config').send({ latency_ms: -1 }), 400, 'invalid_argument');
     expectError(await api().put('/__emulator/config').send({ nonsense: 1 }), 400, 'invalid_argument');

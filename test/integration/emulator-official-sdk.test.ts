@@ -172,4 +172,46 @@ describe('@cloudbase/oauth against the emulator', () => {
     expect(await introspect(credentials.access_token ?? '')).toEqual({});
     expect(await authApi.hasLoginState()).toBe(false);
   });
+  it('provider methods: redirect URI, provider token, sign-in with provider, bind, list, unbind', async () => {
+    const redirectUri = 'http://app.example.test/callback';
+    /** What a person does on the provider's page: approve, and come back with a code. */
+    async function providerCode(providerId: string): Promise<string> {
+      const { uri } = await authApi.genProviderRedirectUri({ provider_id: providerId, redirect_uri: redirectUri, state: 's1' });
+      const page = new URL(uri);
+      const html = await (await fetch(page)).text();
+      const sub = /name="sub" value="([^"]*)"/.exec(html)?.[1] ?? '';
+      const back = await fetch(`${page.origin}${page.pathname}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ redirect_uri: redirectUri, state: 's1', sub, decision: 'approve' }),
+      });
+      const location = new URL(back.headers.get('location') ?? '');
+      expect(location.searchParams.get('state')).toBe('s1');
+      return location.searchParams.get('code') ?? '';
+    }
+
+    const { authApi } = newClient();
+    const { provider_token } = await authApi.grantProviderToken({
+      provider_id: 'github',
+      provider_code: await providerCode('github'),
+      provider_redirect_uri: redirectUri,
+    });
+    const credentials = await authApi.signInWithProvider({ provider_token });
+    expect(credentials).toMatchObject({ token_type: 'Bearer', sub: expect.any(String) });
+
+    const google = await authApi.grantProviderToken({
+      provider_id: 'google',
+      provider_code: await providerCode('google'),
+      provider_redirect_uri: redirectUri,
+    });
+    await authApi.bindWithProvider({ provider_token: google.provider_token });
+    const bound = (await authApi.getProviders()).data.filter((p) => p.bind).map((p) => p.id);
+    expect(bound.sort()).toEqual(['github', 'google']);
+    await authApi.unbindProvider({ provider_id: 'google' });
+    expect((await authApi.getProviders()).data.filter((p) => p.bind).map((p) => p.id)).toEqual(['github']);
+    await expect(authApi.unbindProvider({ provider_id: 'github' })).rejects.toMatchObject({ error: 'failed_precondition' });
+    const user = await authApi.getUserInfo();
+    expect(user.sub).toBe(credentials.sub);
+  });
 });

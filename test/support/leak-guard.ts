@@ -24,6 +24,7 @@ export function findLeaks({ transcript, logs, emulator, secrets }: Haystack): st
   for (const t of emulator.verificationTokens.keys()) needles.push({ what: 'a verification token', re: new RegExp(escape(t)) });
   for (const t of emulator.sudoTokens.keys()) needles.push({ what: 'a sudo token', re: new RegExp(escape(t)) });
   for (const t of emulator.captchaTokens.keys()) needles.push({ what: 'a captcha token', re: new RegExp(escape(t)) });
+  for (const t of emulator.providerTokens.keys()) needles.push({ what: 'a provider token', re: new RegExp(escape(t)) });
   for (const c of emulator.sentCodes) needles.push({ what: `the SMS code sent to ${c.to}`, re: new RegExp(`(?<![\\w-])${escape(c.code)}(?![\\w-])`) });
   for (const s of secrets) if (s.length >= 6) needles.push({ what: 'a password', re: new RegExp(escape(s)) });
 

@@ -46,6 +46,14 @@ describe('failureFromResponse', () => {
     expectCloudbaseError(failureFromResponse(400, body, RID), 'invalid_password', 400, 'wrong password');
   });
 
+  it('keeps resource_exhausted\'s retry_after (whole seconds, rounded up) and ignores a nonsensical one', () => {
+    const retry = (retry_after: unknown) =>
+      (failureFromResponse(429, { error: 'resource_exhausted', error_code: 8, retry_after }, RID) as CloudbaseError).retryAfterS;
+    expect(retry(42)).toBe(42);
+    expect(retry(1.2)).toBe(2);
+    for (const bad of [0, -5, '30', null, Number.NaN]) expect(retry(bad)).toBeUndefined();
+  });
+
   it('maps a CloudBase error body on a 5xx to CloudbaseError, not unavailability', () => {
     expectCloudbaseError(failureFromResponse(500, { error: 'internal' }, RID), 'internal', 500);
   });

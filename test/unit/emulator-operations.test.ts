@@ -109,7 +109,7 @@ describe('verification codes', () => {
     state.config.sms_cooldown_s = 60;
     await sendCode();
     advance(59);
-    expect(await errorOf(() => sendCode())).toBe('rate_limit_exceeded');
+    expect(await errorOf(() => sendCode())).toBe('resource_exhausted');
     expect(await errorOf(() => sendCode('+86 13900000000'))).toBeUndefined();
     advance(1);
     expect(await errorOf(() => sendCode())).toBeUndefined();
@@ -385,5 +385,77 @@ describe('resetState', () => {
     expect(state.refreshTokens.size).toBe(0);
     expect(state.config.latency_ms).toBe(0);
     expect(state.key).toBe(key);
+  });
+});
+
+describe('providers', () => {
+  const identity = (sub = 'gh-1') => ({ providerId: 'github', sub, name: 'Octo' });
+  function providerToken(sub = 'gh-1', redirectUri: string | undefined = 'http://a.test/cb'): string {
+    const code = ops.issueProviderCode(state, identity(sub), redirectUri);
+    const provider_redirect_uri = redirectUri;
+    return ops.grantProviderToken(state, body({ provider_id: 'github', provider_code: code, ...(provider_redirect_uri && { provider_redirect_uri }) }))
+      .provider_token;
+  }
+
+  it('the provider URI points at the authorize page of the request\'s origin, for enabled providers only', () => {
+    const { uri } = ops.providerUri(state, input({ query: { provider_id: 'wx_open', redirect_uri: 'http://a.test/cb', state: 's' }, origin: 'http://emu.test' }));
+    expect(uri).toBe('http://emu.test/__emulator/provider/wx_open/authorize?redirect_uri=http%3A%2F%2Fa.test%2Fcb&state=s');
+    state.providers.delete('wx_open');
+    expect(() => ops.providerUri(state, input({ query: { provider_id: 'wx_open', redirect_uri: 'http://a.test/cb' } }))).toThrow('provider_not_enabled');
+    expect(() => ops.providerUri(state, input({ query: { provider_id: 'github', redirect_uri: 'javascript:alert(1)' } }))).toThrow('invalid_argument');
+  });
+
+  it('a code expires after 300 s; a provider token after provider_token_ttl_s', async () => {
+    const code = ops.issueProviderCode(state, identity(), undefined);
+    advance(301);
+    expect(await errorOf(() => ops.grantProviderToken(state, body({ provider_id: 'github', provider_code: code })))).toBe('invalid_grant');
+    state.config.provider_token_ttl_s = 60;
+    const token = providerToken();
+    advance(59);
+    const first = await ops.signInWithProvider(state, body({ provider_token: token }));
+    advance(1);
+    expect(await errorOf(() => ops.signInWithProvider(state, body({ provider_token: token })))).toBe('invalid_grant');
+    expect(state.users.get(first.sub)?.identities).toEqual([{ providerId: 'github', sub: 'gh-1', name: 'Octo' }]);
+  });
+
+  it('a provider switched off refuses its tokens; a blocked user cannot sign in with a provider', async () => {
+    const token = providerToken();
+    const { sub } = await ops.signInWithProvider(state, body({ provider_token: token }));
+    state.users.get(sub)!.status = 'BLOCKED';
+    expect(await errorOf(() => ops.signInWithProvider(state, body({ provider_token: token })))).toBe('user_blocked');
+    state.providers.delete('github');
+    expect(await errorOf(() => ops.signInWithProvider(state, body({ provider_token: token })))).toBe('provider_not_enabled');
+  });
+
+  it('sign-up with a provider token refuses an identity already bound, and keeps the verification token', async () => {
+    const token = providerToken('gh-taken');
+    await ops.signInWithProvider(state, body({ provider_token: token }));
+    const verification_token = await verificationToken();
+    expect(await errorOf(() => ops.signUp(state, body({ phone_number: PHONE, verification_token, provider_token: token })))).toBe('failed_precondition');
+    await ops.signUp(state, body({ phone_number: PHONE, verification_token }));
+  });
+});
+
+describe('account', () => {
+  it('history records every sign-in with where it came from; contact changes are USER_MODIFY', async () => {
+    const tokens = await signUp();
+    await ops.signIn(state, body({ username: PHONE, password: PASSWORD }, { deviceId: 'dev-1', ip: '10.0.0.1', userAgent: 'UA' }));
+    const page = await ops.securityHistory(state, input({ bearer: tokens.access_token, query: { 'query[action]': 'USER_LOGIN' } }));
+    expect(page.data.map((e) => [e.device_id, e.ip, e.user_agent])).toEqual([['dev-1', '10.0.0.1', 'UA'], ['', '', '']]);
+    expect(page.next_page_token).toBeUndefined();
+    const modify = await ops.securityHistory(state, input({ bearer: tokens.access_token, query: { 'ne_query[action]': 'USER_LOGIN' } }));
+    expect(modify.data).toEqual([]);
+  });
+
+  it('DELETE_ACCOUNT_TRANSFER deletes the other account and takes its email', async () => {
+    const a = await signUp('+86 13800000001');
+    const b = await signUp('+86 13800000002', { username: 'bee' });
+    state.users.get(b.sub)!.email = 'b@example.com';
+    const { sudo_token } = await ops.sudo(state, body({ password: PASSWORD }, { bearer: a.access_token }));
+    const sent = await ops.sendVerification(state, body({ email: 'b@example.com' }), () => undefined);
+    const { verification_token } = ops.verifyCode(state, body({ verification_id: sent.verification_id, verification_code: state.lastCodes.get('b@example.com') }));
+    await ops.editContact(state, body({ email: 'b@example.com', verification_token, sudo_token, conflict_resolution: 'DELETE_ACCOUNT_TRANSFER' }, { bearer: a.access_token }));
+    expect(state.users.get(a.sub)?.email).toBe('b@example.com');
+    expect(state.users.has(b.sub)).toBe(false);
   });
 });

@@ -11,6 +11,13 @@ export interface OperationInput {
   deviceId?: string;
   /** From header `x-captcha-token` or query `captcha_token`. */
   captchaToken?: string;
+  /** Path parameters, e.g. `provider_id` of `DELETE /user/provider/{provider_id}`. */
+  params?: Record<string, string>;
+  /** `http://host:port` the request came to, for URLs that point back at the emulator. */
+  origin?: string;
+  /** The caller's address and user agent, for the sign-in history. */
+  ip?: string;
+  userAgent?: string;
 }
 
 export function input(partial: Partial<OperationInput> = {}): OperationInput {

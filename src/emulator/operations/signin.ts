@@ -3,7 +3,15 @@ import { hashPassword, verifyPassword } from '../passwords.js';
 import { assertStrongPassword, assertUsername, normalizeEmail, phoneDigits } from '../rules.js';
 import type { Contact, EmulatorState, UserRecord } from '../state.js';
 import { type OperationInput, optionalString, requiredString } from './input.js';
-import { issueTokens, newSub, openSession, type TokenResponse } from './tokens.js';
+import { bindIdentity, findUserByIdentity, peekProviderToken } from './identities.js';
+import {
+  issueTokens,
+  newSub,
+  openSession,
+  resolveAccessToken,
+  revokeUserSessions,
+  type TokenResponse,
+} from './tokens.js';
 import {
   consumeVerificationToken,
   findUserByContact,
@@ -14,7 +22,7 @@ import {
 /** More wrong passwords than this within the window lock the account (`invalid_status`) until the window passes. */
 export const LOCKOUT_ATTEMPTS = 5;
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
-const GENDERS = ['MALE', 'FEMALE'];
+export const GENDERS = ['MALE', 'FEMALE'];
 
 /** A sign-in name may be a username, an email or a "+86 …" phone number. */
 export function findUserByLogin(state: EmulatorState, login: string): UserRecord | undefined {
@@ -62,7 +70,7 @@ async function signInWithPassword(state: EmulatorState, input: OperationInput): 
   assert(user, 'not_found', 'user not found');
   await checkPassword(state, user, password);
   assertUserActive(user);
-  return issueTokens(state, openSession(state, user, providerTypeOf(user, username), input.deviceId));
+  return issueTokens(state, openSession(state, user, providerTypeOf(user, username), input));
 }
 
 function sameContact(login: string, contact: Contact): boolean {
@@ -87,7 +95,7 @@ export async function signIn(state: EmulatorState, input: OperationInput): Promi
   assertUserActive(user);
   consumeVerificationToken(state, token);
   const providerType = contact.phone_number !== undefined ? 'phone' : 'email';
-  return issueTokens(state, openSession(state, user, providerType, input.deviceId));
+  return issueTokens(state, openSession(state, user, providerType, input));
 }
 
 /** Profile fields shared by sign-up and the control route that seeds users. */
@@ -119,7 +127,29 @@ export function newUser(state: EmulatorState, fields: Partial<UserRecord>): User
   return user;
 }
 
-/** POST /auth/v1/signup: phone or email with a verification token; the new user is signed in. */
+/** The anonymous user behind `anonymous_token` (its access token), to be upgraded in place by sign-up. */
+async function anonymousUser(state: EmulatorState, token: string | undefined): Promise<UserRecord | undefined> {
+  if (token === undefined) return undefined;
+  const auth = await resolveAccessToken(state, token);
+  assert(auth, 'unauthenticated', 'anonymous_token is invalid or expired');
+  assert(auth.user.anonymous, 'failed_precondition', 'anonymous_token does not belong to an anonymous user');
+  return auth.user;
+}
+
+/** An anonymous user becomes a registered one: same `sub` (so its data stays), its guest sessions end. */
+function upgradeAnonymous(state: EmulatorState, user: UserRecord, fields: Partial<UserRecord>): UserRecord {
+  const now = state.now();
+  Object.assign(user, fields, { anonymous: false, updatedAt: now });
+  if (fields.passwordHash) user.passwordUpdatedAt = now;
+  revokeUserSessions(state, user.sub);
+  for (const [device, sub] of state.anonymousDevices) if (sub === user.sub) state.anonymousDevices.delete(device);
+  return user;
+}
+
+/**
+ * POST /auth/v1/signup: phone or email with a verification token; the new user is signed in. `provider_token` binds
+ * that identity to the new user; `anonymous_token` (an anonymous user's access token) makes that user the new one.
+ */
 export async function signUp(state: EmulatorState, input: OperationInput): Promise<TokenResponse> {
   const { body } = input;
   const contact = readContact(body);
@@ -131,17 +161,26 @@ export async function signUp(state: EmulatorState, input: OperationInput): Promi
   const password = optionalString(body, 'password');
   if (password !== undefined) assertStrongPassword(password);
   const profile = readProfile(body);
+  const providerToken = optionalString(body, 'provider_token');
+  const guest = await anonymousUser(state, optionalString(body, 'anonymous_token'));
 
   // Hashed before the checks below so that those and the account creation run without an await in between.
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
+  assert(!guest || state.users.get(guest.sub) === guest, 'unauthenticated', 'anonymous_token is invalid or expired');
   peekVerificationToken(state, token, contact);
+  const identity = providerToken === undefined ? undefined : peekProviderToken(state, providerToken);
+  if (identity) {
+    assert(!findUserByIdentity(state, identity.providerId, identity.sub), 'failed_precondition', 'this identity is already bound to another user');
+  }
   assert(!findUserByContact(state, contact), 'already_exists', 'user already exists');
   if (username !== undefined) assert(!findUserByUsername(state, username), 'already_exists', 'username already exists');
   consumeVerificationToken(state, token);
 
-  const user = newUser(state, { ...contact, ...profile, ...(username && { username }), ...(passwordHash && { passwordHash }) });
+  const fields = { ...contact, ...profile, ...(username && { username }), ...(passwordHash && { passwordHash }) };
+  const user = guest ? upgradeAnonymous(state, guest, fields) : newUser(state, fields);
+  if (identity) bindIdentity(state, user, identity);
   const providerType = contact.phone_number !== undefined ? 'phone' : 'email';
-  return issueTokens(state, openSession(state, user, providerType, input.deviceId));
+  return issueTokens(state, openSession(state, user, providerType, input));
 }
 
 /** POST /auth/v1/signin/anonymously: one anonymous user per x-device-id. */
@@ -158,7 +197,7 @@ export async function signInAnonymously(state: EmulatorState, input: OperationIn
     state.users.set(user.sub, user);
     state.anonymousDevices.set(deviceId, user.sub);
   }
-  return issueTokens(state, openSession(state, user, 'anonymous', deviceId));
+  return issueTokens(state, openSession(state, user, 'anonymous', input));
 }
 
 /** POST /auth/v1/token: `refresh_token` (rotating: each refresh token works once) or `password` grant. */

@@ -2,6 +2,10 @@ import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { assert } from '../errors.js';
 import { signJwt, verifyJwt } from '../keys.js';
 import type { EmulatorState, SessionRecord, UserRecord } from '../state.js';
+import type { OperationInput } from './input.js';
+
+/** Where a sign-in came from: what the session and the sign-in history keep. */
+export type Origin = Pick<OperationInput, 'deviceId' | 'ip' | 'userAgent'>;
 
 export interface TokenResponse {
   token_type: 'Bearer';
@@ -37,8 +41,9 @@ export function openSession(
   state: EmulatorState,
   user: UserRecord,
   providerType: string,
-  deviceId: string | undefined,
+  from: Origin,
 ): SessionRecord {
+  const { deviceId } = from;
   const session: SessionRecord = {
     id: randomUUID(),
     sub: user.sub,
@@ -49,6 +54,16 @@ export function openSession(
   if (deviceId) session.deviceId = deviceId;
   state.sessions.set(session.id, session);
   user.lastLoginAt = state.now();
+  state.history.push({
+    id: randomUUID(),
+    sub: user.sub,
+    action: 'USER_LOGIN',
+    ip: from.ip ?? '',
+    userAgent: from.userAgent ?? '',
+    deviceId: deviceId ?? '',
+    createdAt: state.now(),
+    meta: { from: providerType },
+  });
   return session;
 }
 

@@ -45,9 +45,14 @@ export function toUserProfile(user: UserRecord): UserProfile {
   if (user.email) {
     providers.push({ id: 'email', provider_user_id: user.email, name: '邮箱登录', picture: '', url: '', meta: {} });
   }
+  for (const identity of user.identities ?? []) {
+    const { providerId: id, sub, name = '', picture = '' } = identity;
+    providers.push({ id, provider_user_id: sub, name, picture, url: '', meta: {} });
+  }
   return {
     sub: user.sub,
-    name: user.name ?? (user.anonymous ? 'Anonymous' : ''),
+    // The js-sdk tests an anonymous user's /user/me name against "anonymous" (lower case).
+    name: user.name ?? (user.anonymous ? 'anonymous' : ''),
     picture: user.picture ?? '',
     username: user.username ?? '',
     email: user.email ?? '',
@@ -82,7 +87,7 @@ export async function getMe(state: EmulatorState, input: OperationInput): Promis
   return toUserProfile(user);
 }
 
-function checkSudo(state: EmulatorState, token: string | undefined, sub: string): void {
+export function checkSudo(state: EmulatorState, token: string | undefined, sub: string): void {
   const record = token === undefined ? undefined : state.sudoTokens.get(token);
   assert(record && record.sub === sub && state.now() < record.expiresAt, 'permission_denied', 'bad sudo token');
 }
@@ -163,18 +168,6 @@ export async function resetPassword(state: EmulatorState, input: OperationInput)
   user.failedLogins = [];
   revokeUserSessions(state, user.sub);
   return {};
-}
-
-/**
- * GET /auth/v1/user/provider: third-party identities bound or bindable. The emulator has no third-party providers
- * configured, so the list is empty (the shape is the documented one).
- */
-export async function listProviders(
-  state: EmulatorState,
-  input: OperationInput,
-): Promise<{ total: number; data: { id: string; bind: boolean }[] }> {
-  await authenticate(state, input.bearer);
-  return { total: 0, data: [] };
 }
 
 /**

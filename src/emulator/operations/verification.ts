@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { assert, fail } from '../errors.js';
+import { assert, fail, rateLimited } from '../errors.js';
 import { assertEmail, assertPhone, normalizeEmail } from '../rules.js';
 import { contactKey, type Contact, type EmulatorState, type UserRecord } from '../state.js';
 import { type OperationInput, optionalString, requiredString } from './input.js';
@@ -81,7 +81,7 @@ export async function sendVerification(
   const cooldownMs = state.config.sms_cooldown_s * 1000;
   if (lastSent !== undefined && now - lastSent < cooldownMs) {
     const wait = Math.ceil((cooldownMs - (now - lastSent)) / 1000);
-    fail('rate_limit_exceeded', `too many requests, retry in ${wait} s`);
+    rateLimited(wait, `too many requests, retry in ${wait} s`);
   }
 
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -97,7 +97,9 @@ export async function sendVerification(
 
 /** POST /auth/v1/verification/verify: a right code within its lifetime and attempts gives a single-use token. */
 export function verifyCode(state: EmulatorState, input: OperationInput): VerifyResponse {
-  const id = requiredString(input.body, 'verification_id');
+  // The client's types also name the id `verification_token` (VerifyRequest); either field is accepted.
+  const id = optionalString(input.body, 'verification_id') ?? optionalString(input.body, 'verification_token');
+  assert(id, 'invalid_argument', 'verification_id is required');
   const code = requiredString(input.body, 'verification_code');
   const verification = state.verifications.get(id);
   assert(verification, 'invalid_argument', 'verification_id is invalid, request a new code');
