@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { finishApiSuite, RELAXED_LIMITS, spa } from '../support/api.js';
-import { waitFor } from '../support/sessions.js';
+import { sessionIdFromCookie, waitFor } from '../support/sessions.js';
 
 const PASSWORD = 'Passw0rd!durable';
 let master: RedisServer;
@@ -52,7 +52,7 @@ const warnings = () => gw.logs.filter((l) => l.includes('sign-in session not yet
 it('answers a sign-in once the replica holds its session', async () => {
   const res = await spa(gw).post('/api/session/login', { username: await newUser(), password: PASSWORD });
   expect(res.status).toBe(200);
-  const sid = /^cbg\.sid=s%3A([^.]+)\./.exec(String(res.headers['set-cookie']))![1]!;
+  const sid = sessionIdFromCookie(res.headers['set-cookie']);
   expect(await replicaClient.hget(gw.store.keys.session(sid), 'd')).toEqual(expect.any(String));
   expect(warnings()).toEqual([]);
 });
