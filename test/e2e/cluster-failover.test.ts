@@ -9,7 +9,7 @@
  * - a refresh refused because another one rotated the token meanwhile adopts the rotated pair (read after failover).
  */
 import { redisClusterWithReplicas, startFleet, type Fleet, type SignedIn, type WebClient } from '../support/multi-instance.js';
-import { issuedTokens, waitFor } from '../support/sessions.js';
+import { issuedTokens, untilRefreshDue, waitFor } from '../support/sessions.js';
 
 const SESSIONS = 60;
 
@@ -141,13 +141,19 @@ describe('a Redis Cluster master killed under load (3 masters + 3 replicas, two 
     return client;
   }
 
-  /** A user signed in with a 60 s access token (REFRESH_SKEW_S=60: due for refresh at once); later tokens last 2 h. */
+  /**
+   * A user signed in with a short access token, returned once it is due for refresh (half its life: the refresh window
+   * is clamped to half a short token's lifetime) and still valid; later tokens last 2 h.
+   */
   async function dueForRefresh() {
     const user = await fleet.createUser();
-    await fleet.emu.setConfig({ access_token_ttl_s: 60 });
+    const ttlS = 8;
+    await fleet.emu.setConfig({ access_token_ttl_s: ttlS });
     const client = await signInAs(user, 0);
+    const issuedBy = Date.now();
     await fleet.emu.setConfig({ access_token_ttl_s: 7200 });
     await cluster().waitReplicasInSync();
+    await untilRefreshDue(issuedBy, ttlS);
     return { user, client, sid: client.sid };
   }
 
