@@ -81,6 +81,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const gatewayEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
+      // two instances (and any other gateway on the machine) must not meet on the default metrics port
+      METRICS_PORT: '0',
       SESSION_SECRET: 'soak-session-secret-0123456789abcdef-0123456789',
       CLOUDBASE_ENV_ID: ENV.envId,
       CLOUDBASE_CLIENT_ID: ENV.clientId,

@@ -27,6 +27,7 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
+    METRICS_PORT: '0',
     SESSION_SECRET: 'dev-store-session-secret-0123456789',
     CLOUDBASE_ENV_ID: 'test-env',
     CLOUDBASE_CLIENT_ID: 'test-client',
