@@ -59,6 +59,8 @@ export interface Config {
     readonly host: string;
     readonly port: number;
   };
+  /** What the pages show: the app's name, and the terms and privacy links (when set, sign-up asks for consent). */
+  readonly pages: { readonly appName: string; readonly termsUrl: string | undefined; readonly privacyUrl: string | undefined };
   /** Abuse limits; every count is per window and shared by all instances on one Redis. */
   readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */
@@ -349,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: raw.LOG_LEVEL,
     emulatorPort: raw.EMULATOR_PORT,
     metrics: { host: metricsHost, port: raw.METRICS_PORT },
+    pages: { appName: raw.APP_NAME, termsUrl: raw.TERMS_URL, privacyUrl: raw.PRIVACY_URL },
     limits: {
       login: {
         failuresPerAccount: raw.LIMIT_LOGIN_FAILURES,

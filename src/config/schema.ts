@@ -49,6 +49,21 @@ const boolFromEnv = (name: string) =>
       return z.NEVER;
     });
 
+const pageLink = (name: string) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      if (v.startsWith('/') && !v.startsWith('//')) return true;
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be an http(s) URL or a path on this site starting with /` },
+  );
+
 /** The raw environment, variable by variable: each rule names its variable so errors can be acted on. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
@@ -99,6 +114,14 @@ export const envSchema = z.object({
   }),
   CLOUDBASE_ALLOW_HTTP: boolFromEnv('CLOUDBASE_ALLOW_HTTP'),
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
+  // What people see: the name in the header and titles, and the documents sign-up asks them to accept.
+  APP_NAME: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'Account' : v.trim()))
+    .refine((v) => v.length <= 60, { message: 'APP_NAME must be at most 60 characters' }),
+  TERMS_URL: pageLink('TERMS_URL'),
+  PRIVACY_URL: pageLink('PRIVACY_URL'),
   LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
   LIMIT_LOGIN_ACCOUNT_IP_FAILURES: intFromEnv('LIMIT_LOGIN_ACCOUNT_IP_FAILURES', 3, 1, 1000),
   LIMIT_LOGIN_DEVICE_FAILURES: intFromEnv('LIMIT_LOGIN_DEVICE_FAILURES', 5, 1, 1000),
