@@ -59,8 +59,8 @@ export interface Config {
     readonly host: string;
     readonly port: number;
   };
-  /** What the pages show: the app's name, and the terms and privacy links (when set, sign-up asks for consent). */
-  readonly pages: { readonly appName: string; readonly termsUrl: string | undefined; readonly privacyUrl: string | undefined };
+  /** What the pages show: the app's name (unset: "Account" in the page's language), and the terms and privacy links (when set, sign-up asks for consent). */
+  readonly pages: { readonly appName: string | undefined; readonly termsUrl: string | undefined; readonly privacyUrl: string | undefined };
   /** Abuse limits; every count is per window and shared by all instances on one Redis. */
   readonly limits: LimitsConfig;
   /** Things worth telling an operator at start-up (never secrets). */

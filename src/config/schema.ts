@@ -115,11 +115,7 @@ export const envSchema = z.object({
   CLOUDBASE_ALLOW_HTTP: boolFromEnv('CLOUDBASE_ALLOW_HTTP'),
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
   // What people see: the name in the header and titles, and the documents sign-up asks them to accept.
-  APP_NAME: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? 'Account' : v.trim()))
-    .refine((v) => v.length <= 60, { message: 'APP_NAME must be at most 60 characters' }),
+  APP_NAME: optionalString.refine((v) => v === undefined || v.length <= 60, { message: 'APP_NAME must be at most 60 characters' }),
   TERMS_URL: pageLink('TERMS_URL'),
   PRIVACY_URL: pageLink('PRIVACY_URL'),
   LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),

@@ -20,7 +20,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf }: R
     const locals = { values: { username }, returnTo };
     try {
       const form = readForm(FORMS.login, req.body);
-      if (!form.username || !form.password) throw invalidInput();
+      if (!form.username || !form.password) throw invalidInput(form.username ? 'password' : 'username');
       const captchaToken = await solvedCaptcha(req, auth);
       const proof = presentedDeviceProof(req, config);
       const signed = await auth.passwordLogin(callContext(req, captchaToken), loginName(form.username), form.password, proof);

@@ -14,6 +14,7 @@ import {
   type SendFailure,
 } from './sms-steps.js';
 import { renderFailure, str } from './web.js';
+import { AppError } from '../../http/errors.js';
 
 const VIEW = 'signup.njk';
 
@@ -34,7 +35,8 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 }
 
 export function register(router: Router, deps: RouteDeps): void {
-  const { auth, sessions, formCsrf } = deps;
+  const { auth, sessions, formCsrf, config } = deps;
+  const consentAsked = Boolean(config.pages.termsUrl || config.pages.privacyUrl);
   router.get('/signup', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -56,7 +58,8 @@ export function register(router: Router, deps: RouteDeps): void {
   router.post('/signup', formCsrf, async (req, res) => {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
-      const { name, username, password } = readForm(FORMS.signupProfile, req.body);
+      const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);
+      if (consentAsked && consent !== 'yes') throw new AppError(400, 'consent_required', 'err.consent_required', { field: 'consent' });
       const returnTo = currentFlow(req, 'signup')?.returnTo ?? '/';
       await sessions.signIn(req, await completeSignup(req, auth, { name, username, password }));
       res.redirect(303, returnTo);

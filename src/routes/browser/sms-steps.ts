@@ -9,7 +9,7 @@ import { callContext } from '../../session/context.js';
 import type { RouteDeps } from '../deps.js';
 import { renderFailure, solvedCaptcha, str } from './web.js';
 
-/** Seconds before the same session may ask for another code (CloudBase's own limit is about a minute too). */
+/** Seconds before the same session may ask for another code, when the caller does not say (LIMIT_SMS_COOLDOWN_S does). */
 export const RESEND_COOLDOWN_S = 60;
 
 /** Longest accepted input per field, in characters (CloudBase's own rules are stricter for some). */
@@ -46,8 +46,9 @@ export function landing(req: Request, flow: FlowState | undefined): string {
 }
 
 /** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
-export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number } {
-  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil(((flow.resendAt ?? 0) - now) / 1000)) };
+export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number; resendAt: number } {
+  const resendAt = flow.resendAt ?? 0;
+  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
 
 /** Whether a POST to a send-code route is the code step's resend button (which carries no phone field). */
@@ -70,7 +71,13 @@ export function sendFailure(body: unknown): SendFailure {
  * POST …/code: sends a code to the typed number, or again to the flow's number for a resend, and starts the flow.
  * A resend before the cooldown is refused here (429) without calling CloudBase.
  */
-export async function sendCodeStep(req: Request, auth: AuthService, purpose: SmsPurpose, returnTo?: string): Promise<CodeSent> {
+export async function sendCodeStep(
+  req: Request,
+  auth: AuthService,
+  purpose: SmsPurpose,
+  returnTo?: string,
+  cooldownS = RESEND_COOLDOWN_S,
+): Promise<CodeSent> {
   const resend = isResend(req.body);
   const previous = currentFlow(req, purpose);
   let phone: string;
@@ -88,7 +95,7 @@ export async function sendCodeStep(req: Request, auth: AuthService, purpose: Sms
   }
   const captchaToken = await solvedCaptcha(req, auth);
   const sent = await auth.sendCode(callContext(req, captchaToken), phone, purpose);
-  const flow: FlowState = { purpose, phone, isUser: sent.isUser, resendAt: now + RESEND_COOLDOWN_S * 1000 };
+  const flow: FlowState = { purpose, phone, isUser: sent.isUser, resendAt: now + cooldownS * 1000 };
   // Reset for an unknown number has no verification id: the flow goes on so the next step fails like a wrong code.
   if (sent.vid) flow.vid = sent.vid;
   const target = resend ? previous?.returnTo : returnTo;
@@ -111,7 +118,10 @@ export async function verifyCodeStep(
   if (!flow) throw flowExpired();
   if (!flow.vid) throw invalidCode();
   const captchaToken = await solvedCaptcha(req, auth);
-  const vtok = await auth.verifyCode(callContext(req, captchaToken), flow.vid, code);
+  // CloudBase's own "wrong code" becomes exactly the one above, field and all: reset must not tell the two apart.
+  const vtok = await auth.verifyCode(callContext(req, captchaToken), flow.vid, code).catch((e: unknown) => {
+    throw e instanceof AppError && e.code === 'invalid_code' ? invalidCode() : e;
+  });
   delete flow.vid;
   flow.vtok = vtok;
   return flow as FlowState & { vtok: string };
@@ -124,12 +134,13 @@ export async function verifyCodeStep(
  */
 export function registerSendCode(
   router: Router,
-  { auth, formCsrf }: Pick<RouteDeps, 'auth' | 'formCsrf'>,
+  { auth, formCsrf, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'config'>,
   flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
 ): void {
   router.post(flow.action, formCsrf, async (req, res) => {
     try {
-      await sendCodeStep(req, auth, flow.purpose, flow.keepReturnTo ? safeReturnTo(req.body.returnTo) : undefined);
+      const returnTo = flow.keepReturnTo ? safeReturnTo(req.body.returnTo) : undefined;
+      await sendCodeStep(req, auth, flow.purpose, returnTo, config.limits.sms.cooldownS);
       res.redirect(303, flow.start);
     } catch (err) {
       await renderFailure(req, res, auth, flow.view, err, flow.page(req, sendFailure(req.body)));

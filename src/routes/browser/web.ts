@@ -8,6 +8,7 @@ import { safeReturnTo } from '../../http/return-to.js';
 import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, type Translate } from '../../i18n/index.js';
 import { initSession } from '../../session/policy.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../captcha-challenge.js';
+import { MAX } from '../forms.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -33,6 +34,16 @@ export function viewLocals(config: Config): RequestHandler {
     const user = req.session?.user;
     res.setHeader('Cache-Control', 'no-store');
     Object.assign(res.locals, {
+      appName: config.pages.appName ?? t('app.title'),
+      termsUrl: config.pages.termsUrl,
+      privacyUrl: config.pages.privacyUrl,
+      passwordMax: MAX.password,
+      // Without Redis the development store holds only this process's sessions: the sessions page says so.
+      processOnlySessions: !config.redis.url && !config.redis.clusterNodes,
+      fieldErrors: {},
+      // A wall-clock time in the page's language, with the zone (the server cannot know the reader's).
+      clock: (ms: number) =>
+        new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }).format(ms),
       locale,
       otherLocale,
       // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
@@ -78,7 +89,15 @@ export async function renderFailure(
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(req, auth) : undefined;
   if (appErr.extra.retryAfterS) res.setHeader('Retry-After', String(appErr.extra.retryAfterS));
   const t = res.locals.t as Translate;
-  res.status(appErr.status).render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
+  const fieldErrors = appErr.extra.field ? { [appErr.extra.field]: fieldMessage(appErr, req.body) } : {};
+  res.status(appErr.status).render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha, fieldErrors });
+}
+
+/** The message shown next to the field an error names: an empty field is asked for, a generic refusal names it. */
+function fieldMessage(err: AppError, body: unknown): MessageKey {
+  const typed = (body as Record<string, unknown> | undefined)?.[err.extra.field!];
+  if (err.messageKey !== 'err.invalid_input') return err.messageKey;
+  return typed === undefined || typed === '' ? 'form.required' : 'form.invalidField';
 }
 
 /** Data URL → bytes and type, only for image types a browser can show safely from our origin. */
