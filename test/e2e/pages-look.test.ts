@@ -121,6 +121,14 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
         if (width === 375) {
           const scrollWidth = await page.evaluate('document.documentElement.scrollWidth');
           expect({ where, scrollWidth: Number(scrollWidth) <= 375 }).toEqual({ where, scrollWidth: true });
+          // Touch targets: every button, text field and stand-alone link at least 44 px tall and wide.
+          const small = await page.evaluate(`[...document.querySelectorAll(
+            'button, input:not([type=hidden]):not([type=checkbox]), .top nav a, main > p > a, .actions a, .captcha a'
+          )].filter((el) => el.offsetParent !== null)
+            .map((el) => [el, el.getBoundingClientRect()])
+            .filter(([, r]) => r.height < 44 || r.width < 44)
+            .map(([el, r]) => el.outerHTML.slice(0, 80) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))`);
+          expect({ where, small }).toEqual({ where, small: [] });
         }
         if (shot) await page.screenshot({ path: join(SCREENSHOTS, `${shot}-${l}-${colorScheme}-${width}.png`), fullPage: true });
       }
