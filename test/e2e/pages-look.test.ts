@@ -25,6 +25,19 @@ const COOLDOWN_S = 4;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(projectRoot, 'test', 'e2e', 'screenshots', 'look');
 
+/** WCAG contrast ratio of two CSS rgb()/rgba() colours (opaque). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
 const msg = (l: Lang, key: MessageKey) => (l === 'en' ? en : zhCN)[key];
 
 interface AxeViolation {
@@ -129,6 +142,28 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
             .filter(([, r]) => r.height < 44 || r.width < 44)
             .map(([el, r]) => el.outerHTML.slice(0, 80) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))`);
           expect({ where, small }).toEqual({ where, small: [] });
+        }
+        if (width !== 375) {
+          // The focus ring, reached by keyboard: ≥ 3:1 against what it sits on, in this scheme.
+          await page.evaluate('document.activeElement && document.activeElement.blur()');
+          await page.keyboard.press('Tab');
+          const ring = (await page.evaluate(`(() => {
+            const el = document.activeElement;
+            const s = getComputedStyle(el);
+            return { tag: el.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor,
+              bg: (() => {
+                // What the ring is drawn on: the nearest ancestor with a background of its own.
+                for (let p = el.parentElement; p; p = p.parentElement) {
+                  const c = getComputedStyle(p).backgroundColor;
+                  if (c !== 'transparent' && !c.endsWith(', 0)')) return c;
+                }
+                return 'rgb(255, 255, 255)';
+              })() };
+          })()`)) as { tag: string; style: string; width: number; color: string; bg: string };
+          expect({ where, focused: ring.tag !== 'BODY', style: ring.style }).toEqual({ where, focused: true, style: 'solid' });
+          expect(ring.width).toBeGreaterThanOrEqual(2);
+          expect({ where, ring, ratio: contrast(ring.color, ring.bg) >= 3 }).toEqual({ where, ring, ratio: true });
+          await page.evaluate('document.activeElement.blur()');
         }
         if (shot) await page.screenshot({ path: join(SCREENSHOTS, `${shot}-${l}-${colorScheme}-${width}.png`), fullPage: true });
       }
