@@ -57,7 +57,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /signup': html(),
   'POST /signup/code': html(['phone_number', 'captcha_answer']),
   'POST /signup/verify': html(['verification_code']),
-  'POST /signup': html(['name', 'username', 'password']),
+  'POST /signup': html(['name', 'username', 'password', 'consent']),
   'POST /signup/restart': html(),
   'GET /password/reset': html(),
   'POST /password/reset/code': html(['phone_number']),
@@ -72,6 +72,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
+  'GET /captcha/:id/new': html([], { path: '/captcha/x/new' }),
 };
 
 /** The app's registered routes as "METHOD /path" (Express route patterns, mounted routers included). */

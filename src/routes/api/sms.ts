@@ -18,7 +18,11 @@ export function register(router: Router, { config, auth, sessions, directory, no
 
   router.post('/session/sms/send', async (req, res) => {
     const body = parseBody(smsSendBody, req.body);
-    const sent = await sendCode(context(req, body), { purpose: body.purpose, phone: body.phone_number });
+    const sent = await sendCode(context(req, body), {
+      purpose: body.purpose,
+      phone: body.phone_number,
+      cooldownS: config.limits.sms.cooldownS,
+    });
     // Whether the number has an account is told only after a correct code (by sms/verify), so sending codes cannot be
     // used to test which numbers are registered. `is_user` stays in the answer (the contract names it), always false.
     res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
