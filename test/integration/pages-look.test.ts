@@ -1,10 +1,11 @@
 /**
  * What the pages show and how their forms report errors, over real HTTP with a real Redis and the emulator: the app's
  * name and favicon, field errors tied to their fields, the consent box on sign-up, the SMS cooldown from the config,
- * and the captcha's "new picture".
+ * and the captcha's "new picture"; the JSON API's side of the same rules (cooldown, consent).
  */
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { expectApiError, finishApiSuite, mobile, spa, type ApiClient } from '../support/api.js';
 
 let gw: TestGateway;
 let nextNumber = 7100;
@@ -20,13 +21,8 @@ afterEach(async () => {
   await gw.emu.setConfig({ fail: {}, sms_cooldown_s: 0 });
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+// The leak guard, and every JSON answer of this file checked against the OpenAPI document.
+afterAll(() => finishApiSuite(gw));
 
 const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];
 /** The opening tag of the input named `name`. */
@@ -183,5 +179,68 @@ describe('when sessions are kept in Redis', () => {
     expect(page.text).toMatch(/<li data-session="[^"]+" class="current">/);
     expect(page.text).toMatch(/<button type="submit" class="secondary" aria-label="Sign out [^"]+ \(This device\)">Sign out<\/button>/);
     expect(page.text).not.toContain('this list shows only the sessions this process holds');
+  });
+});
+
+describe('the JSON API follows the same rules as the pages', () => {
+  /** A verified sign-up flow over the API, ready for POST /api/session/signup. */
+  async function verifiedSignup(app: ApiClient): Promise<void> {
+    const phone = newPhone();
+    expect((await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'signup' })).status).toBe(200);
+    const verified = await app.post('/api/session/sms/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`) });
+    expect(verified.body).toMatchObject({ authenticated: false, next: 'signup' });
+  }
+
+  it('refuses a second code to the same number within LIMIT_SMS_COOLDOWN_S (429, Retry-After), without asking CloudBase', async () => {
+    const app = spa(gw);
+    const phone = newPhone();
+    expect((await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'login' })).status).toBe(200);
+    const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
+    const again = await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'login' });
+    expectApiError(again, 429, 'resend_too_soon');
+    // The configured 37 s, not a cooldown of the API's own.
+    const wait = Number(again.headers['retry-after']);
+    expect(wait).toBeGreaterThan(30);
+    expect(wait).toBeLessThanOrEqual(37);
+    expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
+  });
+
+  it.each([
+    ['no consent field', {}],
+    ['consent false', { consent: false }],
+  ])('refuses sign-up with %s (400 consent_required naming the field), creates nothing, and signs up once given', async (_what, extra) => {
+    const app = spa(gw);
+    await verifiedSignup(app);
+    const users = gw.emulator.state.users.size;
+    const refused = await app.post('/api/session/signup', { name: 'Api Consent', ...extra });
+    expectApiError(refused, 400, 'consent_required');
+    expect(refused.body.error.field).toBe('consent');
+    expect(gw.emulator.state.users.size).toBe(users);
+    // The flow survives the refusal: the same verified number signs up once consent is given.
+    const created = await app.post('/api/session/signup', { name: 'Api Consent', consent: true });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ authenticated: true, user: { name: 'Api Consent' } });
+    expect(gw.emulator.state.users.size).toBe(users + 1);
+  });
+
+  it('takes consent only as the JSON true: the form\'s "yes" is a field error', async () => {
+    const app = spa(gw);
+    await verifiedSignup(app);
+    const res = await app.post('/api/session/signup', { name: 'Api Consent', consent: 'yes' });
+    expectApiError(res, 400, 'invalid_input');
+    expect(res.body.error.field).toBe('consent');
+  });
+
+  it('in token mode, gives a new captcha picture to the session that holds the captcha, and to no other', async () => {
+    await gw.emu.setConfig({ fail: { 'POST /auth/v1/signin': 'captcha_required' } });
+    const app = mobile(gw);
+    const first = await app.post('/api/session/login', { username: 'looker', password: 'whatever-pass' });
+    expectApiError(first, 400, 'captcha_required');
+    const { id, image_url } = first.body.captcha as { id: string; image_url: string };
+    expect((await app.get(`${image_url}/new`)).status).toBe(303);
+    const image = await app.get(image_url);
+    expect(image.status).toBe(200);
+    expect(image.headers['content-type']).toMatch(/^image\//);
+    expect((await mobile(gw).get(`/captcha/${id}/new`)).status).toBe(404);
   });
 });

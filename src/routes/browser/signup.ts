@@ -6,7 +6,7 @@ import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
 import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
-import { AppError } from '../../errors/app-error.js';
+import { requireConsent } from '../consent.js';
 
 const VIEW = 'signup.njk';
 
@@ -28,7 +28,6 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
-  const consentAsked = Boolean(config.pages.termsUrl || config.pages.privacyUrl);
   router.get('/signup', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -51,7 +50,7 @@ export function register(router: Router, deps: RouteDeps): void {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
       const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);
-      if (consentAsked && consent !== 'yes') throw new AppError('consent_required', { field: 'consent' });
+      requireConsent(config, consent === 'yes');
       const returnTo = flowOf(req, 'signup')?.returnTo ?? '/';
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password }));
       res.redirect(303, returnTo);
