@@ -6,6 +6,7 @@ import {
   listFromEnv,
   optionalString,
   originString,
+  pageLink,
   proxyRoutes,
   tokenKeys,
   trustProxy,
@@ -65,6 +66,10 @@ export const envFields = z.object({
     message: 'METRICS_HOST must be an address or host name to bind, e.g. 127.0.0.1',
   }),
   CLOUDBASE_ALLOW_HTTP: boolFromEnv('CLOUDBASE_ALLOW_HTTP'),
+  // What people see: the name in the header and titles, and the documents sign-up asks them to accept.
+  APP_NAME: optionalString.refine((v) => v === undefined || v.length <= 60, { message: 'APP_NAME must be at most 60 characters' }),
+  TERMS_URL: pageLink('TERMS_URL'),
+  PRIVACY_URL: pageLink('PRIVACY_URL'),
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
   LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
   LIMIT_LOGIN_ACCOUNT_IP_FAILURES: intFromEnv('LIMIT_LOGIN_ACCOUNT_IP_FAILURES', 3, 1, 1000),

@@ -177,3 +177,19 @@ export const clusterNodes = optionalString
       return { host, port: Number(port) };
     }),
   );
+
+/** A link the pages show (terms, privacy): an http(s) URL or a path on this site, never another scheme. */
+export const pageLink = (name: string) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      if (v.startsWith('/') && !v.startsWith('//')) return true;
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be an http(s) URL or a path on this site starting with /` },
+  );

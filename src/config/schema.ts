@@ -114,6 +114,8 @@ function toConfig(env: Env) {
     emulatorPort: env.EMULATOR_PORT,
     /** The metrics listener, apart from the public port; port 0 takes any free port. */
     metrics: { host: metricsHost, port: env.METRICS_PORT },
+    /** What the pages show: the app's name (unset: "Account" in the page's language), and the terms and privacy links (when set, sign-up asks for consent). */
+    pages: { appName: env.APP_NAME, termsUrl: env.TERMS_URL, privacyUrl: env.PRIVACY_URL },
     /** Abuse limits; every count is per window and shared by all instances on one Redis. */
     limits: {
       login: {

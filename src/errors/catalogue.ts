@@ -28,6 +28,7 @@ export const CATALOGUE = {
   weak_password: e(400, 'err.weak_password'),
   captcha_required: e(400, 'err.captcha_required'),
   captcha_wrong: e(400, 'err.captcha_wrong'),
+  consent_required: e(400, 'err.consent_required'),
   invalid_proxy_path: e(400, 'api.proxy_path'),
   // who is asking
   not_signed_in: e(401, 'err.not_signed_in'),

@@ -24,6 +24,8 @@ export const FORMS = {
     name: text(MAX.name, 'err.name_too_long'),
     username: text(MAX.username, 'err.username_too_long'),
     password: secret(MAX.password, 'err.password_too_long'),
+    /** the consent checkbox ("yes" when ticked), shown and required only when TERMS_URL or PRIVACY_URL is set */
+    consent: text(8),
   }),
   resetPassword: z.object({ new_password: secret(MAX.password, 'err.password_too_long') }),
   changePassword: z.object({ old_password: secret(MAX.currentPassword), new_password: secret(MAX.password, 'err.password_too_long') }),

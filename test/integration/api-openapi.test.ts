@@ -28,9 +28,10 @@ function registeredRoutes(): string[] {
   );
 }
 
+/** The document's `METHOD /api/path`s (the proxy is a prefix, and the captcha pictures are routes of the pages). */
 function documentedRoutes(): string[] {
   return Object.entries(OPENAPI.paths)
-    .filter(([path]) => !path.startsWith('/api/proxy/'))
+    .filter(([path]) => path.startsWith('/api/') && !path.startsWith('/api/proxy/'))
     .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
 }
 
@@ -79,6 +80,27 @@ describe('GET /api/openapi.json', () => {
     ]);
     expect(doc.components.securitySchemes.sessionToken).toMatchObject({ type: 'http', scheme: 'Session' });
     expect(doc.components.securitySchemes.sessionCookie).toMatchObject({ type: 'apiKey', in: 'cookie' });
+  });
+});
+
+describe('operations', () => {
+  const operations = () =>
+    Object.entries(OPENAPI.paths as unknown as Record<string, Record<string, { operationId?: string; tags?: readonly string[] }>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ where: `${method.toUpperCase()} ${path}`, ...op })),
+    );
+
+  it('each has an operationId of its own and a tag the document declares, for client generators', () => {
+    const declared = new Set<string>(OPENAPI.tags.map((t) => t.name));
+    const ids = operations().map((op) => op.operationId);
+    expect(ids.filter((id) => typeof id !== 'string' || !/^[a-z][A-Za-z]+$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operations().filter((op) => op.tags?.length !== 1 || !declared.has(op.tags[0]!)).map((op) => op.where)).toEqual([]);
+  });
+
+  it('include the captcha picture and its new-picture route that an error\'s image_url points at', () => {
+    const byWhere = new Map(operations().map((op) => [op.where, op]));
+    expect(byWhere.get('GET /captcha/{id}')).toMatchObject({ operationId: 'getCaptchaImage', tags: ['captcha'] });
+    expect(byWhere.get('GET /captcha/{id}/new')).toMatchObject({ operationId: 'renewCaptchaImage', tags: ['captcha'] });
   });
 });
 

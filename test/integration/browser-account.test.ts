@@ -200,7 +200,9 @@ describe('changing the password', () => {
     const agent = await signIn(p.username, p.password);
     const res = await changePassword(agent, { old_password: p.password, new_password: '' });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Some details are not valid');
+    // The field is named beside itself and in the summary, not a generic "some details are not valid".
+    expect(res.text).toContain('<a href="#f-new_password">Fill in New password.</a>');
+    expect(res.text).toMatch(/<input id="f-new_password"[^>]* aria-invalid="true"/);
   });
 
   it.each([

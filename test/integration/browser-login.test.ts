@@ -64,7 +64,9 @@ describe('password sign-in', () => {
   it('asks for both fields when one is empty', async () => {
     const res = await submitForm(gw.agent(), '/login?lang=en', '/login', { username: '', password: '' });
     expect(res.status).toBe(400);
-    expect(res.text).toContain('Some details are not valid');
+    // The first empty field, named beside itself and in the summary (not a generic "some details are not valid").
+    expect(res.text).toContain('<a href="#f-username">Fill in Username, email or phone number.</a>');
+    expect(res.text).toMatch(/<input id="f-username"[^>]* aria-invalid="true"/);
   });
 
   it.each(['//evil.example', '/\\evil.example', 'https://evil.example', '/%2F%2Fevil.example', '/ok\r\nSet-Cookie: x=1', 'javascript:alert(1)'])(

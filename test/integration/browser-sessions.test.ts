@@ -35,7 +35,7 @@ interface Row {
 async function listSessions(agent: TestAgent): Promise<Row[]> {
   const res = await agent.get(PAGE);
   expect(res.status).toBe(200);
-  return [...res.text.matchAll(/<tr data-session="([^"]+)"( class="current")?>([\s\S]*?)<\/tr>/g)].map((m) => ({
+  return [...res.text.matchAll(/<li data-session="([^"]+)"( class="current")?>([\s\S]*?)<\/li>/g)].map((m) => ({
     id: m[1]!,
     current: m[2] !== undefined,
     html: m[3]!,

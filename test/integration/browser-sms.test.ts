@@ -125,7 +125,7 @@ describe('SMS sign-up', () => {
     const token = await csrfFrom(agent, '/signup?lang=en');
     const repeated = await agent.post('/signup').type('form').send(`_csrf=${encodeURIComponent(token)}&username=a&username=b`);
     expect(repeated.status).toBe(400);
-    expect(repeated.text).toContain('Some details are not valid');
+    expect(repeated.text).toContain('<a href="#f-username">Check Username (optional): the value is not valid.</a>');
   });
 
   it('sends a profile step without a verified code back to step 1', async () => {
@@ -280,21 +280,6 @@ describe('the code step', () => {
     const res = await submitForm(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
     expect(res.status).toBe(400);
     expect(res.text).toContain('Check it, or ask for a new one.');
-  });
-
-  it('refuses an early resend with 429 and Retry-After, and shows the countdown', async () => {
-    const agent = gw.agent();
-    await sendCode(agent, '/login/sms', '/login/sms/code', newPhone());
-    const page = await agent.get('/login/sms?lang=en');
-    expect(page.text).toMatch(/<button type="submit" class="link" data-cooldown="(5\d|60)" disabled>/);
-    expect(page.text).toContain('You can ask for a new code in');
-    const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(agent, '/login/sms?lang=en', '/login/sms/code', {});
-    expect(res.status).toBe(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    expect(res.text).toContain('Wait until the countdown ends');
-    expect(res.text).toContain('name="verification_code"');
-    expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
   });
 });
 

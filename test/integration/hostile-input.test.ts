@@ -23,6 +23,8 @@ interface RouteSpec {
   path?: string;
   /** the body streams through unparsed (the proxy): any clear 4xx will do */
   streams?: boolean;
+  /** JSON fields whose right type is boolean: for them a string is the wrong type */
+  booleans?: string[];
 }
 
 const html = (fields: string[] = [], extra: Partial<RouteSpec> = {}): RouteSpec => ({ surface: 'html', fields, ...extra });
@@ -39,7 +41,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/session': api([]),
   'POST /api/session/sms/send': api(['phone_number', 'purpose', 'captcha_answer']),
   'POST /api/session/sms/verify': api(['verification_code', 'captcha_answer']),
-  'POST /api/session/signup': api(['name', 'username', 'password']),
+  'POST /api/session/signup': api(['name', 'username', 'password', 'consent'], { booleans: ['consent'] }),
   'POST /api/session/password/reset': api(['new_password']),
   'GET /api/sessions': api(),
   'DELETE /api/sessions/:id': api([], { path: '/api/sessions/x' }),
@@ -57,7 +59,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /signup': html(),
   'POST /signup/code': html(['phone_number', 'captcha_answer']),
   'POST /signup/verify': html(['verification_code']),
-  'POST /signup': html(['name', 'username', 'password']),
+  'POST /signup': html(['name', 'username', 'password', 'consent']),
   'POST /signup/restart': html(),
   'GET /password/reset': html(),
   'POST /password/reset/code': html(['phone_number']),
@@ -72,6 +74,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
+  'GET /captcha/:id/new': html([], { path: '/captcha/x/new' }),
 };
 
 /** The app's registered routes as "METHOD /path" (Express route patterns, mounted routers included). */
@@ -266,8 +269,9 @@ describe('fields of the wrong type', () => {
     },
   );
 
-  it.each(withFields(apiWrites))('$key: $field as an array, object, number, boolean or null is 400', async ({ method, path, field }) => {
-    for (const value of [['a'], { a: 'b' }, 12345678901, true, null]) {
+  it.each(withFields(apiWrites))('$key: $field as an array, object, number, boolean or null is 400', async ({ method, path, field, spec }) => {
+    const wrongScalar = spec.booleans?.includes(field) ? 'true' : true;
+    for (const value of [['a'], { a: 'b' }, 12345678901, wrongScalar, null]) {
       const res = await sendJson(method, path, JSON.stringify({ [field]: value }));
       expect(res.status).toBe(400);
       expectShape(res, 'api');

@@ -116,7 +116,7 @@ describe('a user with 263 sessions', () => {
     while (path) {
       const page = await browser.get(path);
       expect(page.status).toBe(200);
-      for (const m of page.text.matchAll(/<tr data-session="([^"]+)"/g)) seen.add(m[1]!);
+      for (const m of page.text.matchAll(/<li data-session="([^"]+)"/g)) seen.add(m[1]!);
       const next = /<a href="([^"]+)" rel="next">Older sessions<\/a>/.exec(page.text);
       path = next ? next[1]!.replace(/&amp;/g, '&') : undefined;
     }

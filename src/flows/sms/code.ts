@@ -5,9 +5,6 @@ import { solveCaptcha } from '../captcha.js';
 import type { FlowContext, FlowSession } from '../context.js';
 import { invalidCode, phoneNumber, verificationCode } from './input.js';
 
-/** Seconds before the same session may ask for another code (CloudBase's own limit is about a minute too). */
-export const RESEND_COOLDOWN_S = 60;
-
 /** The session's flow, when it is one of `purpose`. */
 export function currentFlow(session: FlowSession | undefined, purpose: SmsPurpose): FlowState | undefined {
   const flow = session?.flow;
@@ -20,6 +17,8 @@ export interface SendCodeInput {
   phone?: string;
   /** where to land once signed in (kept in the flow; a resend keeps the flow's own) */
   returnTo?: string;
+  /** seconds before this session may ask for another code (LIMIT_SMS_COOLDOWN_S, for the pages and the API alike) */
+  cooldownS: number;
 }
 
 /**
@@ -43,7 +42,7 @@ export async function sendCode(c: FlowContext, input: SendCodeInput): Promise<Co
   }
   const captchaToken = await solveCaptcha(c);
   const sent = await c.auth.sendCode(c.call(captchaToken), phone, input.purpose);
-  const flow: FlowState = { purpose: input.purpose, phone, isUser: sent.isUser, resendAt: now + RESEND_COOLDOWN_S * 1000 };
+  const flow: FlowState = { purpose: input.purpose, phone, isUser: sent.isUser, resendAt: now + input.cooldownS * 1000 };
   // Reset for an unknown number has no verification id: the flow goes on so the next step fails like a wrong code.
   if (sent.vid) flow.vid = sent.vid;
   const target = resend ? previous?.returnTo : input.returnTo;
@@ -64,7 +63,10 @@ export async function verifyCode(c: FlowContext, input: { purpose: SmsPurpose; c
   if (!flow) throw flowExpired();
   if (!flow.vid) throw invalidCode();
   const captchaToken = await solveCaptcha(c);
-  const vtok = await c.auth.verifyCode(c.call(captchaToken), flow.vid, code);
+  // CloudBase's own "wrong code" becomes exactly the one above, field and all: reset must not tell the two apart.
+  const vtok = await c.auth.verifyCode(c.call(captchaToken), flow.vid, code).catch((e: unknown) => {
+    throw e instanceof AppError && e.code === 'invalid_code' ? invalidCode() : e;
+  });
   delete flow.vid;
   flow.vtok = vtok;
   return flow as VerifiedFlow;

@@ -2,6 +2,6 @@
  * The SMS code family: sign-in, sign-up and password reset by a code sent to a phone. Steps over validated input, in
  * the order a person meets them: `sendCode` → `verifyCode` → `afterCodeVerified` → `completeSignup` | `completeReset`.
  */
-export { currentFlow, RESEND_COOLDOWN_S, sendCode, verifyCode, type SendCodeInput, type VerifiedFlow } from './code.js';
+export { currentFlow, sendCode, verifyCode, type SendCodeInput, type VerifiedFlow } from './code.js';
 export { afterCodeVerified, completeReset, completeSignup, type AfterCode, type SignupProfile } from './finish.js';
 export { invalidCode, phoneNumber, verificationCode } from './input.js';

@@ -40,7 +40,7 @@ const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
 
 const errorResponses: Record<string, string> = {
   BadRequest:
-    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`).',
+    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`).',
   Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`).',
   Forbidden:
     '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …).',
@@ -55,6 +55,11 @@ const errorResponses: Record<string, string> = {
   GatewayTimeout: 'CloudBase or a proxied backend took too long (`upstream_timeout`).',
 };
 
+/** The picture routes live beside the forms, so a miss answers the HTML error page, not the JSON error. */
+const CAPTCHA_ID = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: '`captcha.id` of the error' };
+const CAPTCHA_TYPES = ['image/png', 'image/gif', 'image/jpeg', 'image/svg+xml'];
+const HTML_NOT_FOUND = { description: 'No captcha of this id in this session (an HTML error page)', content: { 'text/html': { schema: { type: 'string' } } } };
+
 const retryAfter = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } } };
 
 /** OpenAPI 3.1 description of the JSON session API and the proxy, served at `GET /api/openapi.json`. */
@@ -67,16 +72,25 @@ export const OPENAPI = {
       'Sessions for single-page and native apps in front of CloudBase Auth v2. Browsers use the session cookie; native apps send `X-Session-Mode: token` on sign-in calls, get a `session_token` in the body (no cookie), and then send `Authorization: Session <session_token>`. A multi-step flow (sms/send → sms/verify → signup) gets its token from its first call and the signed-in one at the end. Messages are in English unless `Accept-Language` or `?lang=` picks Chinese.',
   },
   servers: [{ url: '/' }],
-  tags: [{ name: 'session' }, { name: 'sms' }, { name: 'sessions' }, { name: 'proxy' }],
+  tags: [
+    { name: 'session' },
+    { name: 'sms' },
+    { name: 'sessions' },
+    { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
+    { name: 'proxy' },
+    { name: 'meta' },
+  ],
   paths: {
     '/api/session': {
       get: {
+        operationId: 'getSession',
         tags: ['session'],
         summary: 'Who is signed in',
         security: ANY_CALLER,
         responses: { '200': answer('Signed in', 'SessionState'), '401': answer('Signed out', 'SignedOut'), ...ALWAYS },
       },
       delete: {
+        operationId: 'signOut',
         tags: ['session'],
         summary: 'Sign out: revokes the CloudBase tokens, ends the session and clears the cookie',
         security: ANY_CALLER,
@@ -86,6 +100,7 @@ export const OPENAPI = {
     },
     '/api/session/login': {
       post: {
+        operationId: 'signIn',
         tags: ['session'],
         summary: 'Sign in with a username, email or phone number and a password',
         description:
@@ -98,6 +113,7 @@ export const OPENAPI = {
     },
     '/api/session/anonymous': {
       post: {
+        operationId: 'signInAnonymously',
         tags: ['session'],
         summary: 'Sign in as a guest',
         security: ANY_CALLER,
@@ -108,6 +124,7 @@ export const OPENAPI = {
     },
     '/api/session/sms/send': {
       post: {
+        operationId: 'sendSmsCode',
         tags: ['sms'],
         summary: 'Send an SMS code and start (or restart) a flow',
         description:
@@ -120,6 +137,7 @@ export const OPENAPI = {
     },
     '/api/session/sms/verify': {
       post: {
+        operationId: 'verifySmsCode',
         tags: ['sms'],
         summary: 'Check the code of the current flow',
         description:
@@ -139,6 +157,7 @@ export const OPENAPI = {
     },
     '/api/session/signup': {
       post: {
+        operationId: 'signUp',
         tags: ['sms'],
         summary: 'Create the account for the verified number (after sms/verify said next: signup)',
         security: ANY_CALLER,
@@ -149,6 +168,7 @@ export const OPENAPI = {
     },
     '/api/session/password/reset': {
       post: {
+        operationId: 'resetPassword',
         tags: ['sms'],
         summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
         description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.',
@@ -160,6 +180,7 @@ export const OPENAPI = {
     },
     '/api/sessions': {
       get: {
+        operationId: 'listSessions',
         tags: ['sessions'],
         summary: "The signed-in user's sessions, browser and token alike, by pages",
         description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
@@ -172,6 +193,7 @@ export const OPENAPI = {
     },
     '/api/sessions/{id}': {
       delete: {
+        operationId: 'endSession',
         tags: ['sessions'],
         summary: 'End one session (its CloudBase tokens are revoked); the current one signs out',
         security: SIGNED_IN,
@@ -181,6 +203,7 @@ export const OPENAPI = {
     },
     '/api/sessions/revoke-others': {
       post: {
+        operationId: 'endOtherSessions',
         tags: ['sessions'],
         summary: 'End every session of the user but this one, however many',
         security: SIGNED_IN,
@@ -190,15 +213,47 @@ export const OPENAPI = {
     },
     '/api/openapi.json': {
       get: {
+        operationId: 'getOpenApiDocument',
+        tags: ['meta'],
         summary: 'This document',
         security: [{}],
         responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } }) }, ...ALWAYS },
+      },
+    },
+    '/captcha/{id}': {
+      get: {
+        operationId: 'getCaptchaImage',
+        tags: ['captcha'],
+        summary: 'The captcha picture (`captcha.image_url` of an error that asked for one)',
+        description: 'Only for the session that got the captcha: send the same cookie or `Authorization: Session`. Not cached (`Cache-Control: no-store`).',
+        security: SIGNED_IN,
+        parameters: [CAPTCHA_ID],
+        responses: {
+          '200': { description: 'The picture', content: Object.fromEntries(CAPTCHA_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])) },
+          '404': HTML_NOT_FOUND,
+        },
+      },
+    },
+    '/captcha/{id}/new': {
+      get: {
+        operationId: 'renewCaptchaImage',
+        tags: ['captcha'],
+        summary: 'A new picture for the same captcha id (the old one no longer counts), then a redirect to it',
+        description: 'For a picture that cannot be read. The answer to the new picture is the one that counts; `captcha_answer` goes with the retried call as before.',
+        security: SIGNED_IN,
+        parameters: [CAPTCHA_ID],
+        responses: {
+          '303': { description: 'A new challenge is in place', headers: { Location: { description: '`/captcha/{id}`', schema: { type: 'string' } } } },
+          '404': HTML_NOT_FOUND,
+          default: { description: 'CloudBase could not give a new picture: an HTML error page (5xx)', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
       },
     },
     '/api/proxy/{name}/{path}': Object.fromEntries(
       ['get', 'post', 'put', 'patch', 'delete'].map((method) => [
         method,
         {
+          operationId: `proxy${method[0]!.toUpperCase()}${method.slice(1)}`,
           tags: ['proxy'],
           summary: 'Forward to the backend configured as `name` in PROXY_ROUTES',
           description:

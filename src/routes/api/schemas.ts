@@ -31,6 +31,10 @@ export const signupBody = z.strictObject({
   name: z.string().max(MAX.name).optional(),
   username: z.string().max(MAX.username).optional(),
   password: z.string().max(MAX.password).optional(),
+  consent: z
+    .boolean()
+    .optional()
+    .describe('true once the person accepted the terms and privacy policy; required (else 400 `consent_required`, field `consent`) when the gateway shows them, i.e. TERMS_URL or PRIVACY_URL is set'),
   captcha_answer,
 });
 

@@ -4,6 +4,7 @@ import { flowExpired } from '../../errors/app-error.js';
 import { afterCodeVerified, completeReset, completeSignup, sendCode, verifyCode } from '../../flows/sms/index.js';
 import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
+import { requireConsent } from '../consent.js';
 import { parseBody } from './body.js';
 import { sendSignedIn, tokenField } from './respond.js';
 import { resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
@@ -18,7 +19,11 @@ export function register(router: Router, { config, auth, sessions, directory, no
 
   router.post('/session/sms/send', async (req, res) => {
     const body = parseBody(smsSendBody, req.body);
-    const sent = await sendCode(context(req, body), { purpose: body.purpose, phone: body.phone_number });
+    const sent = await sendCode(context(req, body), {
+      purpose: body.purpose,
+      phone: body.phone_number,
+      cooldownS: config.limits.sms.cooldownS,
+    });
     // Whether the number has an account is told only after a correct code (by sms/verify), so sending codes cannot be
     // used to test which numbers are registered. `is_user` stays in the answer (the contract names it), always false.
     res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
@@ -39,6 +44,7 @@ export function register(router: Router, { config, auth, sessions, directory, no
 
   router.post('/session/signup', async (req, res) => {
     const body = parseBody(signupBody, req.body);
+    requireConsent(config, body.consent === true);
     const profile = { name: body.name?.trim(), username: body.username?.trim(), password: body.password };
     await sessions.signIn(req, await completeSignup(context(req, body), profile));
     sendSignedIn(req, res, limits);

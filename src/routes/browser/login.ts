@@ -20,7 +20,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
     const locals = { values: { username }, returnTo };
     try {
       const form = readForm(FORMS.login, req.body);
-      if (!form.username || !form.password) throw invalidInput();
+      if (!form.username || !form.password) throw invalidInput(form.username ? 'password' : 'username');
       const deviceProof = presentedDeviceProof(req, config);
       const signed = await passwordLogin(formFlowContext(req, auth, now), { username: form.username, password: form.password, deviceProof });
       await sessions.signIn(req, signed);

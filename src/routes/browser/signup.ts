@@ -6,6 +6,7 @@ import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
 import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
+import { requireConsent } from '../consent.js';
 
 const VIEW = 'signup.njk';
 
@@ -26,7 +27,7 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 }
 
 export function register(router: Router, deps: RouteDeps): void {
-  const { auth, sessions, formCsrf, now } = deps;
+  const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', (req, res) => {
     res.render(VIEW, page(req));
   });
@@ -48,7 +49,8 @@ export function register(router: Router, deps: RouteDeps): void {
   router.post('/signup', formCsrf, async (req, res) => {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
-      const { name, username, password } = readForm(FORMS.signupProfile, req.body);
+      const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);
+      requireConsent(config, consent === 'yes');
       const returnTo = flowOf(req, 'signup')?.returnTo ?? '/';
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password }));
       res.redirect(303, returnTo);

@@ -22,8 +22,9 @@ export function landing(req: Request, flow: FlowState | undefined): string {
 }
 
 /** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
-export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number } {
-  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil(((flow.resendAt ?? 0) - now) / 1000)) };
+export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number; resendAt: number } {
+  const resendAt = flow.resendAt ?? 0;
+  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
 
 /** Whether a POST to a send-code route is the code step's resend button (which carries no phone field). */
@@ -54,7 +55,7 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
  */
 export function registerSendCode(
   router: Router,
-  { auth, formCsrf, now }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now'>,
+  { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
   flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
 ): void {
   router.post(flow.action, formCsrf, async (req, res) => {
@@ -63,6 +64,7 @@ export function registerSendCode(
       const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
+        cooldownS: config.limits.sms.cooldownS,
         ...(phone === undefined ? {} : { phone }),
         ...(returnTo === undefined ? {} : { returnTo }),
       });

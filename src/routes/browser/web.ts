@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import type { AuthService } from '../../services/auth.js';
-import { errorText } from '../../errors/app-error.js';
+import { errorText, type AppError } from '../../errors/app-error.js';
 import { startErrorResponse } from '../../http/errors.js';
 import { fromUpstream } from '../../errors/upstream.js';
 import { csrfToken } from '../../http/csrf.js';
@@ -10,6 +10,7 @@ import { LANG_COOKIE, pickLocale, requestedLocale, translator, type MessageKey, 
 import { initSession } from '../../session/policy.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
 import { captchaContext } from '../flow-context.js';
+import { MAX } from '../forms.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -35,6 +36,16 @@ export function viewLocals(config: Config): RequestHandler {
     const user = req.session?.user;
     res.setHeader('Cache-Control', 'no-store');
     Object.assign(res.locals, {
+      appName: config.pages.appName ?? t('app.title'),
+      termsUrl: config.pages.termsUrl,
+      privacyUrl: config.pages.privacyUrl,
+      passwordMax: MAX.password,
+      // Without Redis the development store holds only this process's sessions: the sessions page says so.
+      processOnlySessions: !config.redis.url && !config.redis.clusterNodes,
+      fieldErrors: {},
+      // A wall-clock time in the page's language, with the zone (the server cannot know the reader's).
+      clock: (ms: number) =>
+        new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }).format(ms),
       locale,
       otherLocale,
       // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
@@ -78,7 +89,15 @@ export async function renderFailure(
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
   const t = res.locals.t as Translate;
-  res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha });
+  const fieldErrors = appErr.extra.field ? { [appErr.extra.field]: fieldMessage(appErr, req.body) } : {};
+  res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha, fieldErrors });
+}
+
+/** The message shown next to the field an error names: an empty field is asked for, a generic refusal names it. */
+function fieldMessage(err: AppError, body: unknown): MessageKey {
+  const typed = (body as Record<string, unknown> | undefined)?.[err.extra.field!];
+  if (err.messageKey !== 'err.invalid_input') return err.messageKey;
+  return typed === undefined || typed === '' ? 'form.required' : 'form.invalidField';
 }
 
 /** Data URL → bytes and type, only for image types a browser can show safely from our origin. */
