@@ -9,6 +9,7 @@ import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 import { responseComponents } from './responses.js';
+import { SESSION_CHALLENGE } from './challenge.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,6 +57,12 @@ const errorResponses: Record<string, string> = {
 };
 
 const retryAfter = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } } };
+const wwwAuthenticate = {
+  'WWW-Authenticate': {
+    description: `\`${SESSION_CHALLENGE}\` on every 401: a token-mode app signs in again and sends \`Authorization: Session <session_token>\`; a cookie client signs in again (the cookie follows by itself).`,
+    schema: { type: 'string', const: SESSION_CHALLENGE },
+  },
+};
 
 /** OpenAPI 3.1 description of the JSON session API and the proxy, served at `GET /api/openapi.json`. */
 export const OPENAPI = {
@@ -67,16 +74,24 @@ export const OPENAPI = {
       'Sessions for single-page and native apps in front of CloudBase Auth v2. Browsers use the session cookie; native apps send `X-Session-Mode: token` on sign-in calls, get a `session_token` in the body (no cookie), and then send `Authorization: Session <session_token>`. A multi-step flow (sms/send → sms/verify → signup) gets its token from its first call and the signed-in one at the end. Messages are in English unless `Accept-Language` or `?lang=` picks Chinese.',
   },
   servers: [{ url: '/' }],
-  tags: [{ name: 'session' }, { name: 'sms' }, { name: 'sessions' }, { name: 'proxy' }],
+  tags: [
+    { name: 'session', description: 'The caller\'s own session: who is signed in, sign-in and sign-out' },
+    { name: 'sms', description: 'The SMS flows: sign-in, sign-up and password reset by a code' },
+    { name: 'sessions', description: 'The signed-in user\'s sessions on every device' },
+    { name: 'proxy', description: 'Calls to the configured backends with the CloudBase access token' },
+    { name: 'meta', description: 'About the API itself' },
+  ],
   paths: {
     '/api/session': {
       get: {
+        operationId: 'getSession',
         tags: ['session'],
         summary: 'Who is signed in',
         security: ANY_CALLER,
-        responses: { '200': answer('Signed in', 'SessionState'), '401': answer('Signed out', 'SignedOut'), ...ALWAYS },
+        responses: { '200': answer('Signed in', 'SessionState'), '401': { ...answer('Signed out', 'SignedOut'), headers: wwwAuthenticate }, ...ALWAYS },
       },
       delete: {
+        operationId: 'signOut',
         tags: ['session'],
         summary: 'Sign out: revokes the CloudBase tokens, ends the session and clears the cookie',
         security: ANY_CALLER,
@@ -86,6 +101,7 @@ export const OPENAPI = {
     },
     '/api/session/login': {
       post: {
+        operationId: 'signIn',
         tags: ['session'],
         summary: 'Sign in with a username, email or phone number and a password',
         description:
@@ -98,6 +114,7 @@ export const OPENAPI = {
     },
     '/api/session/anonymous': {
       post: {
+        operationId: 'signInAnonymously',
         tags: ['session'],
         summary: 'Sign in as a guest',
         security: ANY_CALLER,
@@ -108,6 +125,7 @@ export const OPENAPI = {
     },
     '/api/session/sms/send': {
       post: {
+        operationId: 'sendSmsCode',
         tags: ['sms'],
         summary: 'Send an SMS code and start (or restart) a flow',
         description:
@@ -120,6 +138,7 @@ export const OPENAPI = {
     },
     '/api/session/sms/verify': {
       post: {
+        operationId: 'verifySmsCode',
         tags: ['sms'],
         summary: 'Check the code of the current flow',
         description:
@@ -139,6 +158,7 @@ export const OPENAPI = {
     },
     '/api/session/signup': {
       post: {
+        operationId: 'signUp',
         tags: ['sms'],
         summary: 'Create the account for the verified number (after sms/verify said next: signup)',
         security: ANY_CALLER,
@@ -149,6 +169,7 @@ export const OPENAPI = {
     },
     '/api/session/password/reset': {
       post: {
+        operationId: 'resetPassword',
         tags: ['sms'],
         summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
         description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.',
@@ -160,6 +181,7 @@ export const OPENAPI = {
     },
     '/api/sessions': {
       get: {
+        operationId: 'listSessions',
         tags: ['sessions'],
         summary: "The signed-in user's sessions, browser and token alike, by pages",
         description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
@@ -172,6 +194,7 @@ export const OPENAPI = {
     },
     '/api/sessions/{id}': {
       delete: {
+        operationId: 'endSession',
         tags: ['sessions'],
         summary: 'End one session (its CloudBase tokens are revoked); the current one signs out',
         security: SIGNED_IN,
@@ -181,6 +204,7 @@ export const OPENAPI = {
     },
     '/api/sessions/revoke-others': {
       post: {
+        operationId: 'revokeOtherSessions',
         tags: ['sessions'],
         summary: 'End every session of the user but this one, however many',
         security: SIGNED_IN,
@@ -190,6 +214,8 @@ export const OPENAPI = {
     },
     '/api/openapi.json': {
       get: {
+        operationId: 'getOpenApiDocument',
+        tags: ['meta'],
         summary: 'This document',
         security: [{}],
         responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } }) }, ...ALWAYS },
@@ -199,6 +225,7 @@ export const OPENAPI = {
       ['get', 'post', 'put', 'patch', 'delete'].map((method) => [
         method,
         {
+          operationId: `proxy${method[0]!.toUpperCase()}${method.slice(1)}`,
           tags: ['proxy'],
           summary: 'Forward to the backend configured as `name` in PROXY_ROUTES',
           description:
@@ -267,6 +294,7 @@ export const OPENAPI = {
           description,
           content: json(ref('Error')),
           ...(['TooManyRequests', 'Unavailable'].includes(name) ? { headers: retryAfter } : {}),
+          ...(name === 'Unauthorized' ? { headers: wwwAuthenticate } : {}),
         },
       ]),
     ),
