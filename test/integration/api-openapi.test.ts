@@ -1,8 +1,9 @@
 import { startTestGateway, type TestGateway, type Exchange } from '../support/gateway.js';
-import { finishApiSuite, RELAXED_LIMITS, spa } from '../support/api.js';
+import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, spa } from '../support/api.js';
 import { compileAllResponseSchemas, openApiProblems } from '../support/openapi-check.js';
 import { createApiRouter } from '../../src/routes/api/index.js';
 import { OPENAPI } from '../../src/routes/api/openapi.js';
+import { SESSION_CHALLENGE } from '../../src/routes/api/challenge.js';
 import type { RouteDeps } from '../../src/routes/deps.js';
 
 let gw: TestGateway;
@@ -101,6 +102,68 @@ describe('operations', () => {
     const byWhere = new Map(operations().map((op) => [op.where, op]));
     expect(byWhere.get('GET /captcha/{id}')).toMatchObject({ operationId: 'getCaptchaImage', tags: ['captcha'] });
     expect(byWhere.get('GET /captcha/{id}/new')).toMatchObject({ operationId: 'renewCaptchaImage', tags: ['captcha'] });
+  });
+});
+
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  responses: Record<string, { $ref?: string; headers?: Record<string, unknown> }>;
+}
+
+function operations(): [string, Operation][] {
+  const doc = OPENAPI as unknown as { paths: Record<string, Record<string, Operation>> };
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]): [string, Operation] => [`${m.toUpperCase()} ${path}`, op]));
+}
+
+describe('operation ids, tags and the 401 challenge', () => {
+  it('gives every operation a unique operationId and a declared tag', () => {
+    const declared = new Set((OPENAPI.tags as readonly { name: string }[]).map((t) => t.name));
+    const ids = operations().map(([route, op]) => {
+      expect({ route, id: typeof op.operationId }).toEqual({ route, id: 'string' });
+      expect({ route, tagged: (op.tags ?? []).length > 0 && (op.tags ?? []).every((t) => declared.has(t)) }).toEqual({ route, tagged: true });
+      return op.operationId;
+    });
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(15);
+  });
+
+  it('declares WWW-Authenticate on every documented 401', () => {
+    const unauthorized = (OPENAPI.components.responses as Record<string, { headers?: Record<string, unknown> }>).Unauthorized!;
+    const without = operations()
+      .filter(([, op]) => op.responses['401'])
+      .filter(([, op]) => {
+        const r = op.responses['401']!;
+        return !(r.$ref ? unauthorized.headers : r.headers)?.['WWW-Authenticate'];
+      })
+      .map(([route]) => route);
+    expect(operations().filter(([, op]) => op.responses['401']).length).toBeGreaterThan(5);
+    expect(without).toEqual([]);
+  });
+
+  it('sends the Session challenge on real 401s: signed out, no session for a signed-in route, wrong password', async () => {
+    const signedOut = await spa(gw).get('/api/session');
+    expect(signedOut.status).toBe(401);
+    expect(signedOut.headers['www-authenticate']).toBe(SESSION_CHALLENGE);
+
+    const app = mobile(gw);
+    const list = await app.get('/api/sessions');
+    expectApiError(list, 401, 'not_signed_in');
+    expect(list.headers['www-authenticate']).toBe(SESSION_CHALLENGE);
+
+    const forged = await app.call('get', '/api/session', undefined, { Authorization: 'Session forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    expect(forged.status).toBe(401);
+    expect(forged.headers['www-authenticate']).toBe(SESSION_CHALLENGE);
+
+    const wrong = await app.post('/api/session/login', { username: 'nobody-here', password: 'not-the-password-1' });
+    expectApiError(wrong, 401, 'login_failed');
+    expect(wrong.headers['www-authenticate']).toBe(SESSION_CHALLENGE);
+  });
+
+  it('sends no challenge on answers that are not 401', async () => {
+    const doc = await spa(gw).get('/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.headers['www-authenticate']).toBeUndefined();
   });
 });
 

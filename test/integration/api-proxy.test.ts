@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { untilRefreshDue } from '../support/sessions.js';
 import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
+import { SESSION_CHALLENGE } from '../../src/routes/api/challenge.js';
 
 /** What the backend behind the proxy received. */
 interface Received {
@@ -467,8 +468,11 @@ describe('failures', () => {
   });
 
   it('answers 401 to a signed-out caller without calling the backend', async () => {
-    expectApiError(await spa(gw).get('/api/proxy/echo/x'), 401, 'not_signed_in');
-    expectApiError(await supertest(gw.server).get('/api/proxy/echo/x').set('Authorization', 'Session forged.token'), 401, 'not_signed_in');
+    const signedOut = await spa(gw).get('/api/proxy/echo/x');
+    expectApiError(signedOut, 401, 'not_signed_in');
+    const forged = await supertest(gw.server).get('/api/proxy/echo/x').set('Authorization', 'Session forged.token');
+    expectApiError(forged, 401, 'not_signed_in');
+    expect([signedOut.headers['www-authenticate'], forged.headers['www-authenticate']]).toEqual([SESSION_CHALLENGE, SESSION_CHALLENGE]);
     expect(received).toEqual([]);
   });
 

@@ -9,6 +9,7 @@ import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
 import { captchaContext } from '../flow-context.js';
 import type { ApiErrorBody } from './responses.js';
+import { challenge } from './challenge.js';
 import type { ErrorCode } from '../../errors/catalogue.js';
 
 /** The body-parser codes whose messages talk about JSON here (the forms' wording is generic). */
@@ -49,6 +50,7 @@ export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandl
       res.destroy();
       return;
     }
+    if (appErr.status === 401) challenge(res);
     res.json(await errorBody(req, appErr, auth));
   };
 }

@@ -9,6 +9,7 @@ import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 import { responseComponents } from './responses.js';
+import { SESSION_CHALLENGE } from './challenge.js';
 
 type Json = Record<string, unknown>;
 
@@ -61,6 +62,12 @@ const CAPTCHA_TYPES = ['image/png', 'image/gif', 'image/jpeg', 'image/svg+xml'];
 const HTML_NOT_FOUND = { description: 'No captcha of this id in this session (an HTML error page)', content: { 'text/html': { schema: { type: 'string' } } } };
 
 const retryAfter = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer' } } };
+const wwwAuthenticate = {
+  'WWW-Authenticate': {
+    description: `\`${SESSION_CHALLENGE}\` on every 401: a token-mode app signs in again and sends \`Authorization: Session <session_token>\`; a cookie client signs in again (the cookie follows by itself).`,
+    schema: { type: 'string', const: SESSION_CHALLENGE },
+  },
+};
 
 /** OpenAPI 3.1 description of the JSON session API and the proxy, served at `GET /api/openapi.json`. */
 export const OPENAPI = {
@@ -73,12 +80,12 @@ export const OPENAPI = {
   },
   servers: [{ url: '/' }],
   tags: [
-    { name: 'session' },
-    { name: 'sms' },
-    { name: 'sessions' },
+    { name: 'session', description: 'The caller\'s own session: who is signed in, sign-in and sign-out' },
+    { name: 'sms', description: 'The SMS flows: sign-in, sign-up and password reset by a code' },
+    { name: 'sessions', description: 'The signed-in user\'s sessions on every device' },
     { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
-    { name: 'proxy' },
-    { name: 'meta' },
+    { name: 'proxy', description: 'Calls to the configured backends with the CloudBase access token' },
+    { name: 'meta', description: 'About the API itself' },
   ],
   paths: {
     '/api/session': {
@@ -87,7 +94,7 @@ export const OPENAPI = {
         tags: ['session'],
         summary: 'Who is signed in',
         security: ANY_CALLER,
-        responses: { '200': answer('Signed in', 'SessionState'), '401': answer('Signed out', 'SignedOut'), ...ALWAYS },
+        responses: { '200': answer('Signed in', 'SessionState'), '401': { ...answer('Signed out', 'SignedOut'), headers: wwwAuthenticate }, ...ALWAYS },
       },
       delete: {
         operationId: 'signOut',
@@ -203,7 +210,7 @@ export const OPENAPI = {
     },
     '/api/sessions/revoke-others': {
       post: {
-        operationId: 'endOtherSessions',
+        operationId: 'revokeOtherSessions',
         tags: ['sessions'],
         summary: 'End every session of the user but this one, however many',
         security: SIGNED_IN,
@@ -322,6 +329,7 @@ export const OPENAPI = {
           description,
           content: json(ref('Error')),
           ...(['TooManyRequests', 'Unavailable'].includes(name) ? { headers: retryAfter } : {}),
+          ...(name === 'Unauthorized' ? { headers: wwwAuthenticate } : {}),
         },
       ]),
     ),

@@ -5,6 +5,7 @@ import type { RedisClient } from '../../session/redis.js';
 import type { VersionedRedisStore } from '../../session/store.js';
 import { remainingMs, sessionLimits } from '../../session/policy.js';
 import { sessionStateOf } from './respond.js';
+import { challenge } from './challenge.js';
 import { storeUnavailable } from '../../errors/app-error.js';
 
 /** The session id of a validly signed session cookie (express-session's format: `s:<sid>.<hmac>`), or undefined. */
@@ -51,7 +52,10 @@ export function leanSessionRead(config: Config, store: VersionedRedisStore, redi
       if (view && (view.token || remainingMs(view, limits, t) <= 0 || t - (view.seen ?? 0) > limits.idleMs / 2)) return next();
       const state = view ? sessionStateOf(view, limits, t) : undefined;
       res.setHeader('Cache-Control', 'no-store');
-      if (!state) return res.status(401).json({ authenticated: false });
+      if (!state) {
+        challenge(res);
+        return res.status(401).json({ authenticated: false });
+      }
       res.json(state);
     } catch (err) {
       // Redis failed (a stall past the command timeout, a failover): the full stack's read would wait as long again

@@ -7,6 +7,7 @@ import { sessionLimits } from '../../session/policy.js';
 import { signOutAndRevoke } from '../sign-out.js';
 import { parseBody } from './body.js';
 import { sendSignedIn, sessionState } from './respond.js';
+import { challenge } from './challenge.js';
 import { anonymousBody, loginBody } from './schemas.js';
 
 /** The caller's own session: who is signed in, password and anonymous sign-in, sign-out. */
@@ -15,7 +16,10 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
 
   router.get('/session', (req, res) => {
     const state = sessionState(req, limits);
-    if (!state) return res.status(401).json({ authenticated: false });
+    if (!state) {
+      challenge(res);
+      return res.status(401).json({ authenticated: false });
+    }
     res.json(state);
   });
 

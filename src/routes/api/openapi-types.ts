@@ -1,0 +1,1195 @@
+// Generated from the OpenAPI document (src/routes/api/openapi.ts) by `npm run openapi:types`: do not edit.
+// Use it with openapi-fetch: `createClient<paths>()` (see the README's "Calling the API from an app").
+
+export interface paths {
+    "/api/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/proxy/{name}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forward to the backend configured as `name` in PROXY_ROUTES
+         * @description Any method. The request (path under the route's base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway's `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway's cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend's status and body come back as they are; its headers too, except that the gateway's own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.
+         */
+        get: operations["proxyGet"];
+        /**
+         * Forward to the backend configured as `name` in PROXY_ROUTES
+         * @description Any method. The request (path under the route's base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway's `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway's cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend's status and body come back as they are; its headers too, except that the gateway's own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.
+         */
+        put: operations["proxyPut"];
+        /**
+         * Forward to the backend configured as `name` in PROXY_ROUTES
+         * @description Any method. The request (path under the route's base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway's `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway's cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend's status and body come back as they are; its headers too, except that the gateway's own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.
+         */
+        post: operations["proxyPost"];
+        /**
+         * Forward to the backend configured as `name` in PROXY_ROUTES
+         * @description Any method. The request (path under the route's base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway's `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway's cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend's status and body come back as they are; its headers too, except that the gateway's own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.
+         */
+        delete: operations["proxyDelete"];
+        options?: never;
+        head?: never;
+        /**
+         * Forward to the backend configured as `name` in PROXY_ROUTES
+         * @description Any method. The request (path under the route's base, query, body, headers) is streamed with `Authorization: Bearer <fresh CloudBase access token>`, the gateway's `x-request-id` and its own `X-Forwarded-For`/`-Proto`/`-Host`, without the gateway's cookie, `Authorization: Session`, or any client-sent `Forwarded`, `X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, `X-Rewrite-*` and similar. The backend's status and body come back as they are; its headers too, except that the gateway's own protective headers (CSP, X-Frame-Options, X-Content-Type-Options, Permissions-Policy, the request id) win, Set-Cookie, hop-by-hop, CORS (`Access-Control-*`) and origin-wide headers are dropped, and `Cache-Control` is `private` at most (`no-store` when the backend sends none). Paths with `..` segments or encoded slashes or backslashes are refused.
+         */
+        patch: operations["proxyPatch"];
+        trace?: never;
+    };
+    "/api/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        /** Sign out: revokes the CloudBase tokens, ends the session and clears the cookie */
+        delete: operations["signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/anonymous": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in as a guest */
+        post: operations["signInAnonymously"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a username, email or phone number and a password
+         * @description A device that signed in to the account before is judged on its own attempt limit, not on the account's: a browser keeps the proof in an httpOnly cookie; a token-mode app gets `device_token` and sends it back as `X-Device-Token`. Too many attempts: 429 `too_many_attempts` with `Retry-After`. Over a signed-in session (another account or the same), the old session ends: a new session id, and its CloudBase tokens are revoked.
+         */
+        post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password for the verified number (after sms/verify said next: reset_password)
+         * @description Not part of the contract's list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create the account for the verified number (after sms/verify said next: signup) */
+        post: operations["signUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/sms/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an SMS code and start (or restart) a flow
+         * @description CloudBase's verification id stays in the session. The answer is the same for a number with an account and one without: `sms/verify` tells what comes next once the code is proved.
+         */
+        post: operations["sendSmsCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/sms/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the code of the current flow
+         * @description Signs in when the number has an account (purpose login, or signup of a registered number). Otherwise the verified code is kept for the next step: `next: "signup"` → `POST /api/session/signup`, `next: "reset_password"` → `POST /api/session/password/reset`.
+         */
+        post: operations["verifySmsCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's sessions, browser and token alike, by pages
+         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one session (its CloudBase tokens are revoked); the current one signs out */
+        delete: operations["endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End every session of the user but this one, however many */
+        post: operations["revokeOtherSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/captcha/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The captcha picture (`captcha.image_url` of an error that asked for one)
+         * @description Only for the session that got the captcha: send the same cookie or `Authorization: Session`. Not cached (`Cache-Control: no-store`).
+         */
+        get: operations["getCaptchaImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/captcha/{id}/new": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A new picture for the same captcha id (the old one no longer counts), then a redirect to it
+         * @description For a picture that cannot be read. The answer to the new picture is the one that counts; `captcha_answer` goes with the retried call as before.
+         */
+        get: operations["renewCaptchaImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        CodeSent: {
+            /** @description seconds the code stays valid */
+            expires_in: number;
+            /**
+             * @deprecated
+             * @description always false: whether the number has an account is not told before the code is proved (see `next` of sms/verify)
+             * @constant
+             */
+            is_user: false;
+            session_token?: components["schemas"]["SessionToken"];
+        };
+        Error: {
+            /** @description when CloudBase wants a captcha: show image_url, send the characters back as `captcha_answer` */
+            captcha?: {
+                id: string;
+                /** @description same-origin path of the picture */
+                image_url: string;
+            };
+            error: {
+                /**
+                 * @description stable; branch on this (the gateway's error catalogue)
+                 * @enum {string}
+                 */
+                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "username_taken" | "already_exists" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
+                /** @description the body field at fault, when one is */
+                field?: string;
+                /** @description for people, in their language */
+                message: string;
+            };
+            session_token?: components["schemas"]["SessionToken"];
+        };
+        NextStep: {
+            /** @constant */
+            authenticated: false;
+            /** @enum {string} */
+            next: "signup" | "reset_password";
+            session_token?: components["schemas"]["SessionToken"];
+        };
+        Revoked: {
+            revoked: number;
+        };
+        SessionList: {
+            /** @description cursor of the next page; null on the last page */
+            next_cursor: string | null;
+            sessions: components["schemas"]["SessionSummary"][];
+        };
+        SessionState: {
+            /** @constant */
+            authenticated: true;
+            /** @description Token mode, password sign-in only: keep it and send it as `X-Device-Token` on later password sign-ins. */
+            device_token?: string;
+            /**
+             * Format: date-time
+             * @description when the session ends unless used again (idle window), capped by the absolute limit
+             */
+            expires_at: string;
+            session_token?: components["schemas"]["SessionToken"];
+            user: components["schemas"]["User"];
+        };
+        SessionSummary: {
+            /**
+             * Format: date-time
+             * @description when the session was created
+             */
+            created_at: string;
+            current: boolean;
+            device: string;
+            /** @description public id (not the session id) */
+            id: string;
+            ip?: string;
+            /** @enum {string} */
+            kind: "browser" | "token";
+            /**
+             * Format: date-time
+             * @description when the session was last used
+             */
+            last_seen_at: string;
+        };
+        /** @description Token mode only: send it as `Authorization: Session <session_token>` from now on. */
+        SessionToken: string;
+        SignedOut: {
+            /** @constant */
+            authenticated: false;
+        };
+        User: {
+            anonymous: boolean;
+            email: string | null;
+            name: string | null;
+            /** @description CloudBase form: "+86 13800000000" */
+            phone_number: string | null;
+            picture: string | null;
+            sub: string;
+            username: string | null;
+        };
+    };
+    responses: {
+        /** @description CloudBase (or a proxied backend) answered with an error or could not be reached (`upstream_error`, `gateway_misconfigured`, `upstream_unreachable`). */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`). */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description CloudBase or a proxied backend took too long (`upstream_timeout`). */
+        GatewayTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The gateway failed (`internal`). */
+        Internal: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No such route (`not_found`), or no such session of this user (`session_not_found`). */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The body is over 16 kB (`payload_too_large`). */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Too many attempts or codes (`rate_limited`, `too_many_attempts`, `resend_too_soon`); see `Retry-After`. */
+        TooManyRequests: {
+            headers: {
+                /** @description seconds to wait before trying again */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`). */
+        Unauthorized: {
+            headers: {
+                /** @description `Session realm="api"` on every 401: a token-mode app signs in again and sends `Authorization: Session <session_token>`; a cookie client signs in again (the cookie follows by itself). */
+                "WWW-Authenticate"?: "Session realm=\"api\"";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Sessions or CloudBase are unavailable right now (`store_unavailable`, `upstream_unavailable`); see `Retry-After`. */
+        Unavailable: {
+            headers: {
+                /** @description seconds to wait before trying again */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A body that is not `application/json` (`unsupported_media_type`). */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+    };
+    parameters: {
+        /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+        XCSRF: "1";
+        /** @description Token mode: the `device_token` of an earlier password sign-in on this device (any other value counts as none). */
+        XDeviceToken: string;
+        /** @description `token`: answer with `session_token` in the body and set no cookie. */
+        XSessionMode: "token";
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OpenAPI 3.1 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        openapi: "3.1.0";
+                        paths: Record<string, never>;
+                    };
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    proxyGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description the rest of the path, any number of segments */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            /** @description The backend's answer (status and body as they are; headers as described above) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    proxyPut: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path: {
+                name: string;
+                /** @description the rest of the path, any number of segments */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            /** @description The backend's answer (status and body as they are; headers as described above) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    proxyPost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path: {
+                name: string;
+                /** @description the rest of the path, any number of segments */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            /** @description The backend's answer (status and body as they are; headers as described above) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    proxyDelete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path: {
+                name: string;
+                /** @description the rest of the path, any number of segments */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            /** @description The backend's answer (status and body as they are; headers as described above) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    proxyPatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path: {
+                name: string;
+                /** @description the rest of the path, any number of segments */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            502: components["responses"]["BadGateway"];
+            504: components["responses"]["GatewayTimeout"];
+            /** @description The backend's answer (status and body as they are; headers as described above) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            /** @description Signed out */
+            401: {
+                headers: {
+                    /** @description `Session realm="api"` on every 401: a token-mode app signs in again and sends `Authorization: Session <session_token>`; a cookie client signs in again (the cookie follows by itself). */
+                    "WWW-Authenticate"?: "Session realm=\"api\"";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (also when no one was signed in) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signInAnonymously: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Signed in as a guest */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description Token mode: the `device_token` of an earlier password sign-in on this device (any other value counts as none). */
+                "X-Device-Token"?: components["parameters"]["XDeviceToken"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    password: string;
+                    /** @description username, email or phone number */
+                    username: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Password changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    signUp: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description true once the person accepted the terms and privacy policy; required (else 400 `consent_required`, field `consent`) when the gateway shows them, i.e. TERMS_URL or PRIVACY_URL is set */
+                    consent?: boolean;
+                    name?: string;
+                    password?: string;
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Account created and signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    sendSmsCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description a mainland China mobile number, as typed */
+                    phone_number: string;
+                    /** @enum {string} */
+                    purpose: "signup" | "login" | "reset";
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifySmsCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the 6-digit code from the SMS */
+                    verification_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in, or the next step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"] | components["schemas"]["NextStep"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path: {
+                /** @description `id` from the list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revoked"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCaptchaImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `captcha.id` of the error */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description No captcha of this id in this session (an HTML error page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    renewCaptchaImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `captcha.id` of the error */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new challenge is in place */
+            303: {
+                headers: {
+                    /** @description `/captcha/{id}` */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No captcha of this id in this session (an HTML error page) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description CloudBase could not give a new picture: an HTML error page (5xx) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+}
