@@ -12,16 +12,6 @@ export interface TokenResponse {
   groups?: string[];
 }
 
-export interface VerificationResponse {
-  verification_id: string;
-  expires_in: number;
-  is_user: boolean;
-}
-
-export interface VerifyResponse {
-  verification_token: string;
-  expires_in: number;
-}
 
 export interface IntrospectResponse {
   token_type?: 'Bearer';

@@ -3,6 +3,7 @@ import cookieSignature from 'cookie-signature';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config/index.js';
 import { csrfFailed } from '../errors/app-error.js';
+import { readCookie } from '../cookie-header.js';
 
 const tokens = new Tokens({ saltLength: 12, secretLength: 18 });
 
@@ -17,19 +18,13 @@ export function preLoginCookieName(config: Config): string {
 }
 
 function cookieValue(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
+  const raw = readCookie(req.headers.cookie, name);
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** The visitor's pre-login secret when its cookie is well-signed (by any configured secret) and not past its life. */

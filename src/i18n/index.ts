@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { en, zhCN, type MessageKey } from './messages.js';
+import { readCookie } from '../cookie-header.js';
 
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: readonly Locale[] = ['zh-CN', 'en'];
@@ -54,13 +55,5 @@ export function requestedLocale(req: Request): Locale | undefined {
   return typeof req.query.lang === 'string' ? fromTag(req.query.lang) : undefined;
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 export type { MessageKey };

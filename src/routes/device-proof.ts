@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
 import { isTokenMode } from '../session/token-session.js';
+import { readCookie } from '../cookie-header.js';
 
 /**
  * Where a device proof travels (see `src/limits/device.ts`): a browser keeps it in an httpOnly cookie, a native app in
@@ -14,14 +15,6 @@ export function deviceCookieName(config: Config): string {
   return config.session.secureCookie ? '__Host-cbg.device' : 'cbg.device';
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 /** The device proof this request carries, if any (never trusted here: the limits verify it). */
 export function presentedDeviceProof(req: Request, config: Config): string | undefined {

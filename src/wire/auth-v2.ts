@@ -116,3 +116,16 @@ export interface ErrorBody {
   error_description: string;
   retry_after?: number;
 }
+
+/** `POST /verification`: the id of the code sent, and whether the number or address already has an account. */
+export interface VerificationResponse {
+  verification_id: string;
+  expires_in: number;
+  is_user: boolean;
+}
+
+/** `POST /verification/verify`: the token that proves the code was right. */
+export interface VerifyResponse {
+  verification_token: string;
+  expires_in: number;
+}

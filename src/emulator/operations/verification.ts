@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { VerificationResponse, VerifyResponse } from '../../wire/auth-v2.js';
 import { assert, fail, rateLimited } from '../errors.js';
 import { assertEmail, assertPhone, normalizeEmail } from '../rules.js';
 import { contactKey, type Contact, type EmulatorState, type UserRecord } from '../state.js';
@@ -9,16 +10,6 @@ export const VERIFICATION_TTL_S = 600;
 export const VERIFICATION_MAX_ATTEMPTS = 5;
 const TARGETS = ['ANY', 'USER', 'NOT_USER', 'CUR_USER'] as const;
 
-export interface VerificationResponse {
-  verification_id: string;
-  expires_in: number;
-  is_user: boolean;
-}
-
-export interface VerifyResponse {
-  verification_token: string;
-  expires_in: number;
-}
 
 /** Reads `phone_number` or `email` (exactly one), checked and in canonical form. */
 export function readContact(body: Record<string, unknown>): Contact | undefined {
