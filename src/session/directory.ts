@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VersionedRedisStore, VersionedSession } from './store.js';
-import { deviceLabel } from './auth-session.js';
+import { deviceLabel } from './device-label.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */

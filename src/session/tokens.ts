@@ -4,7 +4,7 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../errors/upstream.js';
 import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
-import { toAuthTokens } from '../services/auth.js';
+import { toAuthTokens } from './auth-tokens.js';
 import { callContext } from './context.js';
 import type { VersionedRedisStore, VersionedSession } from './store.js';
 import type { AuthTokens } from './types.js';
