@@ -12,7 +12,7 @@ import { createApp } from './app.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
-import { startEmulator, type RunningEmulator } from './emulator/server.js';
+import type { RunningEmulator } from './emulator/server.js';
 
 export interface Gateway {
   config: Config;
@@ -49,8 +49,12 @@ export async function startGateway(
   let config = baseConfig;
   let emulator: RunningEmulator | undefined;
   if (config.cloudbase.embeddedEmulator) {
+    // Loaded only when used: a gateway in front of real CloudBase never loads the emulator (nor jose).
+    const { startEmulator } = await import('./emulator/server.js');
+    const { parseEmulatorProviders } = await import('./emulator/providers.js');
     emulator = await startEmulator({
       port: 0,
+      providers: parseEmulatorProviders(config.emulatorProviders),
       envId: config.cloudbase.envId,
       clientId: config.cloudbase.clientId,
       ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),

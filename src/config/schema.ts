@@ -55,6 +55,9 @@ function toConfig(env: Env) {
   if (embeddedEmulator && env.CLOUDBASE_API_ORIGIN) {
     warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
   }
+  if (!embeddedEmulator && env.EMULATOR_PROVIDERS !== undefined) {
+    warnings.push('EMULATOR_PROVIDERS is ignored while CLOUDBASE_ENV_ID is set (no embedded emulator; `npm run emulator` reads it)');
+  }
 
   /** Origin the browser sees; undefined means "the request's own origin" (development only, warned). */
   const publicOrigin = publicOriginOf(env);
@@ -112,6 +115,8 @@ function toConfig(env: Env) {
     /** undefined: pretty on a terminal outside production, JSON otherwise */
     logFormat: env.LOG_FORMAT,
     emulatorPort: env.EMULATOR_PORT,
+    /** EMULATOR_PROVIDERS as written (undefined: the emulator's defaults; empty: none); read only with the embedded emulator */
+    emulatorProviders: env.EMULATOR_PROVIDERS,
     /** The metrics listener, apart from the public port; port 0 takes any free port. */
     metrics: { host: metricsHost, port: env.METRICS_PORT },
     /** Abuse limits; every count is per window and shared by all instances on one Redis. */
