@@ -6,13 +6,14 @@ import { fromUpstream } from '../errors/upstream.js';
 import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
 import { toAuthTokens } from './auth-tokens.js';
 import { callContext } from './context.js';
-import type { VersionedRedisStore, VersionedSession } from './store.js';
+import type { VersionedSession } from './store.js';
+import type { SharedSessions } from './shared.js';
 import type { AuthTokens } from './types.js';
 
 export interface TokenKeeperOptions {
   client: CloudbaseClient;
   /** absent with the in-process development store: then only the local single-flight applies */
-  store?: VersionedRedisStore;
+  shared?: Pick<SharedSessions, 'store' | 'lock'>;
   skewS: number;
   /** the back-off after a transient refresh failure: doubles from baseMs per consecutive failure, up to maxMs */
   backoff?: { baseMs: number; maxMs: number };
@@ -87,7 +88,9 @@ async function persistently<T>(step: () => Promise<T>, deadline: number): Promis
  * the spent one.
  */
 export function createTokenKeeper(opts: TokenKeeperOptions) {
-  const { client, store, skewS } = opts;
+  const { client, skewS } = opts;
+  const store = opts.shared?.store;
+  const lock = opts.shared?.lock;
   const backoff = opts.backoff ?? DEFAULT_REFRESH_BACKOFF;
   const now = opts.now ?? Date.now;
   const lockTtlMs = opts.upstreamTimeoutMs + 2000;
@@ -115,7 +118,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         throw sessionExpired();
       }
       opts.onRefresh?.('unavailable');
-      const backoffMs = await store?.markRefreshFailed(sid, backoff).catch(() => undefined);
+      const backoffMs = await lock?.markFailed(sid, backoff).catch(() => undefined);
       // A timeout too is only "try again shortly": the session and its refresh token stay.
       if (e instanceof UpstreamUnavailableError) throw unavailable(e, backoffMs);
       const err = fromUpstream(e, 'session');
@@ -146,7 +149,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       const outcome = await persistently(() => store!.write(sid, cur), lockedUntil);
       if (outcome === 'written') {
-        await store!.clearRefreshFailures(sid).catch(() => undefined);
+        await lock!.clearFailures(sid).catch(() => undefined);
         return { tokens: cur.auth, version: cur._v!, replaced };
       }
       if (outcome === 'destroyed') {
@@ -165,13 +168,13 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   }
 
   async function refreshShared(req: Request, sid: string, started: AuthTokens): Promise<Refreshed> {
-    if (!store) return { tokens: await callUpstream(req, sid, started) };
+    if (!store || !lock) return { tokens: await callUpstream(req, sid, started) };
     const token = randomUUID();
     const deadline = now() + lockTtlMs + opts.upstreamTimeoutMs;
     let waited = false;
     for (;;) {
       // A session backing off (a waiter's holder just failed, or an earlier request did) does not ask CloudBase again.
-      const got = await store.acquireLock(sid, token, lockTtlMs);
+      const got = await lock.acquire(sid, token, lockTtlMs);
       if (typeof got === 'object') {
         opts.onRefresh?.('backoff');
         throw unavailable(undefined, got.backoffMs);
@@ -182,7 +185,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         try {
           return await refreshAsHolder(req, sid, started, lockedUntil);
         } finally {
-          await store.releaseLock(sid, token).catch(() => undefined);
+          await lock.release(sid, token).catch(() => undefined);
         }
       }
       if (!waited) opts.onRefresh?.('lock_wait');
