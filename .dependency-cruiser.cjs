@@ -12,7 +12,7 @@
 //        ↓
 //   config/                      (and the leaf helpers logger.ts, phone.ts, dev-console.ts, i18n/: they import only config/)
 //
-// emulator/ imports nothing else from src/ but wire/ (types only); app.ts, gateway.ts and main.ts compose everything and may import anything.
+// emulator/ imports nothing else from src/ but wire/ (types only); compose.ts (the composition root), app.ts, gateway.ts and main.ts compose everything and may import anything.
 // Each layer lists what it MAY import; anything else under src/ is an error.
 
 const LEAVES = ['^src/config/', '^src/(logger|phone|dev-console)\\.ts$', '^src/i18n/'];

@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { apiOriginOf, envFields, publicOriginOf, type Env } from './env.js';
 import { crossFieldRules } from './rules.js';
+import { cookieName } from './cookies.js';
 
 const EMULATOR_ENV_ID = 'local-emulator';
 
@@ -82,7 +83,7 @@ function toConfig(env: Env) {
       idleTimeoutS: env.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: env.SESSION_ABSOLUTE_TIMEOUT_S,
       secureCookie,
-      cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
+      cookieName: cookieName('session', secureCookie),
     },
     /**
      * Keys sealing the tokens in stored sessions (TOKEN_ENCRYPTION_KEYS): the first seals, all open. `key` is 32 bytes

@@ -66,15 +66,15 @@ class RotatedElsewhere extends Error {
 
 /**
  * Repeats a Redis step that must not be lost (CloudBase has already rotated the refresh token, and the new pair lives
- * only in this process) while the store is unavailable, until `deadline` (Date.now()): a Cluster failover takes a
+ * only in this process) while the store is unavailable, until `deadline` (on the clock `now`): a Cluster failover takes a
  * few seconds, after which the write lands on the promoted replica.
  */
-async function persistently<T>(step: () => Promise<T>, deadline: number): Promise<T> {
+async function persistently<T>(step: () => Promise<T>, deadline: number, now: () => number): Promise<T> {
   for (;;) {
     try {
       return await step();
     } catch (e) {
-      if (!storeDown(e) || Date.now() + KEEP_RETRY_MS > deadline) throw e;
+      if (!storeDown(e) || now() + KEEP_RETRY_MS > deadline) throw e;
       await new Promise((r) => setTimeout(r, KEEP_RETRY_MS));
     }
   }
@@ -99,7 +99,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   const isUsable = (a: AuthTokens) => a.exp - USABLE_MARGIN_MS > now();
   const changed = (a: AuthTokens, started: AuthTokens) => a.rt !== started.rt || a.at !== started.at;
 
-  async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = Date.now()): Promise<AuthTokens> {
+  async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = now()): Promise<AuthTokens> {
     try {
       const next = toAuthTokens(await client.refreshToken(callContext(req), auth.rt!), now());
       // Keep the old refresh token only if CloudBase sent no new one.
@@ -110,7 +110,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
         // Spent by another refresh (one that ran while this one's lock was lost, e.g. with a failed-over master)
         // rather than revoked: the session already holds the rotated pair, and it must not be deleted.
-        const stored = store ? await persistently(() => store.read(sid), deadline) : null;
+        const stored = store ? await persistently(() => store.read(sid), deadline, now) : null;
         if (stored?.auth && stored.auth.rt !== auth.rt) throw new RotatedElsewhere(stored);
         opts.onRefresh?.('invalid_grant');
         await store?.remove(sid);
@@ -147,7 +147,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         opts.onRefresh?.('adopted');
         return { tokens: e.session.auth!, version: e.session._v! };
       }
-      const outcome = await persistently(() => store!.write(sid, cur), lockedUntil);
+      const outcome = await persistently(() => store!.write(sid, cur), lockedUntil, now);
       if (outcome === 'written') {
         await lock!.clearFailures(sid).catch(() => undefined);
         return { tokens: cur.auth, version: cur._v!, replaced };
@@ -159,10 +159,10 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       // Another write (not a refresh: we hold the lock) landed in between; our tokens are spent already, so this
       // can only be retried by merging them into the newer version.
-      const newer = await persistently(() => store!.read(sid), lockedUntil);
+      const newer = await persistently(() => store!.read(sid), lockedUntil, now);
       if (!newer) throw sessionExpired();
       newer.auth = cur.auth;
-      if ((await persistently(() => store!.write(sid, newer), lockedUntil)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
+      if ((await persistently(() => store!.write(sid, newer), lockedUntil, now)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
     }
     throw unavailable();
   }
@@ -181,7 +181,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       if (got) {
         // Short of the lock's expiry, so no successor can hold the lock while this holder still writes.
-        const lockedUntil = Date.now() + lockTtlMs - 500;
+        const lockedUntil = now() + lockTtlMs - 500;
         try {
           return await refreshAsHolder(req, sid, started, lockedUntil);
         } finally {

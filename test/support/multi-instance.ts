@@ -6,7 +6,7 @@ import { createRedisClient, waitReady, type RedisClient } from '../../src/sessio
 import type { VersionedRedisStore } from '../../src/session/store.js';
 import type { RedisUserIndex } from '../../src/session/user-index.js';
 import { createSharedSessions } from '../../src/session/shared.js';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { COOKIES, loadConfig, type Config } from '../../src/config/index.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { startRedis } from './redis-server.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
@@ -17,7 +17,7 @@ import { findLeaks } from './leak-guard.js';
 import { sessionIdFromCookie } from './sessions.js';
 
 const KEY_PREFIX = 'cbg:';
-const COOKIE = 'cbg.sid';
+const COOKIE = COOKIES.session;
 /** Longer than any answer the gateway may give (its Redis and CloudBase timeouts are a few seconds). */
 export const HANG_MS = 20_000;
 
