@@ -1,33 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
-import session, { type Store } from 'express-session';
+import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
-import type { Config } from './config/index.js';
-import type { Logger } from './logger.js';
-import type { CloudbaseClient } from './cloudbase/client.js';
-import { requireConnectedStore, type RedisClient } from './session/redis.js';
+import { requireConnectedStore } from './session/redis.js';
 import { requestId } from './http/request-id.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
-import { requireFormCsrf } from './http/csrf.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
 import { startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
-import { sessionPolicy, sessionLimits } from './session/policy.js';
-import { createSessionManager } from './session/auth-session.js';
-import { callContext } from './session/context.js';
-import { createSignInPersister } from './session/durable.js';
-import { createTokenKeeper } from './session/tokens.js';
-import { createSessionDirectory } from './session/directory.js';
-import { VersionedRedisStore } from './session/store.js';
+import { sessionPolicy } from './session/policy.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
-import { createAuthService } from './services/auth.js';
-import { createLimiters } from './limits/limits.js';
-import { createLimitGuard } from './limits/guard.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
-import type { RouteDeps } from './routes/deps.js';
 import { leanSessionRead } from './routes/api/session-read.js';
 import { createApiRouter } from './routes/api/index.js';
 import { jsonErrors } from './routes/api/errors.js';
@@ -41,17 +26,12 @@ import * as captcha from './routes/browser/captcha.js';
 import * as account from './routes/browser/account.js';
 import * as accountSessions from './routes/browser/sessions.js';
 import { viewLocals } from './routes/browser/web.js';
+import type { RouteDeps } from './routes/deps.js';
+import type { Logger } from './logger.js';
+import type { Services } from './compose.js';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  cloudbase: CloudbaseClient;
-  sessionStore: Store;
-  /** absent with the in-process development store */
-  redis?: RedisClient;
-  now?: () => number;
-  /** the gateway's metrics; made here when absent (then CloudBase calls are not counted: the client is built outside) */
-  metrics?: Metrics;
+/** What the app is built from: the services of the composition root (compose.ts), which it uses and does not build. */
+export interface AppDeps extends Services {
   /** true once the process drains for shutdown: readiness then answers 503 */
   isDraining?: () => boolean;
 }
@@ -62,9 +42,7 @@ const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, accountSessions, logout, captcha];
 
 export function createApp(deps: AppDeps): Express {
-  const { config, logger } = deps;
-  const now = deps.now ?? Date.now;
-  const metrics = deps.metrics ?? createMetrics();
+  const { config, logger, now, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
   // Pages and API answers are no-store: an ETag would only cost a hash of every body.
@@ -115,15 +93,15 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
-  const redisStore = deps.sessionStore instanceof VersionedRedisStore ? deps.sessionStore : undefined;
-  if (redisStore && deps.redis) app.get('/api/session', leanSessionRead(config, redisStore, deps.redis, now));
+  const shared = deps.sessions.shared;
+  if (shared && deps.redis) app.get('/api/session', leanSessionRead(config, shared.store, deps.redis, now));
   if (deps.redis) app.use(requireConnectedStore(deps.redis));
   app.use(sessionTokenReader(config));
   app.use(
     session({
       name: config.session.cookieName,
       secret: [...config.session.secrets],
-      store: deps.sessionStore,
+      store: deps.sessions.store,
       resave: false,
       saveUninitialized: false,
       // 'keep': express-session's 'destroy' also destroys the session of a request whose store read *failed* (it never
@@ -136,38 +114,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionTokenVerifier());
   app.use(sessionPolicy(config, now));
 
-  const directory = createSessionDirectory(redisStore, sessionLimits(config).absoluteMs);
-  const authService = createAuthService(deps.cloudbase, now, {
-    limits: createLimitGuard(createLimiters(config.limits, deps.redis, config.redis.keyPrefix), {
-      onReject: (kind) => metrics.rateLimited(kind),
-      secrets: config.session.secrets,
-    }),
-    failureMinMs: config.limits.login.failureMinMs,
-    onSmsSent: (purpose) => metrics.smsSent(purpose),
-  });
-  const routeDeps: RouteDeps = {
-    config,
-    auth: authService,
-    sessions: createSessionManager(
-      config,
-      directory,
-      now,
-      (req, accessToken) => authService.revoke(callContext(req), accessToken),
-      createSignInPersister({ client: redisStore ? deps.redis : undefined, sessionKey: (sid) => redisStore!.keys.session(sid), wait: config.redis.wait }),
-    ),
-    freshAccessToken: createTokenKeeper({
-      client: deps.cloudbase,
-      ...(redisStore ? { store: redisStore } : {}),
-      skewS: config.refreshSkewS,
-      upstreamTimeoutMs: config.cloudbase.timeoutMs,
-      now,
-      onRefresh: (outcome) => metrics.refresh(outcome),
-      onSessionEnded: (sub, sid) => directory.remove(sub, sid),
-    }),
-    directory,
-    formCsrf: requireFormCsrf(config),
-    now,
-  };
+  const routeDeps: RouteDeps = deps.routes;
 
   app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));
 

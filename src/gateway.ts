@@ -2,17 +2,13 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { withApiOrigin, type Config } from './config/index.js';
 import type { Logger } from './logger.js';
-import { createCloudbaseClient } from './cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
-import { VersionedRedisStore } from './session/store.js';
-import { createTokenCipher } from './session/token-cipher.js';
-import { DevMemoryStore } from './session/memory-store.js';
-import { remainingMs, sessionLimits } from './session/policy.js';
 import { createApp } from './app.js';
+import { compose } from './compose.js';
 import { answerClientErrors } from './http/client-errors.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
-import { startEmulator, type RunningEmulator } from './emulator/server.js';
+import type { RunningEmulator } from './emulator/server.js';
 
 export interface Gateway {
   config: Config;
@@ -30,9 +26,6 @@ export interface Gateway {
   close(graceMs?: number): Promise<{ cutConnections: number }>;
 }
 
-/** Tombstones outlive any request that could still write: the slowest is a proxied call. */
-const tombstoneMs = (config: Config) => Math.max(60_000, 2 * config.proxy.timeoutMs);
-
 /**
  * Wires everything from a validated config: the embedded emulator when there is no CloudBase env, Redis (or the
  * in-process development store), the CloudBase client and the app; then listens.
@@ -49,8 +42,12 @@ export async function startGateway(
   let config = baseConfig;
   let emulator: RunningEmulator | undefined;
   if (config.cloudbase.embeddedEmulator) {
+    // Loaded only when used: a gateway in front of real CloudBase never loads the emulator (nor jose).
+    const { startEmulator } = await import('./emulator/server.js');
+    const { parseEmulatorProviders } = await import('./emulator/providers.js');
     emulator = await startEmulator({
       port: 0,
+      providers: parseEmulatorProviders(config.emulatorProviders),
       envId: config.cloudbase.envId,
       clientId: config.cloudbase.clientId,
       ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
@@ -65,33 +62,10 @@ export async function startGateway(
     redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis error'));
     await waitReady(redis);
   }
-  const limits = sessionLimits(config);
-  const sessionStore = redis
-    ? new VersionedRedisStore({
-        client: redis,
-        prefix: config.redis.keyPrefix,
-        ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
-        tombstoneMs: tombstoneMs(config),
-        onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
-        cipher: createTokenCipher(config.tokenKeys),
-        onUnreadable: () => logger.warn('session ended: no key in TOKEN_ENCRYPTION_KEYS opens its tokens (was a key removed?)'),
-      })
-    : new DevMemoryStore({
-        ttlMs: (sess) => remainingMs(sess, limits, Date.now()),
-        tombstoneMs: tombstoneMs(config),
-        onDroppedWrite: (_sid, outcome) => logger.info({ outcome }, 'session write dropped'),
-      });
-
-  const metrics = createMetrics();
-  const cloudbase = createCloudbaseClient({
-    apiOrigin: config.cloudbase.apiOrigin!,
-    clientId: config.cloudbase.clientId,
-    ...(config.cloudbase.clientSecret ? { clientSecret: config.cloudbase.clientSecret } : {}),
-    timeoutMs: config.cloudbase.timeoutMs,
-    onCall: (info) => metrics.upstreamCall(info),
-  });
   let draining = false;
-  const app = createApp({ config, logger, cloudbase, sessionStore, metrics, isDraining: () => draining, ...(redis ? { redis } : {}) });
+  const services = compose(config, logger, { metrics: createMetrics(), ...(redis ? { redis } : {}) });
+  const { metrics } = services;
+  const app = createApp({ ...services, isDraining: () => draining });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));

@@ -61,6 +61,9 @@ export const envFields = z.object({
   // Read by env-file.ts before this schema runs; listed here so every variable the gateway reads is in one place.
   ENV_FILE: z.string().optional(),
   EMULATOR_PORT: intFromEnv('EMULATOR_PORT', 8787, 0, 65535),
+  // The embedded emulator's providers, kept as written: the composition root has the emulator parse it (config/ does
+  // not import emulator/), and only when the emulator is embedded. Empty means none, so it is not optionalString.
+  EMULATOR_PROVIDERS: z.string().optional(),
   METRICS_PORT: intFromEnv('METRICS_PORT', 9464, 0, 65535),
   METRICS_HOST: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:-]{1,253}$/.test(v), {
     message: 'METRICS_HOST must be an address or host name to bind, e.g. 127.0.0.1',

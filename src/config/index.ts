@@ -1,6 +1,7 @@
 import { configSchema, deepFreeze, type Config } from './schema.js';
 
 export type { Config };
+export { COOKIES, cookieName, type CookieKind } from './cookies.js';
 export type LimitsConfig = Config['limits'];
 export type TokenKey = Config['tokenKeys'][number];
 export type RedisNode = NonNullable<Config['redis']['clusterNodes']>[number];

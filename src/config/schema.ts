@@ -2,6 +2,7 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { apiOriginOf, envFields, publicOriginOf, type Env } from './env.js';
 import { crossFieldRules } from './rules.js';
+import { cookieName } from './cookies.js';
 
 const EMULATOR_ENV_ID = 'local-emulator';
 
@@ -55,6 +56,9 @@ function toConfig(env: Env) {
   if (embeddedEmulator && env.CLOUDBASE_API_ORIGIN) {
     warnings.push('CLOUDBASE_API_ORIGIN is ignored while CLOUDBASE_ENV_ID is unset (the embedded emulator is used)');
   }
+  if (!embeddedEmulator && env.EMULATOR_PROVIDERS !== undefined) {
+    warnings.push('EMULATOR_PROVIDERS is ignored while CLOUDBASE_ENV_ID is set (no embedded emulator; `npm run emulator` reads it)');
+  }
 
   /** Origin the browser sees; undefined means "the request's own origin" (development only, warned). */
   const publicOrigin = publicOriginOf(env);
@@ -79,7 +83,7 @@ function toConfig(env: Env) {
       idleTimeoutS: env.SESSION_IDLE_TIMEOUT_S,
       absoluteTimeoutS: env.SESSION_ABSOLUTE_TIMEOUT_S,
       secureCookie,
-      cookieName: secureCookie ? '__Host-cbg.sid' : 'cbg.sid',
+      cookieName: cookieName('session', secureCookie),
     },
     /**
      * Keys sealing the tokens in stored sessions (TOKEN_ENCRYPTION_KEYS): the first seals, all open. `key` is 32 bytes
@@ -112,6 +116,8 @@ function toConfig(env: Env) {
     /** undefined: pretty on a terminal outside production, JSON otherwise */
     logFormat: env.LOG_FORMAT,
     emulatorPort: env.EMULATOR_PORT,
+    /** EMULATOR_PROVIDERS as written (undefined: the emulator's defaults; empty: none); read only with the embedded emulator */
+    emulatorProviders: env.EMULATOR_PROVIDERS,
     /** The metrics listener, apart from the public port; port 0 takes any free port. */
     metrics: { host: metricsHost, port: env.METRICS_PORT },
     /** What the pages show: the app's name (unset: "Account" in the page's language), and the terms and privacy links (when set, sign-up asks for consent). */

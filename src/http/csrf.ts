@@ -1,7 +1,7 @@
 import Tokens from 'csrf';
 import cookieSignature from 'cookie-signature';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Config } from '../config/index.js';
+import { cookieName, type Config } from '../config/index.js';
 import { csrfFailed } from '../errors/app-error.js';
 import { readCookie } from '../cookie-header.js';
 
@@ -14,7 +14,7 @@ const tokens = new Tokens({ saltLength: 12, secretLength: 18 });
  * form views writes nothing to Redis.
  */
 export function preLoginCookieName(config: Config): string {
-  return config.session.secureCookie ? '__Host-cbg.csrf' : 'cbg.csrf';
+  return cookieName('csrf', config.session.secureCookie);
 }
 
 function cookieValue(req: Request, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Config } from '../config/index.js';
+import { cookieName, type Config } from '../config/index.js';
 import { isTokenMode } from '../session/token-session.js';
 import { readCookie } from '../cookie-header.js';
 
@@ -12,7 +12,7 @@ const MAX_AGE_MS = 180 * 24 * 3600 * 1000;
 const MAX_VALUE = 400;
 
 export function deviceCookieName(config: Config): string {
-  return config.session.secureCookie ? '__Host-cbg.device' : 'cbg.device';
+  return cookieName('device', config.session.secureCookie);
 }
 
 

@@ -1,15 +1,13 @@
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
-import type { AuthTokens, PublicUser, SmsPurpose } from '../session/types.js';
+import type { PublicUser, SignedIn, SmsPurpose } from '../session/types.js';
+import { toAuthTokens } from '../session/auth-tokens.js';
 import { CloudbaseError } from '../cloudbase/errors.js';
 import { fromUpstream, upstream } from '../errors/upstream.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
 
-export interface SignedIn {
-  tokens: AuthTokens;
-  user: PublicUser;
-}
+export type { SignedIn } from '../session/types.js';
 
 export interface PasswordSignedIn extends SignedIn {
   /** the device proof to hand back: the device cookie, or `device_token` in token mode */
@@ -25,17 +23,6 @@ export interface CodeSent {
 
 const TARGET: Record<SmsPurpose, 'ANY' | 'USER'> = { signup: 'ANY', login: 'ANY', reset: 'USER' };
 const USAGE: Record<SmsPurpose, VerificationUsage> = { signup: 'REGISTER', login: 'SIGN_IN', reset: 'PASSWORD_RESET' };
-
-export function toAuthTokens(t: TokenResponse, now: number): AuthTokens {
-  return {
-    at: t.access_token,
-    ...(t.refresh_token ? { rt: t.refresh_token } : {}),
-    exp: now + t.expires_in * 1000,
-    lt: t.expires_in,
-    sub: t.sub,
-    ...(t.scope ? { sc: t.scope } : {}),
-  };
-}
 
 export function toPublicUser(p: UserProfile, scope?: string): PublicUser {
   const user: PublicUser = { sub: p.sub, anonymous: scope === 'anonymous' };

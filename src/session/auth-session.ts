@@ -1,9 +1,8 @@
-import Bowser from 'bowser';
 import type { Request, Response } from 'express';
 import type { Config } from '../config/index.js';
-import type { SignedIn } from '../services/auth.js';
 import { initSession } from './policy.js';
 import type { SessionDirectory } from './directory.js';
+import type { SignedIn } from './types.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
@@ -11,19 +10,6 @@ function regenerate(req: Request): Promise<void> {
 
 function destroy(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err as Error) : resolve())));
-}
-
-/** Native apps' HTTP stacks, which name no browser or OS. */
-const APP_HTTP_STACKS: Record<string, string> = { okhttp: 'Android app', Dalvik: 'Android app', CFNetwork: 'iOS app' };
-
-/** A short label for the device list, from the User-Agent: "Chrome on Windows", or an app's own name. */
-export function deviceLabel(ua: string | undefined): string {
-  if (!ua) return 'Unknown device';
-  const { browser, os } = Bowser.parse(ua.slice(0, 512));
-  const product = ua.split(/[\s/;(]/)[0] ?? '';
-  if (Object.hasOwn(APP_HTTP_STACKS, product)) return APP_HTTP_STACKS[product]!;
-  const name = browser.name || product.slice(0, 32) || 'Unknown device';
-  return os.name ? `${name} on ${os.name}` : name;
 }
 
 /** Revokes the CloudBase tokens of a session this request replaces (best effort; failures are swallowed). */

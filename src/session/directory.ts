@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { VersionedRedisStore, VersionedSession } from './store.js';
-import { deviceLabel } from './auth-session.js';
+import type { VersionedSession } from './store.js';
+import type { SharedSessions } from './shared.js';
+import { deviceLabel } from './device-label.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -80,15 +81,17 @@ async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promi
  * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
  * Redis (development store) only the current session is known.
  */
-export function createSessionDirectory(store: VersionedRedisStore | undefined, indexTtlMs: number) {
+export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'index'> | undefined, indexTtlMs: number) {
+  const store = shared?.store;
+  const index = shared?.index;
   /** One page of index entries before `before`, ties at its end included so the next page can start strictly below. */
   async function indexPage(sub: string, before: number | undefined, count: number): Promise<{ sids: string[]; next?: number }> {
-    const got = await store!.indexPage(sub, before, count + 1);
+    const got = await index!.page(sub, before, count + 1);
     if (got.length <= count) return { sids: got.map(([sid]) => sid) };
     const page = got.slice(0, count);
     const last = page[page.length - 1]![1];
     const sids = new Set(page.map(([sid]) => sid));
-    for (const sid of await store!.indexAt(sub, last)) sids.add(sid);
+    for (const sid of await index!.at(sub, last)) sids.add(sid);
     return { sids: [...sids], next: last };
   }
 
@@ -96,7 +99,7 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
   async function live(sub: string, sids: string[]): Promise<[string, VersionedSession][]> {
     const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
     const dead = sids.filter((_, i) => sessions[i]?.auth?.sub !== sub);
-    if (dead.length) await store!.indexRemove(sub, ...dead);
+    if (dead.length) await index!.remove(sub, ...dead);
     return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : []));
   }
 
@@ -115,7 +118,7 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
       const sids = page.sids.filter((sid) => sid !== exceptSid);
       const mine = await live(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
-      if (mine.length) await store.indexRemove(sub, ...mine.map(([sid]) => sid));
+      if (mine.length) await index!.remove(sub, ...mine.map(([sid]) => sid));
       for (const [, s] of mine) if (s.auth?.at) upstream.push(s.auth.at);
       ended += mine.length;
       before = page.next;
@@ -129,11 +132,11 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
 
   return {
     async add(sub: string, sid: string, at: number): Promise<void> {
-      await store?.indexAdd(sub, sid, at, indexTtlMs);
+      await index?.add(sub, sid, at, indexTtlMs);
     },
 
     async remove(sub: string, sid: string): Promise<void> {
-      await store?.indexRemove(sub, sid);
+      await index?.remove(sub, sid);
     },
 
     /** The access token stored for a session now (another request may have refreshed it since this one read it). */
@@ -173,7 +176,7 @@ export function createSessionDirectory(store: VersionedRedisStore | undefined, i
           if (!hit) return false;
           if (hit[1].auth?.at) await revoke(hit[1].auth.at).catch(() => undefined);
           await store.remove(sid);
-          await store.indexRemove(sub, sid);
+          await index!.remove(sub, sid);
           return true;
         }
         before = page.next;

@@ -1,8 +1,9 @@
-import { RedisStore } from 'connect-redis';
-import type { SessionData } from 'express-session';
+import session, { type SessionData } from 'express-session';
 import type { PublicUser } from './types.js';
 import type { RedisClient } from './redis.js';
-import { AppError, storeUnavailable } from '../errors/app-error.js';
+import { storeUnavailable } from '../errors/app-error.js';
+import { sessionKeys, type SessionKeys } from './keys.js';
+import { defineScripts, failClosed } from './fail-closed.js';
 import { parseSession, serializeSession } from './sealed-session.js';
 import type { TokenCipher } from './token-cipher.js';
 
@@ -11,31 +12,6 @@ type Callback = (err?: any, data?: any) => void;
 
 /** Session data as the store hands it out: `_v` is the version it was read at (compare-and-set on save). */
 export type VersionedSession = SessionData & { _v?: number };
-
-export interface SessionKeys {
-  session(sid: string): string;
-  tombstone(sid: string): string;
-  /** refresh lock */
-  lock(sid: string): string;
-  /** set while a session backs off after a refresh failed for a transient reason: nobody calls CloudBase meanwhile */
-  refreshFailed(sid: string): string;
-  /** consecutive transient refresh failures of the session, which size the back-off */
-  refreshFailures(sid: string): string;
-  /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
-  user(sub: string): string;
-}
-
-/** Every key of one session shares the `{sid}` hash tag, so they live in one Redis Cluster slot. */
-export function sessionKeys(prefix: string): SessionKeys {
-  return {
-    session: (sid) => `${prefix}s:{${sid}}`,
-    tombstone: (sid) => `${prefix}s:{${sid}}:t`,
-    lock: (sid) => `${prefix}s:{${sid}}:lock`,
-    refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
-    refreshFailures: (sid) => `${prefix}s:{${sid}}:rfn`,
-    user: (sub) => `${prefix}u:{${sub}}`,
-  };
-}
 
 // Refuses to write a session that was destroyed (tombstone) or changed since it was read (version moved on),
 // so a slow request can neither resurrect a logged-out session nor overwrite a newer one. Writing what is already
@@ -57,30 +33,6 @@ const DESTROY = `
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
-`;
-
-// No new attempt while the session backs off (returns the back-off's length, negated); checked in the same step as
-// taking the lock, so no instance can slip a call to CloudBase in between another's failure and its marker.
-const ACQUIRE_LOCK = `
-local backoff = redis.call('GET', KEYS[2])
-if backoff then return -tonumber(backoff) end
-if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
-return 0
-`;
-
-// One more consecutive failure: the back-off doubles from ARGV[1] up to ARGV[2] ms. The count outlives the marker
-// (ARGV[3] ms) so a session failing again soon after backs off longer; a success deletes both.
-const MARK_REFRESH_FAILED = `
-local n = redis.call('INCR', KEYS[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local ms = math.floor(math.min(tonumber(ARGV[1]) * 2 ^ (n - 1), tonumber(ARGV[2])))
-redis.call('SET', KEYS[1], ms, 'PX', ms)
-return ms
-`;
-
-const RELEASE_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 `;
 
 /**
@@ -118,18 +70,20 @@ export interface VersionedStoreOptions {
 interface ScriptedClient {
   casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number, view: string): Promise<number>;
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
-  acquireLock(lockKey: string, failedKey: string, token: string, ttlMs: number): Promise<number>;
-  releaseLock(lockKey: string, token: string): Promise<number>;
-  markRefreshFailed(failedKey: string, countKey: string, baseMs: number, maxMs: number, countTtlMs: number): Promise<number>;
 }
 
 /**
- * connect-redis's store with versioned writes. Sessions are Redis hashes {v, d, u}; `d` is the JSON of the session with
+ * The session store, with versioned writes. Sessions are Redis hashes {v, d, u}; `d` is the JSON of the session with
  * its tokens and other secrets sealed (AES-256-GCM), `u` its public view.
  * express-session's touch is a no-op here: the session-policy middleware records activity at most once per half
  * idle window, which goes through the same compare-and-set.
+ *
+ * It implements express-session's required methods only (get, set, touch, destroy): the optional `all`, `length`,
+ * `clear` (and connect-redis's `ids`) are left out on purpose, because a whole-keyspace walk has no right answer here
+ * (hashes, tombstones, locks and indexes share the prefix) and nothing needs one. The refresh lock and the per-user
+ * index are their own classes (refresh-lock.ts, user-index.ts).
  */
-export class VersionedRedisStore extends RedisStore {
+export class VersionedRedisStore extends session.Store {
   readonly keys: SessionKeys;
   private readonly redis: RedisClient & ScriptedClient;
   private readonly ttlMs: (sess: SessionData) => number;
@@ -139,22 +93,16 @@ export class VersionedRedisStore extends RedisStore {
   private readonly onUnreadable: VersionedStoreOptions['onUnreadable'];
 
   constructor(opts: VersionedStoreOptions) {
-    super({ client: opts.client, prefix: `${opts.prefix}s:`, disableTouch: true });
+    super();
     this.keys = sessionKeys(opts.prefix);
     this.ttlMs = opts.ttlMs;
     this.tombstoneMs = opts.tombstoneMs;
     this.onDroppedWrite = opts.onDroppedWrite;
     this.cipher = opts.cipher;
     this.onUnreadable = opts.onUnreadable;
-    if (!('casSet' in opts.client)) {
-      opts.client.defineCommand('casSet', { numberOfKeys: 2, lua: CAS_SET });
-      opts.client.defineCommand('destroySession', { numberOfKeys: 2, lua: DESTROY });
-      opts.client.defineCommand('acquireLock', { numberOfKeys: 2, lua: ACQUIRE_LOCK });
-      opts.client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
-      opts.client.defineCommand('markRefreshFailed', { numberOfKeys: 2, lua: MARK_REFRESH_FAILED });
-    }
+    defineScripts(opts.client, { casSet: { keys: 2, lua: CAS_SET }, destroySession: { keys: 2, lua: DESTROY } });
     this.redis = opts.client as RedisClient & ScriptedClient;
-    failClosed(this, GUARDED);
+    failClosed(this, ['read', 'readView', 'write', 'remove']);
   }
 
   /**
@@ -211,125 +159,33 @@ export class VersionedRedisStore extends RedisStore {
     await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
   }
 
-  /**
-   * SET NX PX unless the session backs off: `true` when this caller now holds the refresh lock, `false` when another
-   * does, or the length of the current back-off in ms (what Retry-After advises).
-   */
-  async acquireLock(sid: string, token: string, ttlMs: number): Promise<boolean | { backoffMs: number }> {
-    const r = await this.redis.acquireLock(this.keys.lock(sid), this.keys.refreshFailed(sid), token, ttlMs);
-    return r < 0 ? { backoffMs: -r } : r === 1;
+  override get(sid: string, cb: Callback): void {
+    settle(this.read(sid), cb);
   }
 
-  /** Compare-and-delete, so a holder whose lock expired never frees a successor's lock. */
-  async releaseLock(sid: string, token: string): Promise<void> {
-    await this.redis.releaseLock(this.keys.lock(sid), token);
-  }
-
-  /** Counts a transient refresh failure and starts the session's back-off; resolves with its length in ms. */
-  async markRefreshFailed(sid: string, backoff: { baseMs: number; maxMs: number }): Promise<number> {
-    const k = this.keys;
-    return this.redis.markRefreshFailed(k.refreshFailed(sid), k.refreshFailures(sid), backoff.baseMs, backoff.maxMs, backoff.maxMs * 4);
-  }
-
-  /** A refresh succeeded: the next failure starts the back-off from its shortest again. */
-  async clearRefreshFailures(sid: string): Promise<void> {
-    await this.redis.del(this.keys.refreshFailed(sid), this.keys.refreshFailures(sid));
-  }
-
-  /** The back-off left for this session in ms (0: none). */
-  async refreshBackoffMs(sid: string): Promise<number> {
-    return Math.max(0, await this.redis.pttl(this.keys.refreshFailed(sid)));
-  }
-
-  async indexAdd(sub: string, sid: string, at: number, ttlMs: number): Promise<void> {
-    const key = this.keys.user(sub);
-    await this.redis.zadd(key, at, sid);
-    await this.redis.pexpire(key, ttlMs);
-  }
-
-  /** Every session id of the user's index (tests and tools; the gateway reads it by pages). */
-  async indexMembers(sub: string): Promise<string[]> {
-    return this.redis.zrange(this.keys.user(sub), 0, -1);
-  }
-
-  /**
-   * One page of the user's index, newest sign-in first: up to `count` session ids signed in before `beforeMs`
-   * (exclusive; all when absent), with their sign-in times.
-   */
-  async indexPage(sub: string, beforeMs: number | undefined, count: number): Promise<[string, number][]> {
-    const max = beforeMs === undefined ? '+inf' : `(${beforeMs}`;
-    return pairs(await this.redis.zrevrangebyscore(this.keys.user(sub), max, '-inf', 'WITHSCORES', 'LIMIT', 0, count));
-  }
-
-  /** Every session id of the index signed in at exactly `atMs` (to finish a page without splitting a tie). */
-  async indexAt(sub: string, atMs: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.user(sub), atMs, atMs);
-  }
-
-  async indexRemove(sub: string, ...sids: string[]): Promise<void> {
-    if (sids.length > 0) await this.redis.zrem(this.keys.user(sub), ...sids);
-  }
-
-  override async get(sid: string, cb?: Callback): Promise<unknown> {
-    return settle(this.read(sid), cb);
-  }
-
-  override async set(sid: string, sess: SessionData, cb?: Callback): Promise<unknown> {
-    return settle(
+  override set(sid: string, sess: SessionData, cb?: Callback): void {
+    settle(
       this.write(sid, sess).then(() => undefined),
       cb,
     );
   }
 
-  override async touch(_sid: string, _sess: SessionData, cb?: Callback): Promise<unknown> {
-    return settle(Promise.resolve(undefined), cb);
+  override touch(_sid: string, _sess: SessionData, cb?: Callback): void {
+    cb?.();
   }
 
-  override async destroy(sid: string, cb?: Callback): Promise<unknown> {
-    return settle(this.remove(sid), cb);
+  override destroy(sid: string, cb?: Callback): void {
+    settle(this.remove(sid), cb);
   }
 }
-
-function pairs(flat: string[]): [string, number][] {
-  const out: [string, number][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-  return out;
-}
-
-const GUARDED = [
-  'read', 'readView', 'write', 'remove', 'acquireLock', 'releaseLock', 'markRefreshFailed', 'clearRefreshFailures',
-  'refreshBackoffMs', 'indexAdd', 'indexMembers', 'indexPage', 'indexAt', 'indexRemove',
-] as const;
 
 /**
- * Every Redis failure met by these methods leaves them as the store's 503, not as a raw ioredis error (which the
- * error pages would answer with a 500): a Cluster failover surfaces as "Too many Cluster redirections",
- * "CLUSTERDOWN" or "Connection is closed" from whichever call meets it first, the session index included.
+ * Hands express-session the outcome; Redis failures leave the store as one AppError (503), so every surface fails
+ * closed the same way. express-session always passes a callback; without one there is nobody to tell.
  */
-function failClosed<T extends object>(target: T, methods: readonly (keyof T)[]): void {
-  for (const name of methods) {
-    const original = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
-    Object.defineProperty(target, name, {
-      value: (...args: unknown[]) =>
-        original.apply(target, args).catch((e: unknown) => {
-          throw e instanceof AppError ? e : storeUnavailable(e);
-        }),
-    });
-  }
-}
-
-/** Redis failures leave the store as one AppError (503), so every surface fails closed the same way. */
-async function settle<T>(p: Promise<T>, cb?: Callback): Promise<T | undefined> {
-  try {
-    const value = await p;
-    if (cb) cb(null, value);
-    return value;
-  } catch (cause) {
-    const err = storeUnavailable(cause);
-    if (cb) {
-      cb(err);
-      return undefined;
-    }
-    throw err;
-  }
+function settle<T>(p: Promise<T>, cb?: Callback): void {
+  p.then(
+    (value) => cb?.(null, value),
+    (cause: unknown) => cb?.(storeUnavailable(cause)),
+  );
 }

@@ -4,15 +4,16 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../errors/upstream.js';
 import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
-import { toAuthTokens } from '../services/auth.js';
+import { toAuthTokens } from './auth-tokens.js';
 import { callContext } from './context.js';
-import type { VersionedRedisStore, VersionedSession } from './store.js';
+import type { VersionedSession } from './store.js';
+import type { SharedSessions } from './shared.js';
 import type { AuthTokens } from './types.js';
 
 export interface TokenKeeperOptions {
   client: CloudbaseClient;
   /** absent with the in-process development store: then only the local single-flight applies */
-  store?: VersionedRedisStore;
+  shared?: Pick<SharedSessions, 'store' | 'lock'>;
   skewS: number;
   /** the back-off after a transient refresh failure: doubles from baseMs per consecutive failure, up to maxMs */
   backoff?: { baseMs: number; maxMs: number };
@@ -65,15 +66,15 @@ class RotatedElsewhere extends Error {
 
 /**
  * Repeats a Redis step that must not be lost (CloudBase has already rotated the refresh token, and the new pair lives
- * only in this process) while the store is unavailable, until `deadline` (Date.now()): a Cluster failover takes a
+ * only in this process) while the store is unavailable, until `deadline` (on the clock `now`): a Cluster failover takes a
  * few seconds, after which the write lands on the promoted replica.
  */
-async function persistently<T>(step: () => Promise<T>, deadline: number): Promise<T> {
+async function persistently<T>(step: () => Promise<T>, deadline: number, now: () => number): Promise<T> {
   for (;;) {
     try {
       return await step();
     } catch (e) {
-      if (!storeDown(e) || Date.now() + KEEP_RETRY_MS > deadline) throw e;
+      if (!storeDown(e) || now() + KEEP_RETRY_MS > deadline) throw e;
       await new Promise((r) => setTimeout(r, KEEP_RETRY_MS));
     }
   }
@@ -87,7 +88,9 @@ async function persistently<T>(step: () => Promise<T>, deadline: number): Promis
  * the spent one.
  */
 export function createTokenKeeper(opts: TokenKeeperOptions) {
-  const { client, store, skewS } = opts;
+  const { client, skewS } = opts;
+  const store = opts.shared?.store;
+  const lock = opts.shared?.lock;
   const backoff = opts.backoff ?? DEFAULT_REFRESH_BACKOFF;
   const now = opts.now ?? Date.now;
   const lockTtlMs = opts.upstreamTimeoutMs + 2000;
@@ -96,7 +99,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   const isUsable = (a: AuthTokens) => a.exp - USABLE_MARGIN_MS > now();
   const changed = (a: AuthTokens, started: AuthTokens) => a.rt !== started.rt || a.at !== started.at;
 
-  async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = Date.now()): Promise<AuthTokens> {
+  async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = now()): Promise<AuthTokens> {
     try {
       const next = toAuthTokens(await client.refreshToken(callContext(req), auth.rt!), now());
       // Keep the old refresh token only if CloudBase sent no new one.
@@ -107,7 +110,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (e instanceof CloudbaseError && (e.error === 'invalid_grant' || e.error === 'unauthenticated')) {
         // Spent by another refresh (one that ran while this one's lock was lost, e.g. with a failed-over master)
         // rather than revoked: the session already holds the rotated pair, and it must not be deleted.
-        const stored = store ? await persistently(() => store.read(sid), deadline) : null;
+        const stored = store ? await persistently(() => store.read(sid), deadline, now) : null;
         if (stored?.auth && stored.auth.rt !== auth.rt) throw new RotatedElsewhere(stored);
         opts.onRefresh?.('invalid_grant');
         await store?.remove(sid);
@@ -115,7 +118,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         throw sessionExpired();
       }
       opts.onRefresh?.('unavailable');
-      const backoffMs = await store?.markRefreshFailed(sid, backoff).catch(() => undefined);
+      const backoffMs = await lock?.markFailed(sid, backoff).catch(() => undefined);
       // A timeout too is only "try again shortly": the session and its refresh token stay.
       if (e instanceof UpstreamUnavailableError) throw unavailable(e, backoffMs);
       const err = fromUpstream(e, 'session');
@@ -144,9 +147,9 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         opts.onRefresh?.('adopted');
         return { tokens: e.session.auth!, version: e.session._v! };
       }
-      const outcome = await persistently(() => store!.write(sid, cur), lockedUntil);
+      const outcome = await persistently(() => store!.write(sid, cur), lockedUntil, now);
       if (outcome === 'written') {
-        await store!.clearRefreshFailures(sid).catch(() => undefined);
+        await lock!.clearFailures(sid).catch(() => undefined);
         return { tokens: cur.auth, version: cur._v!, replaced };
       }
       if (outcome === 'destroyed') {
@@ -156,33 +159,33 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       // Another write (not a refresh: we hold the lock) landed in between; our tokens are spent already, so this
       // can only be retried by merging them into the newer version.
-      const newer = await persistently(() => store!.read(sid), lockedUntil);
+      const newer = await persistently(() => store!.read(sid), lockedUntil, now);
       if (!newer) throw sessionExpired();
       newer.auth = cur.auth;
-      if ((await persistently(() => store!.write(sid, newer), lockedUntil)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
+      if ((await persistently(() => store!.write(sid, newer), lockedUntil, now)) === 'written') return { tokens: cur.auth, version: newer._v!, replaced: newer._v! - 1 };
     }
     throw unavailable();
   }
 
   async function refreshShared(req: Request, sid: string, started: AuthTokens): Promise<Refreshed> {
-    if (!store) return { tokens: await callUpstream(req, sid, started) };
+    if (!store || !lock) return { tokens: await callUpstream(req, sid, started) };
     const token = randomUUID();
     const deadline = now() + lockTtlMs + opts.upstreamTimeoutMs;
     let waited = false;
     for (;;) {
       // A session backing off (a waiter's holder just failed, or an earlier request did) does not ask CloudBase again.
-      const got = await store.acquireLock(sid, token, lockTtlMs);
+      const got = await lock.acquire(sid, token, lockTtlMs);
       if (typeof got === 'object') {
         opts.onRefresh?.('backoff');
         throw unavailable(undefined, got.backoffMs);
       }
       if (got) {
         // Short of the lock's expiry, so no successor can hold the lock while this holder still writes.
-        const lockedUntil = Date.now() + lockTtlMs - 500;
+        const lockedUntil = now() + lockTtlMs - 500;
         try {
           return await refreshAsHolder(req, sid, started, lockedUntil);
         } finally {
-          await store.releaseLock(sid, token).catch(() => undefined);
+          await lock.release(sid, token).catch(() => undefined);
         }
       }
       if (!waited) opts.onRefresh?.('lock_wait');

@@ -26,6 +26,12 @@ export interface AuthTokens {
   sc?: string;
 }
 
+/** What a sign-in hands the session: the tokens and the public profile. */
+export interface SignedIn {
+  tokens: AuthTokens;
+  user: PublicUser;
+}
+
 export type SmsPurpose = 'signup' | 'login' | 'reset';
 
 /** State of a multi-step SMS flow: CloudBase's ids stay here, never in the browser. */

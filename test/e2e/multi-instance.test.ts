@@ -108,7 +108,7 @@ describe.each<[string, StartBackend]>([
     expect(await refreshes()).toBe(before + 1);
     expect(await fleet.redis.exists(fleet.store.keys.session(s.sid))).toBe(0);
     expect(await fleet.redis.exists(fleet.store.keys.tombstone(s.sid))).toBe(1);
-    expect(await fleet.store.indexMembers(s.sub)).not.toContain(s.sid);
+    expect(await fleet.index.members(s.sub)).not.toContain(s.sid);
     for (const url of [a, b]) expect((await s.client.sharing().get(url, '/account')).location).toBe(SIGNED_OUT);
   });
 

@@ -34,6 +34,7 @@ beforeAll(async () => {
     CLOUDBASE_CLIENT_SECRET: 'test-secret',
     CLOUDBASE_API_ORIGIN: emulator.url,
     LOG_LEVEL: 'debug',
+    // any free port: the default 9464 may be taken by another gateway on the machine
   });
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

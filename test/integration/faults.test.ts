@@ -13,6 +13,7 @@ import { freePort, startRedis, type RedisServer } from '../support/redis-server.
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { buildGateway, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { createApp } from '../../src/app.js';
+import { compose } from '../../src/compose.js';
 import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createLogger } from '../../src/logger.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
@@ -249,7 +250,7 @@ describe('when CloudBase is slow or down', () => {
     const logs: string[] = [];
     const logger = createLogger('info', new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) }));
     const cloudbase = createCloudbaseClient({ apiOrigin: `http://127.0.0.1:${port}`, clientId: 'test-client', timeoutMs: 1000 });
-    const app = createApp({ config: gw.config, logger, cloudbase, sessionStore: gw.store, redis: gw.redis });
+    const app = createApp(compose(gw.config, logger, { redis: gw.redis, cloudbase }));
     const server: Server = createServer(app);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {

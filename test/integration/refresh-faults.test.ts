@@ -4,7 +4,6 @@
  * serving, short-lived tokens are not refreshed on every request, and sign-ins fail clearly without being retried.
  * Calls are counted at the emulator.
  */
-import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { createServer, type Server } from 'node:http';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -12,11 +11,9 @@ import { startTestGateway, submitForm, type TestGateway } from '../support/gatew
 import { spa } from '../support/api.js';
 import { cookiePair, sessionIdFromCookie, waitFor } from '../support/sessions.js';
 import { createApp } from '../../src/app.js';
-import { createCloudbaseClient } from '../../src/cloudbase/client.js';
+import { compose } from '../../src/compose.js';
 import { createLogger } from '../../src/logger.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
-import { VersionedRedisStore } from '../../src/session/store.js';
-import { remainingMs, sessionLimits } from '../../src/session/policy.js';
 import { DEFAULT_REFRESH_BACKOFF } from '../../src/session/tokens.js';
 import { Writable } from 'node:stream';
 
@@ -41,23 +38,9 @@ interface Instance {
 async function secondInstance(of: TestGateway): Promise<Instance> {
   const redis: RedisClient = createRedisClient(of.config.redis)!;
   await waitReady(redis);
-  const limits = sessionLimits(of.config);
-  const store = new VersionedRedisStore({
-    client: redis,
-    prefix: of.config.redis.keyPrefix,
-    ttlMs: (sess) => remainingMs(sess, limits, clock()),
-    tombstoneMs: 60_000,
-    cipher: createTokenCipher(of.config.tokenKeys),
-  });
-  const cloudbase = createCloudbaseClient({
-    apiOrigin: of.emulator.url,
-    clientId: of.config.cloudbase.clientId,
-    clientSecret: 'test-secret',
-    timeoutMs: of.config.cloudbase.timeoutMs,
-  });
   // Its log lines go where the first instance's go, so the leak guard reads them too.
   const sink = new Writable({ write: (c: Buffer, _e, cb) => (of.logs.push(c.toString('utf8')), cb()) });
-  const app = createApp({ config: of.config, logger: createLogger(of.config.logLevel, sink), cloudbase, sessionStore: store, redis, now: clock });
+  const app = createApp(compose(of.config, createLogger(of.config.logLevel, sink), { redis, now: clock }));
   const server: Server = createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -169,13 +152,13 @@ describe('when refreshes fail (CloudBase unavailable)', () => {
   it('the back-off doubles per consecutive failure up to its bound, and a success starts it afresh', async () => {
     const sid = `backoff-bound-${Date.now()}`;
     const steps: number[] = [];
-    for (let i = 0; i < 8; i++) steps.push(await gw.store.markRefreshFailed(sid, DEFAULT_REFRESH_BACKOFF));
+    for (let i = 0; i < 8; i++) steps.push(await gw.refreshLock.markFailed(sid, DEFAULT_REFRESH_BACKOFF));
     expect(steps).toEqual([2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
-    expect(await gw.store.refreshBackoffMs(sid)).toBeGreaterThan(30_000);
-    await gw.store.clearRefreshFailures(sid);
-    expect(await gw.store.refreshBackoffMs(sid)).toBe(0);
-    expect(await gw.store.markRefreshFailed(sid, DEFAULT_REFRESH_BACKOFF)).toBe(2000);
-    await gw.store.clearRefreshFailures(sid);
+    expect(await gw.refreshLock.backoffMs(sid)).toBeGreaterThan(30_000);
+    await gw.refreshLock.clearFailures(sid);
+    expect(await gw.refreshLock.backoffMs(sid)).toBe(0);
+    expect(await gw.refreshLock.markFailed(sid, DEFAULT_REFRESH_BACKOFF)).toBe(2000);
+    await gw.refreshLock.clearFailures(sid);
   });
 });
 

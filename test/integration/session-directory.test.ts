@@ -100,7 +100,7 @@ describe('a user with 263 sessions', () => {
     // CloudBase's revocations may finish after the answer (they are waited for a bounded time).
     await waitFor('262 revocations at CloudBase', async () => (await revokeCalls()) >= before + 262);
     expect(await revokeCalls()).toBe(before + 262);
-    expect(await gw.store.indexMembers(sub)).toHaveLength(1);
+    expect(await gw.index.members(sub)).toHaveLength(1);
     const list = await web.get('/api/sessions');
     expect(list.body.sessions).toHaveLength(1);
     expect(list.body.next_cursor).toBeNull();

@@ -85,7 +85,7 @@ describe('a password reset', () => {
 
     expect((await tokenStatuses(apps)).filter((s) => s !== 401)).toEqual([]);
     for (const agent of agents) expect(await isSignedInBrowser(agent)).toBe(false);
-    expect(await gw.store.indexMembers(sub)).toEqual([]);
+    expect(await gw.index.members(sub)).toEqual([]);
     expect(await calls('DELETE /auth/v1/user/revoke/all')).toBe(revokeAllBefore + 1);
     for (const at of accessTokens.slice(0, 5)) expect(await introspect(at)).toEqual({});
     // The new password works, and its sign-in is a session of its own.
@@ -129,7 +129,7 @@ describe('a password reset when CloudBase does not help', () => {
     const res = await resetWith(phone, 'New!passw0rd-reset3', { 'DELETE /auth/v1/user/revoke/all': 'unavailable' });
     expect(res.status).toBe(303);
     expect(await tokenStatuses(apps)).toEqual(Array(9).fill(401));
-    expect(await gw.store.indexMembers(sub)).toEqual([]);
+    expect(await gw.index.members(sub)).toEqual([]);
     // Nine sessions, plus the token the gateway signed in with to learn who the account was.
     await waitFor('the revocations', async () => (await calls('POST /auth/v1/revoke')) >= before + 10);
     expect(await calls('POST /auth/v1/revoke')).toBe(before + 10);
@@ -168,13 +168,13 @@ describe('signing in over a signed-in session', () => {
     expect(bobSid).not.toBe(aliceSid);
     expect(await introspect(aliceAt)).toEqual({});
     expect(await gw.store.read(aliceSid)).toBeNull();
-    expect(await gw.store.indexMembers(alice.sub)).toEqual([]);
+    expect(await gw.index.members(alice.sub)).toEqual([]);
 
     const bobAt = await accessTokenOf(bobSid);
     const third = await submitForm(agent, '/login', '/login', { username: bob.username, password: bob.password });
     expect(third.status).toBe(303);
     expect(await introspect(bobAt)).toEqual({});
-    expect(await gw.store.indexMembers(bob.sub)).toEqual([sessionIdFromCookie(third.headers['set-cookie'])]);
+    expect(await gw.index.members(bob.sub)).toEqual([sessionIdFromCookie(third.headers['set-cookie'])]);
     expect(await isSignedInBrowser(agent)).toBe(true);
   });
 
@@ -188,6 +188,6 @@ describe('signing in over a signed-in session', () => {
     expect(app.token).not.toBe(oldToken);
     expect(await introspect(oldAt)).toEqual({});
     expect((await supertest(gw.server).get('/api/session').set('Authorization', `Session ${oldToken}`)).status).toBe(401);
-    expect(await gw.store.indexMembers(carol.sub)).toEqual([]);
+    expect(await gw.index.members(carol.sub)).toEqual([]);
   });
 });

@@ -136,7 +136,7 @@ describe('when the refresh fails', () => {
     expect(await refreshes()).toBe(before + 1);
     expect(await gw.redis.exists(gw.store.keys.session(s.sid))).toBe(0);
     expect(await gw.redis.exists(gw.store.keys.tombstone(s.sid))).toBe(1);
-    expect(await gw.store.indexMembers(s.sub)).not.toContain(s.sid);
+    expect(await gw.index.members(s.sub)).not.toContain(s.sid);
     expect((await s.agent.get('/account')).headers.location).toBe(SIGNED_OUT);
   });
 

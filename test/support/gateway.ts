@@ -6,14 +6,14 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { loadConfig, withApiOrigin, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/app.js';
+import { compose } from '../../src/compose.js';
+import type { VersionedRedisStore } from '../../src/session/store.js';
+import type { RedisRefreshLock } from '../../src/session/refresh-lock.js';
+import type { RedisUserIndex } from '../../src/session/user-index.js';
 import { answerClientErrors } from '../../src/http/client-errors.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from '../../src/metrics/server.js';
-import { createCloudbaseClient } from '../../src/cloudbase/client.js';
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
-import { VersionedRedisStore } from '../../src/session/store.js';
-import { createTokenCipher } from '../../src/session/token-cipher.js';
-import { remainingMs, sessionLimits } from '../../src/session/policy.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { startTestEmulator, type RunningEmulator } from './emulator.js';
 import { findLeaks } from './leak-guard.js';
@@ -35,6 +35,10 @@ export interface TestGateway {
   redisServer: RedisServer;
   redis: RedisClient;
   store: VersionedRedisStore;
+  /** the sessions' refresh locks and back-off markers */
+  refreshLock: RedisRefreshLock;
+  /** the per-user session index */
+  index: RedisUserIndex;
   emulator: RunningEmulator;
   logs: string[];
   /** this gateway's metrics (served by `metricsServer`, never on the app's port) */
@@ -147,24 +151,10 @@ export async function startTestGateway(
   const logger = createLogger(config.logLevel, sink);
   const redis = createRedisClient(config.redis)!;
   await waitReady(redis);
-  const now = opts.now ?? Date.now;
-  const limits = sessionLimits(config);
-  const store = new VersionedRedisStore({
-    client: redis,
-    prefix: config.redis.keyPrefix,
-    ttlMs: (sess) => remainingMs(sess, limits, now()),
-    tombstoneMs: 60_000,
-    cipher: createTokenCipher(config.tokenKeys),
-  });
-  const metrics = createMetrics({ processMetrics: false });
-  const cloudbase = createCloudbaseClient({
-    apiOrigin: emulator.url,
-    clientId: config.cloudbase.clientId,
-    clientSecret: 'test-secret',
-    timeoutMs: config.cloudbase.timeoutMs,
-    onCall: (info) => metrics.upstreamCall(info),
-  });
-  const app = createApp({ config, logger, cloudbase, sessionStore: store, redis, now, metrics });
+  const services = compose(config, logger, { redis, metrics: createMetrics({ processMetrics: false }), ...(opts.now ? { now: opts.now } : {}) });
+  const { metrics } = services;
+  const { store, lock: refreshLock, index } = services.sessions.shared!;
+  const app = createApp(services);
   const transcript: Exchange[] = [];
   const server = createServer((req, res) => {
     recordResponses(res, req.method ?? '', req.url ?? '', transcript);
@@ -182,6 +172,8 @@ export async function startTestGateway(
     redisServer,
     redis,
     store,
+    refreshLock,
+    index,
     emulator,
     logs,
     metrics,

@@ -3,8 +3,10 @@
  * emulator run in the test process, plus a cookie-keeping HTTP client to drive them.
  */
 import { createRedisClient, waitReady, type RedisClient } from '../../src/session/redis.js';
-import { VersionedRedisStore } from '../../src/session/store.js';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import type { VersionedRedisStore } from '../../src/session/store.js';
+import type { RedisUserIndex } from '../../src/session/user-index.js';
+import { createSharedSessions } from '../../src/session/shared.js';
+import { COOKIES, loadConfig, type Config } from '../../src/config/index.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
 import { startRedis } from './redis-server.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
@@ -15,7 +17,7 @@ import { findLeaks } from './leak-guard.js';
 import { sessionIdFromCookie } from './sessions.js';
 
 const KEY_PREFIX = 'cbg:';
-const COOKIE = 'cbg.sid';
+const COOKIE = COOKIES.session;
 /** Longer than any answer the gateway may give (its Redis and CloudBase timeouts are a few seconds). */
 export const HANG_MS = 20_000;
 
@@ -163,6 +165,8 @@ export interface Fleet {
   /** the test's own view into the shared Redis */
   redis: RedisClient;
   store: VersionedRedisStore;
+  /** the per-user session index the instances share */
+  index: RedisUserIndex;
   /** Creates a user and signs in on instance `on`. */
   signIn(on?: number): Promise<SignedIn>;
   /** Creates a CloudBase user whose password the leak guard looks for. */
@@ -213,7 +217,7 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
   // The instances' keys, so the test reads the sessions they sealed.
   const { tokenKeys } = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: env.SESSION_SECRET, TOKEN_ENCRYPTION_KEYS: env.TOKEN_ENCRYPTION_KEYS });
   const cipher = createTokenCipher(tokenKeys);
-  const store = new VersionedRedisStore({ client: redis, prefix: KEY_PREFIX, ttlMs: () => 60_000, tombstoneMs: 60_000, cipher });
+  const { store, index } = createSharedSessions({ client: redis, prefix: KEY_PREFIX, ttlMs: () => 60_000, tombstoneMs: 60_000, cipher });
   const emu = emulatorControl(emulator.url);
   const urls = processes.map((p) => p.url);
   const transcript: Exchange[] = [];
@@ -235,6 +239,7 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
     emu,
     redis,
     store,
+    index,
     createUser,
     newClient: () => new WebClient(transcript),
     async signIn(on = 0) {

@@ -1,8 +1,9 @@
+import { COOKIES } from '../../src/config/index.js';
 import type { EmulatorState } from '../../src/emulator/server.js';
 import { REFRESH_WINDOW_SHARE } from '../../src/session/tokens.js';
 
 /** The session id inside the signed session cookie (`s:<sid>.<signature>`, URL-encoded) of a Set-Cookie header. */
-export function sessionIdFromCookie(setCookie: string | string[] | undefined, name = 'cbg.sid'): string {
+export function sessionIdFromCookie(setCookie: string | string[] | undefined, name: string = COOKIES.session): string {
   const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
   const value = cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0]?.slice(name.length + 1);
   const m = value ? /^s:(.+)\.[^.]+$/.exec(decodeURIComponent(value)) : null;
@@ -11,7 +12,7 @@ export function sessionIdFromCookie(setCookie: string | string[] | undefined, na
 }
 
 /** `name=value` of the session cookie, ready for a Cookie header. */
-export function cookiePair(setCookie: string | string[] | undefined, name = 'cbg.sid'): string {
+export function cookiePair(setCookie: string | string[] | undefined, name: string = COOKIES.session): string {
   const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
   const pair = cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
   if (!pair) throw new Error(`no ${name} cookie in ${JSON.stringify(cookies)}`);

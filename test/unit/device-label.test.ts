@@ -1,4 +1,4 @@
-import { deviceLabel } from '../../src/session/auth-session.js';
+import { deviceLabel } from '../../src/session/device-label.js';
 
 describe('deviceLabel', () => {
   it.each([

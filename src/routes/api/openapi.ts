@@ -5,6 +5,7 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
+import { COOKIES, cookieName } from '../../config/index.js';
 import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
@@ -289,8 +290,8 @@ export const OPENAPI = {
       sessionCookie: {
         type: 'apiKey',
         in: 'cookie',
-        name: 'cbg.sid',
-        description: 'The browser session cookie (`__Host-cbg.sid` when the public origin is https). Writes need `X-CSRF: 1`.',
+        name: COOKIES.session,
+        description: `The browser session cookie (\`${cookieName('session', true)}\` when the public origin is https). Writes need \`X-CSRF: 1\`.`,
       },
       sessionToken: {
         type: 'http',

@@ -1,0 +1,24 @@
+export interface SessionKeys {
+  session(sid: string): string;
+  tombstone(sid: string): string;
+  /** refresh lock */
+  lock(sid: string): string;
+  /** set while a session backs off after a refresh failed for a transient reason: nobody calls CloudBase meanwhile */
+  refreshFailed(sid: string): string;
+  /** consecutive transient refresh failures of the session, which size the back-off */
+  refreshFailures(sid: string): string;
+  /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
+  user(sub: string): string;
+}
+
+/** Every key of one session shares the `{sid}` hash tag, so they live in one Redis Cluster slot. */
+export function sessionKeys(prefix: string): SessionKeys {
+  return {
+    session: (sid) => `${prefix}s:{${sid}}`,
+    tombstone: (sid) => `${prefix}s:{${sid}}:t`,
+    lock: (sid) => `${prefix}s:{${sid}}:lock`,
+    refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
+    refreshFailures: (sid) => `${prefix}s:{${sid}}:rfn`,
+    user: (sub) => `${prefix}u:{${sub}}`,
+  };
+}
