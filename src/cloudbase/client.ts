@@ -1,7 +1,8 @@
 /**
  * Typed client for CloudBase Auth v2 (docs/cloudbase-auth-v2.md), one method per upstream call, all on
  * one got instance. It calls only the documented paths, never the cheat-sheet aliases. It never logs; `onCall`
- * reports metrics that hold no secrets.
+ * reports metrics that hold no secrets. (Over ~250 lines: the request rules every call shares — headers, credentials,
+ * sudo and captcha tokens, retries — are the point of one file; the provider and account calls live in their own.)
  */
 import got, { type Method, type RetryOptions } from 'got';
 import {
