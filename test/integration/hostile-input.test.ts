@@ -53,6 +53,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /login': html(['username', 'password', 'returnTo', 'captcha_answer']),
   'POST /login/anonymous': html(['returnTo']),
   'GET /login/sms': html(),
+  'GET /login/provider/callback': html(),
+  'GET /login/provider/:id': html([], { path: '/login/provider/x' }),
   'POST /login/sms/code': html(['phone_number', 'returnTo', 'captcha_answer']),
   'POST /login/sms': html(['verification_code', 'captcha_answer']),
   'POST /login/sms/restart': html(),

@@ -1,0 +1,199 @@
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { callbackPath, consent, startAt } from '../support/provider.js';
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ env: { AUTH_PROVIDERS: 'wx_open,github,google=Google Workspace', PUBLIC_ORIGIN: 'http://gateway.test' } });
+});
+
+afterAll(async () => {
+  gw.assertNoLeaks();
+  await gw.close();
+});
+
+/** Provider codes are secrets too: the leak guard looks for each one the tests saw. */
+function remember(callback: URL): URL {
+  const code = callback.searchParams.get('code');
+  if (code) gw.secrets.add(code);
+  return callback;
+}
+
+function sidOf(setCookie: unknown): string | undefined {
+  return ((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cbg.sid='))?.split(';')[0];
+}
+
+async function signedInAs(agent: ReturnType<TestGateway['agent']>): Promise<string> {
+  const home = await agent.get('/?lang=en');
+  return home.text;
+}
+
+describe('provider buttons', () => {
+  it('shows one button per AUTH_PROVIDERS entry on /login and /signup, named in the page language', async () => {
+    const en = await gw.agent().get('/login?lang=en&returnTo=%2Faccount');
+    expect(en.text).toContain('href="/login/provider/wx_open?returnTo=%2Faccount"');
+    expect(en.text).toContain('Continue with WeChat');
+    expect(en.text).toContain('Continue with GitHub');
+    expect(en.text).toContain('Continue with Google Workspace');
+    const zh = await gw.agent().get('/signup?lang=zh-CN');
+    expect(zh.text).toContain('使用微信登录');
+    expect(zh.text).toContain('href="/login/provider/github"');
+  });
+});
+
+describe('provider sign-in through the authorize page', () => {
+  it.each(['wx_open', 'github', 'google'])('signs in with %s, with a fresh session id, and lands on returnTo', async (id) => {
+    const agent = gw.agent();
+    const started = await agent.get(`/login/provider/${id}?returnTo=%2Faccount%3Ftab%3D1`);
+    expect(started.status).toBe(303);
+    const authorize = String(started.headers.location);
+    const before = sidOf(started.headers['set-cookie']);
+    expect(before).toBeDefined();
+    const target = new URL(authorize);
+    expect(target.pathname).toBe(`/__emulator/provider/${id}/authorize`);
+    expect(target.searchParams.get('redirect_uri')).toBe('http://gateway.test/login/provider/callback');
+    expect(target.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const callback = remember(await consent(authorize, 'approve', { sub: `${id}-person-1`, name: `Person of ${id}` }));
+    const res = await agent.get(callbackPath(callback));
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?tab=1');
+    const after = sidOf(res.headers['set-cookie']);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(await signedInAs(agent)).toContain(`You are signed in as Person of ${id}.`);
+  });
+
+  it('signs the same identity in to the same account the second time', async () => {
+    const subs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const agent = gw.agent();
+      const callback = remember(await consent(await startAt(agent, '/login/provider/github'), 'approve', { sub: 'same-person' }));
+      expect((await agent.get(callbackPath(callback))).status).toBe(303);
+      const me = await agent.get('/api/session');
+      subs.push(String((me.body as { user: { sub: string } }).user.sub));
+    }
+    expect(subs[0]).toBe(subs[1]);
+  });
+});
+
+describe('provider sign-in that must fail cleanly (a 4xx page, never a session)', () => {
+  async function expectNoSession(agent: ReturnType<TestGateway['agent']>) {
+    expect(await signedInAs(agent)).toContain('You are not signed in.');
+  }
+
+  it('a denied consent', async () => {
+    const agent = gw.agent();
+    const callback = await consent(await startAt(agent, '/login/provider/github?returnTo=%2Faccount'), 'deny');
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    const res = await agent.get(`${callbackPath(callback)}&lang=en`);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('Sign-in was cancelled at the provider.');
+    expect(res.text).toContain('href="/login?returnTo=%2Faccount"');
+    await expectNoSession(agent);
+  });
+
+  it('a replayed state (the same callback twice)', async () => {
+    const agent = gw.agent();
+    const callback = remember(await consent(await startAt(agent, '/login/provider/github'), 'approve'));
+    expect((await agent.get(callbackPath(callback))).status).toBe(303);
+    const other = gw.agent();
+    // the same browser after signing out, and the same browser still signed in: both refused
+    const again = await agent.get(`${callbackPath(callback)}&lang=en`);
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('was already used, or was started in another browser');
+    expect((await other.get(callbackPath(callback))).status).toBe(400);
+    await expectNoSession(other);
+  });
+
+  it('a state started in another browser, even with a fresh code', async () => {
+    const victim = gw.agent();
+    const attacker = gw.agent();
+    const callback = remember(await consent(await startAt(victim, '/login/provider/wx_open'), 'approve'));
+    const res = await attacker.get(`${callbackPath(callback)}&lang=en`);
+    expect(res.status).toBe(400);
+    await expectNoSession(attacker);
+    // the victim's own flow is untouched by the attempt
+    expect((await victim.get(callbackPath(callback))).status).toBe(303);
+  });
+
+  it('a callback without state, with a forged state, or with repeated parameters', async () => {
+    const agent = gw.agent();
+    await startAt(agent, '/login/provider/github');
+    for (const q of ['?code=abc', '?code=abc&state=forged-state-value', '?code=a&code=b&state=x&state=y', '']) {
+      const res = await agent.get(`/login/provider/callback${q}`);
+      expect(res.status).toBe(400);
+    }
+    await expectNoSession(agent);
+  });
+
+  it('a state past its ten minutes', async () => {
+    let offset = 0;
+    const timed = await startTestGateway({ env: { AUTH_PROVIDERS: 'github' }, now: () => Date.now() + offset });
+    try {
+      const agent = timed.agent();
+      const callback = await consent(await startAt(agent, '/login/provider/github'), 'approve');
+      offset = 10 * 60 * 1000 + 1000;
+      const res = await agent.get(`${callbackPath(callback)}&lang=en`);
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('This sign-in link has expired');
+      timed.secrets.add(callback.searchParams.get('code')!);
+      timed.assertNoLeaks();
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('a code already used, brought back with a fresh state of the same browser', async () => {
+    const agent = gw.agent();
+    const first = remember(await consent(await startAt(agent, '/login/provider/github'), 'approve'));
+    expect((await agent.get(callbackPath(first))).status).toBe(303);
+    const other = gw.agent();
+    const fresh = new URL(await startAt(other, '/login/provider/github')).searchParams.get('state')!;
+    const res = await other.get(`/login/provider/callback?code=${first.searchParams.get('code')!}&state=${fresh}&lang=en`);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('The provider sign-in could not be completed');
+    await expectNoSession(other);
+  });
+
+  it('a provider this gateway does not offer, and one CloudBase has turned off', async () => {
+    const agent = gw.agent();
+    const unknown = await agent.get('/login/provider/gitlab?lang=en');
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('This sign-in method is not offered here.');
+    await setProviders([{ id: 'github' }, { id: 'google' }]);
+    try {
+      const off = await agent.get('/login/provider/wx_open?lang=en');
+      expect(off.status).toBe(403);
+      expect(off.text).toContain('This sign-in method is not turned on for this app.');
+    } finally {
+      await setProviders(DEFAULT_PROVIDERS);
+    }
+    await expectNoSession(agent);
+  });
+
+  it('an identity CloudBase will not sign up by itself: the page offers sign-up with a phone', async () => {
+    await setProviders([{ id: 'wx_open' }, { id: 'github', auto_sign_up: false }, { id: 'google' }]);
+    try {
+      const agent = gw.agent();
+      const callback = remember(await consent(await startAt(agent, '/login/provider/github'), 'approve', { sub: 'brand-new-person' }));
+      const res = await agent.get(`${callbackPath(callback)}&lang=en`);
+      expect(res.status).toBe(403);
+      expect(res.text).toContain('Sign up with your phone first.');
+      expect(res.text).toContain('href="/signup"');
+      await expectNoSession(agent);
+    } finally {
+      await setProviders(DEFAULT_PROVIDERS);
+    }
+  });
+});
+
+const DEFAULT_PROVIDERS = [{ id: 'wx_open' }, { id: 'github' }, { id: 'google' }];
+
+async function setProviders(providers: { id: string; auto_sign_up?: boolean }[]): Promise<void> {
+  const res = await fetch(`${gw.emulator.url}/__emulator/providers`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ providers }),
+  });
+  if (!res.ok) throw new Error(`PUT /__emulator/providers: ${res.status} ${await res.text()}`);
+}
