@@ -1,4 +1,5 @@
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import tcb from '@cloudbase/node-sdk';
+import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
 
 let gw: TestGateway;
@@ -184,6 +185,42 @@ describe('provider sign-in that must fail cleanly (a 4xx page, never a session)'
     } finally {
       await setProviders(DEFAULT_PROVIDERS);
     }
+  });
+});
+
+describe('POST /login/ticket', () => {
+  async function mintTicket(uid: string): Promise<string> {
+    const res = await fetch(`${gw.emulator.url}/__emulator/custom-login-key`);
+    const creds = (await res.json()) as { env_id: string; private_key_id: string; private_key: string };
+    const ticket = tcb.init({ env: creds.env_id, credentials: creds }).auth().createTicket(uid);
+    gw.secrets.add(ticket);
+    return ticket;
+  }
+
+  it('signs in with a ticket minted by @cloudbase/node-sdk and lands on returnTo', async () => {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login', '/login/ticket', { ticket: await mintTicket('form-user-01'), returnTo: '/account' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account');
+    const me = await agent.get('/api/session');
+    expect(me.status).toBe(200);
+  });
+
+  it('refuses a tampered or empty ticket with a clear page and no session', async () => {
+    const good = await mintTicket('form-user-02');
+    for (const ticket of [`${good.slice(0, -6)}AAAAAA`, '']) {
+      const agent = gw.agent();
+      const res = await submitForm(agent, '/login?lang=en', '/login/ticket', { ticket });
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.text).toContain(ticket ? 'This sign-in ticket is invalid' : 'class="error');
+      expect(await signedInAs(agent)).toContain('You are not signed in.');
+    }
+  });
+
+  it('refuses a post without the CSRF token', async () => {
+    const res = await gw.agent().post('/login/ticket').type('form').send({ ticket: await mintTicket('form-user-03') });
+    expect(res.status).toBe(403);
   });
 });
 

@@ -4,18 +4,14 @@ import type { RouteDeps } from '../deps.js';
 import { errorText } from '../../errors/app-error.js';
 import { fromUpstream } from '../../errors/upstream.js';
 import { startErrorResponse } from '../../http/errors.js';
-import { expectedOrigin } from '../../http/csrf.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import type { MessageKey, Translate } from '../../i18n/index.js';
-import { finishProvider, startProvider } from '../../flows/provider/index.js';
+import { finishProvider, signInWithTicket, startProvider } from '../../flows/provider/index.js';
+import { invalidInput } from '../../errors/app-error.js';
+import { FORMS, readForm } from '../forms.js';
+import { renderFailure } from './web.js';
 import { flowContext, formFlowContext } from '../flow-context.js';
-
-/** The gateway's one redirect URI for every provider (registered in the CloudBase console). */
-export const CALLBACK_PATH = '/login/provider/callback';
-
-export function callbackUri(config: Config, req: Request): string {
-  return expectedOrigin(config, req) + CALLBACK_PATH;
-}
+import { CALLBACK_PATH, callbackUri } from '../provider-callback.js';
 
 /** A provider's name on its button: the operator's, else the pages' own for providers they know, else the id. */
 function buttonsFor(config: Config): RequestHandler {
@@ -43,7 +39,7 @@ function renderFailed(req: Request, res: Response, err: unknown, returnTo: strin
   res.render('provider-failed.njk', { message: errorText(appErr, t), errorCode: appErr.code, returnTo });
 }
 
-export function register(router: Router, { config, auth, sessions, now }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, formCsrf, now }: RouteDeps): void {
   const offered = config.providers.map((p) => p.id);
   router.use(buttonsFor(config));
 
@@ -79,6 +75,19 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
       res.redirect(303, url);
     } catch (err) {
       renderFailed(req, res, err, returnTo);
+    }
+  });
+
+  // An app's own page posts the ticket its backend minted; the person lands signed in on returnTo.
+  router.post('/login/ticket', formCsrf, async (req, res) => {
+    const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
+    try {
+      const { ticket } = readForm(FORMS.ticket, req.body);
+      if (!ticket) throw invalidInput('ticket');
+      await sessions.signIn(req, await signInWithTicket(formFlowContext(req, auth, now), ticket));
+      res.redirect(303, returnTo);
+    } catch (err) {
+      await renderFailure(req, res, auth, 'login.njk', err, { values: {}, returnTo });
     }
   });
 }
