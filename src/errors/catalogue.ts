@@ -54,6 +54,8 @@ export const CATALOGUE = {
   provider_code_invalid: e(400, 'err.provider_code'),
   provider_signup_required: e(403, 'err.provider_signup'),
   ticket_invalid: e(401, 'err.ticket_invalid'),
+  provider_bind_refused: e(409, 'err.provider_bind_refused'),
+  provider_last_method: e(409, 'err.provider_last_method'),
   username_taken: e(409, 'err.username_taken'),
   already_exists: e(409, 'err.already_exists'),
   // limits

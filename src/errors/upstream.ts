@@ -4,7 +4,7 @@ import { AppError } from './app-error.js';
 import { CATALOGUE, type ErrorCode } from './catalogue.js';
 
 /** Which step a call belongs to, where the same upstream error means something else to a person. */
-export type FlowStep = 'login' | 'sms-send' | 'sms-verify' | 'signup' | 'reset' | 'reauth' | 'session' | 'provider' | 'ticket' | 'other';
+export type FlowStep = 'login' | 'sms-send' | 'sms-verify' | 'signup' | 'reset' | 'reauth' | 'session' | 'provider' | 'provider-unbind' | 'ticket' | 'other';
 
 /** A catalogued code, with the message key when it is not the code's own. */
 type Mapping = ErrorCode | { code: ErrorCode; key: MessageKey };
@@ -64,6 +64,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unimplemented: { default: 'method_disabled' },
   provider_not_enabled: { default: 'method_disabled' },
   provider_not_found: { default: 'not_found' },
+  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest); unbinding the last way in.
+  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
   login_method_disabled: { default: 'method_disabled' },
   login_type_disabled: { default: 'method_disabled' },
   deadline_exceeded: { default: 'upstream_timeout' },

@@ -43,5 +43,15 @@ export function providerAuth<SignedIn>(client: CloudbaseClient, signedIn: (ctx: 
       const t = await upstream('ticket', client.signInWithTicket(ctx, ticket));
       return signedIn(ctx, t);
     },
+
+    /** Binds the provider token's identity to the signed-in user. */
+    async bindProvider(ctx: CallContext, accessToken: string, providerToken: string): Promise<void> {
+      await upstream('provider', client.bindProvider(ctx, accessToken, providerToken));
+    },
+
+    /** Unbinds the user's identity of this provider. */
+    async unbindProvider(ctx: CallContext, accessToken: string, providerId: string): Promise<void> {
+      await upstream('provider-unbind', client.unbindProvider(ctx, accessToken, providerId));
+    },
   };
 }

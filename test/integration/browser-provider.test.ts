@@ -234,3 +234,76 @@ async function setProviders(providers: { id: string; auto_sign_up?: boolean }[])
   });
   if (!res.ok) throw new Error(`PUT /__emulator/providers: ${res.status} ${await res.text()}`);
 }
+
+describe('account page: bind and unbind', () => {
+  const PASSWORD = 'Passw0rd!binder';
+
+  async function signedInWithPassword(username: string) {
+    const agent = gw.agent();
+    const res = await submitForm(agent, '/login', '/login', { username, password: PASSWORD });
+    expect(res.status).toBe(303);
+    return agent;
+  }
+
+  it('binds a provider through its consent page, then signs in with it, then unbinds it', async () => {
+    await gw.emu.createUser({ username: 'binder', password: PASSWORD, name: 'Binder' });
+    gw.secrets.add(PASSWORD);
+    const agent = await signedInWithPassword('binder');
+    const page = await agent.get('/account?lang=en');
+    expect(page.text).toContain('action="/account/provider/github/bind"');
+    const start = await submitForm(agent, '/account', '/account/provider/github/bind', {});
+    expect(start.status).toBe(303);
+    const callback = remember(await consent(String(start.headers.location), 'approve', { sub: 'binder-on-github' }));
+    const back = await agent.get(callbackPath(callback));
+    expect(back.status).toBe(303);
+    expect(back.headers.location).toBe('/account?notice=provider_bound');
+    const after = await agent.get('/account?lang=en');
+    expect(after.text).toContain('action="/account/provider/github/unbind"');
+
+    const other = gw.agent();
+    const viaGithub = remember(await consent(await startAt(other, '/login/provider/github'), 'approve', { sub: 'binder-on-github' }));
+    expect((await other.get(callbackPath(viaGithub))).status).toBe(303);
+    expect(await signedInAs(other)).toContain('You are signed in as Binder.');
+
+    const unbound = await submitForm(agent, '/account', '/account/provider/github/unbind', {});
+    expect(unbound.status).toBe(303);
+    expect(unbound.headers.location).toBe('/account?notice=provider_unbound');
+    expect((await gw.emu.stats())['DELETE /auth/v1/user/provider/github']).toBe(1);
+    expect((await agent.get('/account?lang=en')).text).toContain('action="/account/provider/github/bind"');
+  });
+
+  it('refuses to unbind the last way a person can sign in, and says why', async () => {
+    const agent = gw.agent();
+    const callback = remember(await consent(await startAt(agent, '/login/provider/google'), 'approve', { sub: 'only-google-person' }));
+    expect((await agent.get(callbackPath(callback))).status).toBe(303);
+    const before = (await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0;
+    const res = await submitForm(agent, '/account?lang=en', '/account/provider/google/unbind', {});
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('This is the only way you can sign in');
+    expect((await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0).toBe(before);
+    expect((await agent.get('/account?lang=en')).text).toContain('action="/account/provider/google/unbind"');
+  });
+
+  it('refuses to bind an identity another account has', async () => {
+    const owner = gw.agent();
+    const first = remember(await consent(await startAt(owner, '/login/provider/wx_open'), 'approve', { sub: 'taken-wechat-id' }));
+    expect((await owner.get(callbackPath(first))).status).toBe(303);
+    await gw.emu.createUser({ username: 'binder2', password: PASSWORD, name: 'Binder Two' });
+    const agent = await signedInWithPassword('binder2');
+    const start = await submitForm(agent, '/account', '/account/provider/wx_open/bind', {});
+    const callback = remember(await consent(String(start.headers.location), 'approve', { sub: 'taken-wechat-id' }));
+    const res = await agent.get(`${callbackPath(callback)}&lang=en`);
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('This identity cannot be linked');
+    expect(await signedInAs(agent)).toContain('You are signed in as Binder Two.');
+  });
+
+  it('a bind started by one account does not bind to another that signs in meanwhile', async () => {
+    const agent = await signedInWithPassword('binder2');
+    const start = await submitForm(agent, '/account', '/account/provider/google/bind', {});
+    const callback = remember(await consent(String(start.headers.location), 'approve', { sub: 'google-of-binder2' }));
+    // the browser signs in as someone else before coming back: a new session, without the pending bind
+    expect((await submitForm(agent, '/login', '/login', { username: 'binder', password: PASSWORD })).status).toBe(303);
+    expect((await agent.get(callbackPath(callback))).status).toBe(400);
+  });
+});

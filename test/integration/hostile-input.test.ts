@@ -75,6 +75,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /account/password': html(['old_password', 'new_password'], { signedIn: true }),
   'POST /account/delete': html(['password'], { signedIn: true }),
   'GET /account/sessions': html([], { signedIn: true }),
+  'POST /account/provider/:id/bind': html([], { signedIn: true, path: '/account/provider/x/bind' }),
+  'POST /account/provider/:id/unbind': html([], { signedIn: true, path: '/account/provider/x/unbind' }),
   'POST /account/sessions/revoke-others': html([], { signedIn: true }),
   'POST /account/sessions/:id/revoke': html([], { signedIn: true, path: '/account/sessions/x/revoke' }),
   'GET /logout': html([], { signedIn: true }),

@@ -1,5 +1,7 @@
 import type { SignedIn } from '../../services/auth.js';
 import { AppError, invalidInput } from '../../errors/app-error.js';
+import { notSignedIn } from '../../errors/app-error.js';
+import type { SignedInCaller } from '../account/index.js';
 import type { FlowContext } from '../context.js';
 import { newState, rememberStart, STATE_TTL_MS, takeStart, type ProviderMode } from './state.js';
 
@@ -41,18 +43,27 @@ export interface CallbackInput {
   error: string | undefined;
   redirectUri: string;
   offered: readonly string[];
+  /** the signed-in person, when there is one: a flow started in bind mode binds to them */
+  caller?: SignedInCaller;
 }
+
+export type CallbackResult = { signedIn: SignedIn; returnTo: string } | { bound: string; returnTo: string };
 
 /**
  * The provider sent the browser back: the state is checked and consumed first (a replay or a foreign state goes no
  * further), then a denial ends the flow, else the code becomes a provider token and the identity signs in.
  */
-export async function finishProvider(c: FlowContext, input: CallbackInput): Promise<{ signedIn: SignedIn; returnTo: string }> {
+export async function finishProvider(c: FlowContext, input: CallbackInput): Promise<CallbackResult> {
   const start = takeStart(c.session, input.state ?? '', c.now());
   if (input.error !== undefined) throw new AppError('provider_denied');
   if (!input.code) throw invalidInput('code');
   const providerId = offeredProvider(start.providerId, input.offered);
+  if (start.mode === 'bind' && !input.caller) throw notSignedIn();
   const providerToken = await c.auth.providerToken(c.call(), { providerId, code: input.code, redirectUri: input.redirectUri });
+  if (start.mode === 'bind') {
+    await c.auth.bindProvider(c.call(), await input.caller!.accessToken(), providerToken);
+    return { bound: providerId, returnTo: start.returnTo };
+  }
   const signedIn = await c.auth.providerSignIn(c.call(), providerId, providerToken);
   return { signedIn, returnTo: start.returnTo };
 }

@@ -17,6 +17,7 @@ import { CALLBACK_PATH, callbackUri } from '../provider-callback.js';
 function buttonsFor(config: Config): RequestHandler {
   return function providerButtons(_req, res, next) {
     const t = res.locals.t as Translate;
+    res.locals.offeredProviderIds = config.providers.map((p) => p.id);
     res.locals.providerButtonList = config.providers.map((p) => {
       const key = `provider.${p.id}` as MessageKey;
       const known = t(key);
@@ -39,7 +40,7 @@ function renderFailed(req: Request, res: Response, err: unknown, returnTo: strin
   res.render('provider-failed.njk', { message: errorText(appErr, t), errorCode: appErr.code, returnTo });
 }
 
-export function register(router: Router, { config, auth, sessions, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, freshAccessToken, formCsrf, now }: RouteDeps): void {
   const offered = config.providers.map((p) => p.id);
   router.use(buttonsFor(config));
 
@@ -54,7 +55,9 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
         error: param(req, 'error', 256) ?? (req.query.error !== undefined ? '' : undefined),
         redirectUri: callbackUri(config, req),
         offered,
+        ...(req.session.auth ? { caller: { user: req.session.user, accessToken: () => freshAccessToken(req) } } : {}),
       });
+      if ('bound' in done) return res.redirect(303, '/account?notice=provider_bound');
       await sessions.signIn(req, done.signedIn);
       res.redirect(303, done.returnTo);
     } catch (err) {
