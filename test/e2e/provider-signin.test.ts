@@ -152,4 +152,26 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
       await context.close();
     }
   });
+
+  it('the account page offers Link / Unlink, refuses to unlink the only way in, and passes axe', async () => {
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/login?lang=en&returnTo=%2Faccount`);
+      await Promise.all([page.waitForURL(/\/authorize/), page.getByRole('link', { name: msg('en', 'login.withProvider', { name: 'Google' }) }).click()]);
+      await page.locator('input[name=sub]').fill('e2e-google-only');
+      await Promise.all([page.waitForURL((u) => u.origin === server.url && u.pathname === '/account'), page.locator('button[value=approve]').click()]);
+      await page.goto(`${server.url}/account?lang=en`);
+      const unlink = page.getByRole('button', { name: msg('en', 'provider.unbind', { name: 'Google' }) });
+      await expect(unlink.count()).resolves.toBe(1);
+      await expect(page.getByRole('button', { name: msg('en', 'provider.bind', { name: 'GitHub' }) }).count()).resolves.toBe(1);
+      await check(page, 'account-providers');
+      await page.goto(`${server.url}/account?lang=en`);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: msg('en', 'provider.unbind', { name: 'Google' }) }).click()]);
+      await page.waitForSelector('[role=alert]');
+      expect(await page.locator('body').innerText()).toContain(msg('en', 'err.provider_last_method'));
+    } finally {
+      await context.close();
+    }
+  });
 });
