@@ -106,6 +106,17 @@ describe('provider sign-in that must fail cleanly (a 4xx page, never a session)'
     await expectNoSession(other);
   });
 
+  it('the same callback fired many times at once by one browser signs in at most once', async () => {
+    const agent = gw.agent();
+    const callback = remember(await consent(await startAt(agent, '/login/provider/github'), 'approve', { sub: 'racer' }));
+    const before = (await gw.emu.stats())['POST /auth/v1/signin/with/provider'] ?? 0;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => agent.get(callbackPath(callback))));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+    expect(statuses.every((s) => s === 303 || s === 400)).toBe(true);
+    expect(((await gw.emu.stats())['POST /auth/v1/signin/with/provider'] ?? 0) - before).toBe(1);
+  });
+
   it('a state started in another browser, even with a fresh code', async () => {
     const victim = gw.agent();
     const attacker = gw.agent();
