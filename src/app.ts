@@ -25,6 +25,8 @@ import * as logout from './routes/browser/logout.js';
 import * as captcha from './routes/browser/captcha.js';
 import * as account from './routes/browser/account.js';
 import * as accountSessions from './routes/browser/sessions.js';
+import * as provider from './routes/browser/provider.js';
+import * as accountProviders from './routes/browser/account-providers.js';
 import { viewLocals } from './routes/browser/web.js';
 import type { RouteDeps } from './routes/deps.js';
 import type { Logger } from './logger.js';
@@ -39,7 +41,7 @@ export interface AppDeps extends Services {
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 /** The browser flows, in the order a person meets them. */
-const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, accountSessions, logout, captcha];
+const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, provider, login, smsLogin, signup, reset, account, accountProviders, accountSessions, logout, captcha];
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger, now, metrics } = deps;

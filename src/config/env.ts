@@ -11,6 +11,7 @@ import {
   tokenKeys,
   trustProxy,
 } from './fields.js';
+import { authProviders } from './providers.js';
 
 /** The environment, variable by variable: each rule names its variable so errors can be acted on. */
 export const envFields = z.object({
@@ -73,6 +74,8 @@ export const envFields = z.object({
   APP_NAME: optionalString.refine((v) => v === undefined || v.length <= 60, { message: 'APP_NAME must be at most 60 characters' }),
   TERMS_URL: pageLink('TERMS_URL'),
   PRIVACY_URL: pageLink('PRIVACY_URL'),
+  // Third-party sign-in buttons on /login and /signup (CloudBase provider ids, optional `=Display name`).
+  AUTH_PROVIDERS: authProviders,
   // Abuse limits (shared by every instance through Redis): see .env.example and the README's "For operators".
   LIMIT_LOGIN_FAILURES: intFromEnv('LIMIT_LOGIN_FAILURES', 5, 1, 1000),
   LIMIT_LOGIN_ACCOUNT_IP_FAILURES: intFromEnv('LIMIT_LOGIN_ACCOUNT_IP_FAILURES', 3, 1, 1000),

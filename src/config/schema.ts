@@ -122,6 +122,8 @@ function toConfig(env: Env) {
     metrics: { host: metricsHost, port: env.METRICS_PORT },
     /** What the pages show: the app's name (unset: "Account" in the page's language), and the terms and privacy links (when set, sign-up asks for consent). */
     pages: { appName: env.APP_NAME, termsUrl: env.TERMS_URL, privacyUrl: env.PRIVACY_URL },
+    /** Third-party providers offered as sign-in buttons, in order (empty: none). */
+    providers: env.AUTH_PROVIDERS,
     /** Abuse limits; every count is per window and shared by all instances on one Redis. */
     limits: {
       login: {

@@ -47,6 +47,15 @@ export const CATALOGUE = {
   not_found: e(404, 'err.not_found'),
   session_not_found: e(404, 'api.session_not_found'),
   flow_expired: e(409, 'err.flow_expired'),
+  // third-party providers and custom tickets
+  provider_unknown: e(404, 'err.provider_unknown'),
+  provider_denied: e(400, 'err.provider_denied'),
+  provider_state_invalid: e(400, 'err.provider_state'),
+  provider_code_invalid: e(400, 'err.provider_code'),
+  provider_signup_required: e(403, 'err.provider_signup'),
+  ticket_invalid: e(401, 'err.ticket_invalid'),
+  provider_bind_refused: e(409, 'err.provider_bind_refused'),
+  provider_last_method: e(409, 'err.provider_last_method'),
   username_taken: e(409, 'err.username_taken'),
   already_exists: e(409, 'err.already_exists'),
   // limits

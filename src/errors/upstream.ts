@@ -4,7 +4,7 @@ import { AppError } from './app-error.js';
 import { CATALOGUE, type ErrorCode } from './catalogue.js';
 
 /** Which step a call belongs to, where the same upstream error means something else to a person. */
-export type FlowStep = 'login' | 'sms-send' | 'sms-verify' | 'signup' | 'reset' | 'reauth' | 'session' | 'other';
+export type FlowStep = 'login' | 'sms-send' | 'sms-verify' | 'signup' | 'reset' | 'reauth' | 'session' | 'provider' | 'provider-unbind' | 'ticket' | 'other';
 
 /** A catalogued code, with the message key when it is not the code's own. */
 type Mapping = ErrorCode | { code: ErrorCode; key: MessageKey };
@@ -24,7 +24,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   invalid_credentials: { default: LOGIN_FAILED },
   wrong_password: { default: LOGIN_FAILED, reauth: 'wrong_password' },
   password_not_set: { default: LOGIN_FAILED },
-  not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED },
+  // Provider sign-in of an identity no user has, with sign-up off: the person may sign up with a phone instead.
+  not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED, provider: 'provider_signup_required' },
   user_not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED },
   invalid_status: { default: 'too_many_attempts' },
   user_blocked: { default: 'account_blocked' },
@@ -50,9 +51,11 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
     // An unknown or expired verification id: a new code is needed.
     'sms-verify': INVALID_CODE,
     signup: 'flow_expired',
+    ticket: 'ticket_invalid',
   },
   invalid_request: { default: 'invalid_input' },
-  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE },
+  // A provider code or token that is used, expired or foreign; a bad, expired or foreign custom ticket.
+  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE, provider: 'provider_code_invalid', ticket: 'ticket_invalid' },
   unauthenticated: { default: SESSION_EXPIRED },
   unauthorized: { default: SESSION_EXPIRED },
   permission_denied: { default: 'reauth_required', login: LOGIN_FAILED },
@@ -60,6 +63,9 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unauthorized_client: { default: 'gateway_misconfigured' },
   unimplemented: { default: 'method_disabled' },
   provider_not_enabled: { default: 'method_disabled' },
+  provider_not_found: { default: 'not_found' },
+  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest); unbinding the last way in.
+  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
   login_method_disabled: { default: 'method_disabled' },
   login_type_disabled: { default: 'method_disabled' },
   deadline_exceeded: { default: 'upstream_timeout' },

@@ -30,6 +30,8 @@ export const FORMS = {
   resetPassword: z.object({ new_password: secret(MAX.password, 'err.password_too_long') }),
   changePassword: z.object({ old_password: secret(MAX.currentPassword), new_password: secret(MAX.password, 'err.password_too_long') }),
   deleteAccount: z.object({ password: secret(MAX.currentPassword) }),
+  /** a custom ticket the app's backend minted (`@cloudbase/node-sdk` `createTicket`), posted by the app's own page */
+  ticket: z.object({ ticket: secret(8192) }),
 };
 
 /** The form's fields, validated; a 400 naming the first field at fault (and its own message when it is too long). */

@@ -6,6 +6,7 @@ import { CloudbaseError } from '../cloudbase/errors.js';
 import { fromUpstream, upstream } from '../errors/upstream.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
+import { providerAuth } from './provider-auth.js';
 
 export type { SignedIn } from '../session/types.js';
 
@@ -77,6 +78,8 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
   }
 
   return {
+    ...providerAuth(client, signedIn),
+
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
      * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong

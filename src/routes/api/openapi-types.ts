@@ -130,6 +130,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/provider/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a provider code a native app or mini program got itself (no redirect)
+         * @description The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase's tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`.
+         */
+        post: operations["signInWithProviderCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/provider/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing in with a provider: the URL to send the browser to
+         * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.
+         */
+        post: operations["startProviderSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/signup": {
         parameters: {
             query?: never;
@@ -181,6 +221,26 @@ export interface paths {
          * @description Signs in when the number has an account (purpose login, or signup of a registered number). Otherwise the verified code is kept for the next step: `next: "signup"` → `POST /api/session/signup`, `next: "reset_password"` → `POST /api/session/password/reset`.
          */
         post: operations["verifySmsCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a custom ticket minted by the app's backend (`@cloudbase/node-sdk` `createTicket(uid)`)
+         * @description A bad, expired or foreign ticket is 401 `ticket_invalid`. With `X-Session-Mode: token` the answer carries `session_token`.
+         */
+        post: operations["signInWithTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -308,7 +368,7 @@ export interface components {
                  * @description stable; branch on this (the gateway's error catalogue)
                  * @enum {string}
                  */
-                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "username_taken" | "already_exists" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
+                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
                 /** @description the body field at fault, when one is */
                 field?: string;
                 /** @description for people, in their language */
@@ -322,6 +382,10 @@ export interface components {
             /** @enum {string} */
             next: "signup" | "reset_password";
             session_token?: components["schemas"]["SessionToken"];
+        };
+        ProviderRedirect: {
+            /** @description the provider's consent page: navigate the browser there; it comes back to /login/provider/callback */
+            url: string;
         };
         Revoked: {
             revoked: number;
@@ -390,7 +454,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`). */
+        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -408,7 +472,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …). */
+        /** @description `csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, `provider_signup_required`, …). */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -435,7 +499,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description No such route (`not_found`), or no such session of this user (`session_not_found`). */
+        /** @description No such route (`not_found`), or no such session of this user (`session_not_found`), or a provider this gateway does not offer (`provider_unknown`). */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -464,7 +528,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`). */
+        /** @description Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`, `ticket_invalid`). */
         Unauthorized: {
             headers: {
                 /** @description `Session realm="api"` on every 401: a token-mode app signs in again and sends `Authorization: Session <session_token>`; a cookie client signs in again (the cookie follows by itself). */
@@ -884,6 +948,96 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    signInWithProviderCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the code the provider gave the app (native apps, WeChat mini programs) */
+                    code: string;
+                    /** @description CloudBase `provider_code_type`, e.g. `open_id`, `union_id`, `phone` */
+                    code_type?: string;
+                    /** @description a CloudBase provider id this gateway offers (AUTH_PROVIDERS), e.g. `wx_open` */
+                    provider_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    startProviderSignIn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a CloudBase provider id this gateway offers (AUTH_PROVIDERS), e.g. `wx_open` */
+                    provider_id: string;
+                    /** @description same-origin path to land on after the callback (anything else lands on `/`) */
+                    returnTo?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where to navigate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderRedirect"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     signUp: {
         parameters: {
             query?: never;
@@ -1014,6 +1168,48 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    signInWithTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a ticket minted by the app's backend with `@cloudbase/node-sdk` `createTicket(uid)` */
+                    ticket: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

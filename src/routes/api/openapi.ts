@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { COOKIES, cookieName } from '../../config/index.js';
 import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
-import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
+import { anonymousBody, loginBody, providerCodeBody, providerStartBody, resetBody, signupBody, smsSendBody, smsVerifyBody, ticketBody } from './schemas.js';
 import { responseComponents } from './responses.js';
 import { SESSION_CHALLENGE } from './challenge.js';
 
@@ -42,11 +42,11 @@ const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
 
 const errorResponses: Record<string, string> = {
   BadRequest:
-    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`).',
-  Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`).',
+    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`).',
+  Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`, `ticket_invalid`).',
   Forbidden:
-    '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …).',
-  NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`).',
+    '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, `provider_signup_required`, …).',
+  NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`), or a provider this gateway does not offer (`provider_unknown`).',
   Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`).',
   PayloadTooLarge: 'The body is over 16 kB (`payload_too_large`).',
   UnsupportedMediaType: 'A body that is not `application/json` (`unsupported_media_type`).',
@@ -83,6 +83,7 @@ export const OPENAPI = {
   tags: [
     { name: 'session', description: 'The caller\'s own session: who is signed in, sign-in and sign-out' },
     { name: 'sms', description: 'The SMS flows: sign-in, sign-up and password reset by a code' },
+    { name: 'provider', description: 'Third-party providers (AUTH_PROVIDERS) and custom tickets' },
     { name: 'sessions', description: 'The signed-in user\'s sessions on every device' },
     { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
     { name: 'proxy', description: 'Calls to the configured backends with the CloudBase access token' },
@@ -128,6 +129,44 @@ export const OPENAPI = {
         parameters: WRITE_HEADERS,
         requestBody: { ...body(anonymousBody), required: false },
         responses: { '200': answer('Signed in as a guest', 'SessionState'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/provider/start': {
+      post: {
+        operationId: 'startProviderSignIn',
+        tags: ['provider'],
+        summary: 'Start signing in with a provider: the URL to send the browser to',
+        description:
+          'For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser\'s session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(providerStartBody),
+        responses: { '200': answer('Where to navigate', 'ProviderRedirect'), '404': failure('NotFound'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/provider/code': {
+      post: {
+        operationId: 'signInWithProviderCode',
+        tags: ['provider'],
+        summary: 'Sign in with a provider code a native app or mini program got itself (no redirect)',
+        description:
+          'The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase\'s tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(providerCodeBody),
+        responses: { '200': answer('Signed in (a new session id)', 'SessionState'), '404': failure('NotFound'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/ticket': {
+      post: {
+        operationId: 'signInWithTicket',
+        tags: ['provider'],
+        summary: 'Sign in with a custom ticket minted by the app\'s backend (`@cloudbase/node-sdk` `createTicket(uid)`)',
+        description: 'A bad, expired or foreign ticket is 401 `ticket_invalid`. With `X-Session-Mode: token` the answer carries `session_token`.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(ticketBody),
+        responses: { '200': answer('Signed in (a new session id)', 'SessionState'), '401': failure('Unauthorized'), ...WRITE, ...UPSTREAM, ...ALWAYS },
       },
     },
     '/api/session/sms/send': {

@@ -61,6 +61,10 @@ export const NextStep = z
   })
   .meta({ id: 'NextStep' });
 
+export const ProviderRedirect = z
+  .strictObject({ url: z.string().meta({ description: 'the provider\'s consent page: navigate the browser there; it comes back to /login/provider/callback' }) })
+  .meta({ id: 'ProviderRedirect' });
+
 export const SessionSummary = z
   .strictObject({
     id: z.string().meta({ description: 'public id (not the session id)' }),
@@ -101,7 +105,7 @@ export type ApiUser = z.output<typeof User>;
 export type SessionStateBody = z.output<typeof SessionState>;
 export type ApiErrorBody = z.output<typeof ErrorBody>;
 
-const RESPONSES = [SessionToken, User, SessionState, SignedOut, CodeSent, NextStep, SessionSummary, SessionList, Revoked, ErrorBody];
+const RESPONSES = [SessionToken, User, SessionState, SignedOut, CodeSent, NextStep, SessionSummary, SessionList, Revoked, ProviderRedirect, ErrorBody];
 
 /** The response schemas as OpenAPI `components.schemas` (JSON Schema 2020-12), each referring to the others by name. */
 export function responseComponents(): Record<string, Record<string, unknown>> {

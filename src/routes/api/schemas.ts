@@ -42,3 +42,22 @@ export const resetBody = z.strictObject({
   new_password: z.string().min(1).max(MAX.password),
   captcha_answer,
 });
+
+// Third-party providers and custom tickets.
+
+const provider_id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).describe('a CloudBase provider id this gateway offers (AUTH_PROVIDERS), e.g. `wx_open`');
+
+export const providerStartBody = z.strictObject({
+  provider_id,
+  returnTo: z.string().max(2048).optional().describe('same-origin path to land on after the callback (anything else lands on `/`)'),
+});
+
+export const providerCodeBody = z.strictObject({
+  provider_id,
+  code: z.string().min(1).max(2048).describe('the code the provider gave the app (native apps, WeChat mini programs)'),
+  code_type: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional().describe('CloudBase `provider_code_type`, e.g. `open_id`, `union_id`, `phone`'),
+});
+
+export const ticketBody = z.strictObject({
+  ticket: z.string().min(1).max(8192).describe('a ticket minted by the app\'s backend with `@cloudbase/node-sdk` `createTicket(uid)`'),
+});
