@@ -5,6 +5,7 @@ import { CloudbaseError } from '../cloudbase/errors.js';
 import { fromUpstream, upstream } from '../errors/upstream.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
+import { accountService } from './account.js';
 
 export interface SignedIn {
   tokens: AuthTokens;
@@ -90,6 +91,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
   }
 
   return {
+    ...accountService(client),
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
      * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong

@@ -47,6 +47,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/sessions/:id': api([], { path: '/api/sessions/x' }),
   'POST /api/sessions/revoke-others': api([]),
   'GET /api/openapi.json': api(),
+  'PATCH /api/session/user': api(['name', 'username', 'gender', 'picture'], { signedIn: true }),
   'ALL /api/proxy': api([], { path: '/api/proxy/none/x', streams: true }),
   'GET /': html(),
   'GET /login': html(),
@@ -71,6 +72,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /account/sessions': html([], { signedIn: true }),
   'POST /account/sessions/revoke-others': html([], { signedIn: true }),
   'POST /account/sessions/:id/revoke': html([], { signedIn: true, path: '/account/sessions/x/revoke' }),
+  'GET /account/profile': html([], { signedIn: true }),
+  'POST /account/profile': html(['name', 'username', 'gender', 'picture'], { signedIn: true }),
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
@@ -175,8 +178,9 @@ async function postForm(path: string, pairs: (csrf: string) => [string, string][
   return agent.post(path).timeout(TIMEOUT).type('form').send(encode(pairs(csrf)));
 }
 
-async function sendJson(method: string, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return send(gw.agent(), method, path).set({ 'content-type': 'application/json', 'x-csrf': '1', ...headers }).send(body);
+/** A JSON call; for a route of signed-in callers, from a signed-in client (so the body checks are what answers). */
+async function sendJson(method: string, path: string, body: string, headers: Record<string, string> = {}, signedIn = false): Promise<Response> {
+  return send(signedIn ? (await client(true)).agent : gw.agent(), method, path).set({ 'content-type': 'application/json', 'x-csrf': '1', ...headers }).send(body);
 }
 
 it('covers every route the app registers', () => {
@@ -272,7 +276,7 @@ describe('fields of the wrong type', () => {
   it.each(withFields(apiWrites))('$key: $field as an array, object, number, boolean or null is 400', async ({ method, path, field, spec }) => {
     const wrongScalar = spec.booleans?.includes(field) ? 'true' : true;
     for (const value of [['a'], { a: 'b' }, 12345678901, wrongScalar, null]) {
-      const res = await sendJson(method, path, JSON.stringify({ [field]: value }));
+      const res = await sendJson(method, path, JSON.stringify({ [field]: value }), {}, spec.signedIn);
       expect(res.status).toBe(400);
       expectShape(res, 'api');
     }
@@ -284,8 +288,8 @@ describe('over-long fields', () => {
     expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, '9'.repeat(10_000)]], spec.signedIn), 'html');
   });
 
-  it.each(withFields(apiWrites))('$key: $field of 10 000 characters is 400', async ({ method, path, field }) => {
-    const res = await sendJson(method, path, JSON.stringify({ [field]: '9'.repeat(10_000) }));
+  it.each(withFields(apiWrites))('$key: $field of 10 000 characters is 400', async ({ method, path, field, spec }) => {
+    const res = await sendJson(method, path, JSON.stringify({ [field]: '9'.repeat(10_000) }), {}, spec.signedIn);
     expect(res.status).toBe(400);
     expectShape(res, 'api');
   });

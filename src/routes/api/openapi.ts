@@ -9,6 +9,7 @@ import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 import { responseComponents } from './responses.js';
+import { ACCOUNT_PATHS, ACCOUNT_TAGS } from './openapi-account.js';
 
 type Json = Record<string, unknown>;
 
@@ -79,6 +80,7 @@ export const OPENAPI = {
     { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
     { name: 'proxy' },
     { name: 'meta' },
+    ...ACCOUNT_TAGS,
   ],
   paths: {
     '/api/session': {
@@ -276,6 +278,7 @@ export const OPENAPI = {
         },
       ]),
     ),
+    ...ACCOUNT_PATHS,
   },
   components: {
     securitySchemes: {

@@ -21,6 +21,7 @@ const NOTICES: Record<string, MessageKey> = {
   session_expired: 'err.session_expired',
   session_revoked: 'sessions.revoked',
   others_revoked: 'sessions.othersRevoked',
+  profile_saved: 'profile.saved',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */

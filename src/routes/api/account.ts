@@ -1,0 +1,22 @@
+import type { Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { AppError } from '../../errors/app-error.js';
+import { editProfile } from '../../flows/account/profile.js';
+import { sessionLimits } from '../../session/policy.js';
+import { flowContext } from '../flow-context.js';
+import { parseBody } from './body.js';
+import { profileBody } from './account-schemas.js';
+import { requireUser, sessionState } from './respond.js';
+
+/** The signed-in person's own account: profile. */
+export function register(router: Router, { config, auth, freshAccessToken, now }: RouteDeps): void {
+  const limits = sessionLimits(config);
+
+  router.patch('/session/user', requireUser, async (req, res) => {
+    const body = parseBody(profileBody, req.body);
+    if (Object.keys(body).length === 0) throw new AppError('invalid_input', { messageKey: 'api.profile_empty' });
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    req.session.user = await editProfile(flowContext(req, auth, now, undefined), caller, body);
+    res.json(sessionState(req, limits));
+  });
+}

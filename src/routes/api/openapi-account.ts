@@ -1,0 +1,43 @@
+/**
+ * The account self-service routes of the OpenAPI document (profile, history), kept in their own module; `openapi.ts`
+ * spreads `ACCOUNT_PATHS` into its paths. Same conventions as there: request bodies from the zod schemas the routes
+ * validate with, answers by reference to `components`.
+ */
+import { z } from 'zod';
+import { profileBody } from './account-schemas.js';
+
+type Json = Record<string, unknown>;
+
+function fromZod(schema: z.ZodType): Json {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+  return rest;
+}
+
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const answer = (description: string, schemaName: string) => ({ description, content: json({ $ref: `#/components/schemas/${schemaName}` }) });
+const failure = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
+
+const SIGNED_IN = [{ sessionCookie: [] }, { sessionToken: [] }];
+const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
+const ALWAYS = { '500': failure('Internal'), '503': failure('Unavailable') };
+const WRITE = { '400': failure('BadRequest'), '403': failure('Forbidden'), '413': failure('PayloadTooLarge'), '415': failure('UnsupportedMediaType') };
+const UPSTREAM = { '429': failure('TooManyRequests'), '502': failure('BadGateway'), '504': failure('GatewayTimeout') };
+
+export const ACCOUNT_TAGS = [{ name: 'account', description: 'The signed-in person\'s own account: profile, sign-in history' }];
+
+export const ACCOUNT_PATHS = {
+  '/api/session/user': {
+    patch: {
+      operationId: 'editProfile',
+      tags: ['account'],
+      summary: 'Edit the profile (name, username, gender, picture); the session shows it at once',
+      description:
+        'Only the fields given change. A new username is checked for availability first: a taken one is 409 `username_taken` (field `username`). The answer is the session with the user as CloudBase now has it; `GET /api/session` shows the same from now on.',
+      security: SIGNED_IN,
+      parameters: WRITE_HEADERS,
+      requestBody: { required: true, content: json(fromZod(profileBody)) },
+      responses: { '200': answer('Saved', 'SessionState'), '401': failure('Unauthorized'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+    },
+  },
+};

@@ -1,0 +1,122 @@
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, spa, type ApiClient } from '../support/api.js';
+
+/** The account self-service API: profile edit (PATCH /api/session/user). */
+let gw: TestGateway;
+
+let seq = 0;
+/** A fresh account per test: edits never cross tests. */
+async function newPerson(): Promise<{ username: string; password: string; name: string }> {
+  seq += 1;
+  const p = { username: `prof${seq}`, password: `Passw0rd!prof-${seq}`, name: `Prof ${seq}` };
+  gw.secrets.add(p.password);
+  await gw.emu.createUser(p);
+  return p;
+}
+
+async function signedIn(client: ApiClient, p: { username: string; password: string }): Promise<ApiClient> {
+  const res = await client.post('/api/session/login', { username: p.username, password: p.password });
+  expect(res.status).toBe(200);
+  return client;
+}
+
+beforeAll(async () => {
+  gw = await startTestGateway({ env: RELAXED_LIMITS });
+});
+
+afterEach(async () => {
+  await gw.emu.setConfig({ fail: {} });
+});
+
+afterAll(() => finishApiSuite(gw));
+
+describe('PATCH /api/session/user', () => {
+  it('saves name, gender and picture; the session (lean read included) and CloudBase show them at once', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const picture = 'https://img.example.com/me.png';
+    const res = await app.call('patch', '/api/session/user', { name: '新名字 Ann', gender: 'FEMALE', picture });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ name: '新名字 Ann', username: p.username, picture });
+    const now = await app.get('/api/session');
+    expect(now.status).toBe(200);
+    expect(now.body.user).toMatchObject({ name: '新名字 Ann', picture });
+    const again = await signedIn(spa(gw), p);
+    expect((await again.get('/api/session')).body.user).toMatchObject({ name: '新名字 Ann', picture });
+  });
+
+  it('changes the username after checking it is free; the new one signs in', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const username = `${p.username}-renamed`;
+    const res = await app.call('patch', '/api/session/user', { username });
+    expect(res.status).toBe(200);
+    expect(res.body.user.username).toBe(username);
+    await signedIn(spa(gw), { username, password: p.password });
+  });
+
+  it('refuses a username another account has with 409 username_taken on the field, changing nothing', async () => {
+    const other = await newPerson();
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const res = await app.call('patch', '/api/session/user', { username: other.username, name: 'Not saved' });
+    expectApiError(res, 409, 'username_taken');
+    expect(res.body.error.field).toBe('username');
+    expect((await app.get('/api/session')).body.user).toMatchObject({ username: p.username, name: p.name });
+  });
+
+  it('keeps its own username without a conflict', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const res = await app.call('patch', '/api/session/user', { username: p.username, name: 'Same username' });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ username: p.username, name: 'Same username' });
+  });
+
+  it('works in token mode and keeps the session token', async () => {
+    const p = await newPerson();
+    const app = mobile(gw);
+    await signedIn(app, p);
+    const token = app.token;
+    const res = await app.call('patch', '/api/session/user', { name: 'Token Tom' });
+    expect(res.status).toBe(200);
+    expect(res.body.user.name).toBe('Token Tom');
+    expect(app.token).toBe(token);
+    expect((await app.get('/api/session')).body.user.name).toBe('Token Tom');
+  });
+
+  it.each([
+    ['an empty body', {}, undefined],
+    ['an unknown field', { nickname: 'x' }, 'nickname'],
+    ['a picture that is not a web address', { picture: 'javascript:alert(1)' }, 'picture'],
+    ['a data: picture', { picture: 'data:image/png;base64,AAAA' }, 'picture'],
+    ['a gender CloudBase does not know', { gender: 'OTHER' }, 'gender'],
+    ['a username breaking the rule', { username: '-bad' }, 'username'],
+    ['a name too long', { name: 'n'.repeat(49) }, 'name'],
+    ['a number for a name', { name: 7 }, 'name'],
+  ])('refuses %s with 400 and changes nothing', async (_what, body, field) => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const res = await app.call('patch', '/api/session/user', body);
+    expectApiError(res, 400, 'invalid_input');
+    if (field) expect(res.body.error.field).toBe(field);
+    expect((await app.get('/api/session')).body.user.name).toBe(p.name);
+  });
+
+  it('is 401 when signed out, and 403 without X-CSRF in cookie mode', async () => {
+    expectApiError(await spa(gw).call('patch', '/api/session/user', { name: 'x' }), 401, 'not_signed_in');
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const res = await (app as ReturnType<typeof spa>).agent.patch('/api/session/user').set('Accept', 'application/json').send({ name: 'x' });
+    expectApiError(res, 403, 'csrf_failed');
+  });
+
+  it('answers a CloudBase failure clearly and keeps the session as it was', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    await gw.emu.setConfig({ fail: { 'POST /auth/v1/user/basic/edit': 'unavailable' } });
+    const res = await app.call('patch', '/api/session/user', { name: 'Lost' });
+    expectApiError(res, 503, 'upstream_unavailable');
+    expect((await app.get('/api/session')).body.user.name).toBe(p.name);
+  });
+});

@@ -1,0 +1,117 @@
+import type TestAgent from 'supertest/lib/agent.js';
+import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+
+/** "Edit profile" (/account/profile): JavaScript off, both languages, against the emulator and Redis. */
+let gw: TestGateway;
+
+let seq = 0;
+async function newPerson(): Promise<{ username: string; password: string; name: string }> {
+  seq += 1;
+  const p = { username: `bprof${seq}`, password: `Passw0rd!bprof-${seq}`, name: `Browser ${seq}` };
+  gw.secrets.add(p.password);
+  await gw.emu.createUser(p);
+  return p;
+}
+
+async function signIn(p: { username: string; password: string }): Promise<TestAgent> {
+  const agent = gw.agent();
+  expect((await submitForm(agent, '/login', '/login', { username: p.username, password: p.password })).status).toBe(303);
+  return agent;
+}
+
+const fields = (over: Record<string, string> = {}) => ({ name: '', username: '', gender: '', picture: '', ...over });
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+
+afterEach(async () => {
+  await gw.emu.setConfig({ fail: {} });
+});
+
+afterAll(async () => {
+  gw.assertNoLeaks();
+  await gw.close();
+});
+
+describe('/account/profile', () => {
+  it('sends a signed-out browser to sign in, coming back here', async () => {
+    const res = await gw.agent().get('/account/profile');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?returnTo=%2Faccount%2Fprofile');
+  });
+
+  it.each([
+    ['en', 'Edit profile', 'Save profile', 'Your profile was saved.'],
+    ['zh-CN', '编辑个人资料', '保存资料', '个人资料已保存。'],
+  ])('in %s: shows the current values, saves the form, and the account page and session show the new profile', async (lang, heading, save, saved) => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const page = await agent.get(`/account/profile?lang=${lang}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(heading);
+    expect(page.text).toContain(save);
+    expect(page.text).toContain(`value="${p.name}"`);
+    expect(page.text).toContain(`value="${p.username}"`);
+    const picture = 'https://img.example.com/a.png';
+    const res = await submitForm(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: `Renamed ${lang}`, gender: 'MALE', picture }));
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?notice=profile_saved');
+    const account = await agent.get(`/account?notice=profile_saved&lang=${lang}`);
+    expect(account.text).toContain(saved);
+    expect(account.text).toContain(`Renamed ${lang}`);
+    const again = await agent.get(`/account/profile?lang=${lang}`);
+    expect(again.text).toMatch(/<option value="MALE" selected>/);
+    expect(again.text).toContain(`value="${picture}"`);
+    const session = await agent.get('/api/session');
+    expect(session.body.user).toMatchObject({ name: `Renamed ${lang}`, picture });
+  });
+
+  it.each([
+    ['en', 'That username is taken. Choose another one.'],
+    ['zh-CN', '该用户名已被占用，请换一个。'],
+  ])('in %s: a taken username is named on its field, with what was typed kept and nothing saved', async (lang, message) => {
+    const other = await newPerson();
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const res = await submitForm(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: 'Typed name', username: other.username }));
+    expect(res.status).toBe(409);
+    expect(res.text).toContain(message);
+    expect(res.text).toContain('aria-invalid="true"');
+    expect(res.text).toContain('value="Typed name"');
+    expect((await agent.get('/api/session')).body.user).toMatchObject({ name: p.name, username: p.username });
+  });
+
+  it.each([
+    [{ picture: 'javascript:alert(1)' }, 'The picture must be an http:// or https:// address.'],
+    [{ username: '-x' }, 'A username has 2–48 letters'],
+    [{ gender: 'OTHER' }, 'is not valid'],
+  ])('refuses %j with a 400 beside the field', async (bad, message) => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const res = await submitForm(agent, '/account/profile?lang=en', '/account/profile?lang=en', fields({ name: p.name, ...bad }));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(message);
+    expect((await agent.get('/api/session')).body.user.name).toBe(p.name);
+  });
+
+  it('refuses a post without the CSRF token and saves nothing', async () => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    await csrfFrom(agent, '/account/profile');
+    const res = await agent.post('/account/profile').type('form').send(fields({ name: 'Forged' }));
+    expect(res.status).toBe(403);
+    expect((await agent.get('/api/session')).body.user.name).toBe(p.name);
+  });
+
+  it('shows CloudBase being away as such and keeps the session', async () => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const token = await csrfFrom(agent, '/account/profile');
+    await gw.emu.setConfig({ fail: { 'POST /auth/v1/user/basic/edit': 'unavailable' } });
+    const res = await agent.post('/account/profile?lang=en').type('form').send({ _csrf: token, ...fields({ name: 'Lost' }) });
+    expect(res.status).toBe(503);
+    expect(res.text).toContain('action="/account/profile"');
+    expect((await agent.get('/account/profile')).status).toBe(200);
+  });
+});
