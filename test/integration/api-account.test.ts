@@ -120,3 +120,46 @@ describe('PATCH /api/session/user', () => {
     expect((await app.get('/api/session')).body.user.name).toBe(p.name);
   });
 });
+
+describe('GET /api/session/history', () => {
+  it('lists sign-ins newest first, marks this session\'s, and pages through all of them with next_cursor', async () => {
+    const p = await newPerson();
+    const others = 22;
+    for (let i = 0; i < others; i += 1) await signedIn(spa(gw), p);
+    const app = await signedIn(spa(gw), p);
+    const first = await app.get('/api/session/history');
+    expect(first.status).toBe(200);
+    expect(first.body.entries).toHaveLength(20);
+    expect(first.body.entries[0]).toMatchObject({ current: true, id: expect.any(String), device: expect.any(String) });
+    expect(first.body.entries.filter((e: { current: boolean }) => e.current)).toHaveLength(1);
+    const times = first.body.entries.map((e: { created_at: string }) => Date.parse(e.created_at));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    expect(typeof first.body.next_cursor).toBe('string');
+    const second = await app.get(`/api/session/history?cursor=${encodeURIComponent(first.body.next_cursor)}`);
+    expect(second.status).toBe(200);
+    expect(second.body.entries).toHaveLength(others + 1 - 20);
+    expect(second.body.next_cursor).toBeNull();
+    const ids = new Set([...first.body.entries, ...second.body.entries].map((e: { id: string }) => e.id));
+    expect(ids.size).toBe(others + 1);
+  });
+
+  it('shows only this account\'s sign-ins, in token mode too', async () => {
+    const a = await newPerson();
+    const b = await newPerson();
+    await signedIn(spa(gw), b);
+    const app = mobile(gw);
+    await signedIn(app, a);
+    const res = await app.get('/api/session/history');
+    expect(res.status).toBe(200);
+    expect(res.body.entries).toHaveLength(1);
+    expect(res.body.entries[0].current).toBe(true);
+  });
+
+  it('is 401 when signed out and 400 for a cursor that is not one', async () => {
+    expectApiError(await spa(gw).get('/api/session/history'), 401, 'not_signed_in');
+    const app = await signedIn(spa(gw), await newPerson());
+    const res = await app.get(`/api/session/history?cursor=${'%0a'}`);
+    expectApiError(res, 400, 'invalid_input');
+    expect(res.body.error.field).toBe('cursor');
+  });
+});

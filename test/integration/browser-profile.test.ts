@@ -115,3 +115,27 @@ describe('/account/profile', () => {
     expect((await agent.get('/account/profile')).status).toBe(200);
   });
 });
+
+describe('/account/history', () => {
+  it.each([
+    ['en', 'Sign-in history', 'this session'],
+    ['zh-CN', '登录记录', '当前会话'],
+  ])('in %s: lists the sign-ins with this session marked, linked from the account page', async (lang, heading, marker) => {
+    const p = await newPerson();
+    await signIn(p);
+    const agent = await signIn(p);
+    expect((await agent.get(`/account?lang=${lang}`)).text).toContain('href="/account/history"');
+    const res = await agent.get(`/account/history?lang=${lang}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain(heading);
+    expect(res.text.match(/data-entry=/g)).toHaveLength(2);
+    expect(res.text.match(new RegExp(`\\(${marker}\\)`, 'g'))).toHaveLength(1);
+    expect(res.text).toMatch(/<time datetime="\d{4}-\d\d-\d\dT/);
+  });
+
+  it('sends a signed-out browser to sign in, coming back here', async () => {
+    const res = await gw.agent().get('/account/history');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?returnTo=%2Faccount%2Fhistory');
+  });
+});

@@ -48,6 +48,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/sessions/revoke-others': api([]),
   'GET /api/openapi.json': api(),
   'PATCH /api/session/user': api(['name', 'username', 'gender', 'picture'], { signedIn: true }),
+  'GET /api/session/history': api(),
   'ALL /api/proxy': api([], { path: '/api/proxy/none/x', streams: true }),
   'GET /': html(),
   'GET /login': html(),
@@ -74,6 +75,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /account/sessions/:id/revoke': html([], { signedIn: true, path: '/account/sessions/x/revoke' }),
   'GET /account/profile': html([], { signedIn: true }),
   'POST /account/profile': html(['name', 'username', 'gender', 'picture'], { signedIn: true }),
+  'GET /account/history': html([], { signedIn: true }),
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
@@ -467,5 +469,20 @@ describe('the device list cursor', () => {
     const past = await agent.get('/api/sessions?cursor=1').timeout(TIMEOUT);
     expect(past.status).toBe(200);
     expect(past.body).toEqual({ sessions: [], next_cursor: null });
+  });
+});
+
+describe('the sign-in history cursor', () => {
+  const hostile = ['1'.repeat(5000), '%00', '%E5%98%8A', '1%0d%0aX-Injected:%201', '1&cursor=2', '', 'x', '-1', '__proto__', '1%20or%201'];
+
+  it('is a 4xx on both surfaces, never a 5xx, whether the gateway or CloudBase refuses it', async () => {
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+    for (const v of hostile) {
+      const json = await agent.get(`/api/session/history?cursor=${v}`).timeout(TIMEOUT).set('accept', 'application/json');
+      expect4xx(json, 'api');
+      expect(json.body.error.code).toBe('invalid_input');
+      expect4xx(await agent.get(`/account/history?cursor=${v}`).timeout(TIMEOUT), 'html');
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { AppError } from '../../errors/app-error.js';
+import { AppError, invalidInput } from '../../errors/app-error.js';
+import { HISTORY_CURSOR, signInHistory } from '../../flows/account/history.js';
+import { initSession } from '../../session/policy.js';
 import { editProfile } from '../../flows/account/profile.js';
 import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
@@ -8,7 +10,7 @@ import { parseBody } from './body.js';
 import { profileBody } from './account-schemas.js';
 import { requireUser, sessionState } from './respond.js';
 
-/** The signed-in person's own account: profile. */
+/** The signed-in person's own account: profile, sign-in history. */
 export function register(router: Router, { config, auth, freshAccessToken, now }: RouteDeps): void {
   const limits = sessionLimits(config);
 
@@ -18,5 +20,13 @@ export function register(router: Router, { config, auth, freshAccessToken, now }
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     req.session.user = await editProfile(flowContext(req, auth, now, undefined), caller, body);
     res.json(sessionState(req, limits));
+  });
+
+  router.get('/session/history', requireUser, async (req, res) => {
+    const { cursor } = req.query;
+    if (cursor !== undefined && (typeof cursor !== 'string' || !HISTORY_CURSOR.test(cursor))) throw invalidInput('cursor');
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    const page = await signInHistory(flowContext(req, auth, now, undefined), caller, { deviceId: initSession(req), cursor });
+    res.json({ entries: page.entries, next_cursor: page.nextCursor ?? null });
   });
 }

@@ -4,6 +4,7 @@
  * validate with, answers by reference to `components`.
  */
 import { z } from 'zod';
+import { HISTORY_CURSOR, HISTORY_PAGE_SIZE } from '../../flows/account/history.js';
 import { profileBody } from './account-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -38,6 +39,19 @@ export const ACCOUNT_PATHS = {
       parameters: WRITE_HEADERS,
       requestBody: { required: true, content: json(fromZod(profileBody)) },
       responses: { '200': answer('Saved', 'SessionState'), '401': failure('Unauthorized'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+    },
+  },
+  '/api/session/history': {
+    get: {
+      operationId: 'getSignInHistory',
+      tags: ['account'],
+      summary: 'The account\'s sign-ins, newest first, by pages (from CloudBase\'s security history)',
+      description: `${HISTORY_PAGE_SIZE} per page. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one. \`current\` marks the sign-ins of this session's device.`,
+      security: SIGNED_IN,
+      parameters: [
+        { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: HISTORY_CURSOR.source }, description: '`next_cursor` of the previous page; absent for the first' },
+      ],
+      responses: { '200': answer('One page of sign-ins', 'SignInHistory'), '400': failure('BadRequest'), '401': failure('Unauthorized'), ...UPSTREAM, ...ALWAYS },
     },
   },
 };
