@@ -24,6 +24,9 @@ export const accountEn = {
   'history.current': 'this session',
   'history.empty': 'No sign-ins recorded.',
   'history.more': 'Older sign-ins',
+  'everywhere.submit': 'Sign out everywhere',
+  'everywhere.hint': 'Ends every session of your account, this one included, on every device and app.',
+  'everywhere.done': 'You were signed out everywhere.',
 } as const;
 
 export const accountZh: Record<keyof typeof accountEn, string> = {
@@ -51,4 +54,7 @@ export const accountZh: Record<keyof typeof accountEn, string> = {
   'history.current': '当前会话',
   'history.empty': '暂无登录记录。',
   'history.more': '更早的登录',
+  'everywhere.submit': '退出所有设备',
+  'everywhere.hint': '结束账号在所有设备和应用上的全部会话，包括当前会话。',
+  'everywhere.done': '已在所有设备上退出登录。',
 };

@@ -3,7 +3,7 @@ import type { BasicInfoEditRequest, CallContext, SecurityHistoryPage, UserProfil
 import { upstream } from '../errors/upstream.js';
 
 /**
- * Account self-service as CloudBase calls it (profile, sign-in history): spread into the auth service so flows reach
+ * Account self-service as CloudBase calls it (profile, sign-in history, signing out everywhere): spread into the auth service so flows reach
  * it through `FlowContext.auth`. Upstream failures come out as AppError.
  */
 export function accountService(client: CloudbaseClient) {
@@ -17,6 +17,16 @@ export function accountService(client: CloudbaseClient) {
     async usernameTaken(ctx: CallContext, username: string): Promise<boolean> {
       const { exist } = await upstream('other', client.checkUsername(ctx, username));
       return exist;
+    },
+
+    /** DELETE /user/revoke/all: every CloudBase session of the token's user ends. False when CloudBase did not confirm. */
+    async revokeAll(ctx: CallContext, accessToken: string): Promise<boolean> {
+      try {
+        await client.revokeAll(ctx, accessToken);
+        return true;
+      } catch {
+        return false;
+      }
     },
 
     async signInHistory(ctx: CallContext, accessToken: string, page: { limit: number; page_token?: string | undefined }): Promise<SecurityHistoryPage> {

@@ -163,3 +163,48 @@ describe('GET /api/session/history', () => {
     expect(res.body.error.field).toBe('cursor');
   });
 });
+
+describe('POST /api/sessions/revoke-all', () => {
+  const revokeAllCalls = async () => (await gw.emu.stats())['DELETE /auth/v1/user/revoke/all'] ?? 0;
+
+  it('ends every session of the user, cookie and token alike, this one included, and CloudBase\'s all at once', async () => {
+    const p = await newPerson();
+    const bystander = await newPerson();
+    const theirs = await signedIn(spa(gw), bystander);
+    const browsers = await Promise.all([1, 2, 3].map(() => signedIn(spa(gw), p)));
+    const apps = [mobile(gw), mobile(gw)];
+    for (const app of apps) await signedIn(app, p);
+    const me = await signedIn(spa(gw), p);
+    const sub = (await me.get('/api/session')).body.user.sub as string;
+    expect(await gw.store.indexMembers(sub)).toHaveLength(6);
+    const before = await revokeAllCalls();
+    const revokedBefore = (await gw.emu.stats())['POST /auth/v1/revoke'] ?? 0;
+    const res = await me.post('/api/sessions/revoke-all');
+    expect(res.status).toBe(204);
+    expect(await revokeAllCalls()).toBe(before + 1);
+    // CloudBase ended them all at once: no session's tokens were revoked one by one.
+    expect((await gw.emu.stats())['POST /auth/v1/revoke'] ?? 0).toBe(revokedBefore);
+    for (const client of [me, ...browsers, ...apps]) expect((await client.get('/api/session')).status).toBe(401);
+    expect((await theirs.get('/api/session')).status).toBe(200);
+    expect(await gw.store.indexMembers(sub)).toEqual([]);
+  });
+
+  it('still ends every gateway session when CloudBase fails, revoking their tokens one by one', async () => {
+    const p = await newPerson();
+    const other = await signedIn(mobile(gw), p);
+    const me = await signedIn(spa(gw), p);
+    const revokedBefore = (await gw.emu.stats())['POST /auth/v1/revoke'] ?? 0;
+    await gw.emu.setConfig({ fail: { 'DELETE /auth/v1/user/revoke/all': 'unavailable' } });
+    expect((await me.post('/api/sessions/revoke-all')).status).toBe(204);
+    expect((await gw.emu.stats())['POST /auth/v1/revoke'] ?? 0).toBe(revokedBefore + 2);
+    expect((await other.get('/api/session')).status).toBe(401);
+    expect((await me.get('/api/session')).status).toBe(401);
+  });
+
+  it('is 401 when signed out, and 403 without X-CSRF in cookie mode (nothing ended)', async () => {
+    expectApiError(await spa(gw).post('/api/sessions/revoke-all'), 401, 'not_signed_in');
+    const me = (await signedIn(spa(gw), await newPerson())) as ReturnType<typeof spa>;
+    expectApiError(await me.agent.post('/api/sessions/revoke-all').set('Accept', 'application/json'), 403, 'csrf_failed');
+    expect((await me.get('/api/session')).status).toBe(200);
+  });
+});

@@ -139,3 +139,31 @@ describe('/account/history', () => {
     expect(res.headers.location).toBe('/login?returnTo=%2Faccount%2Fhistory');
   });
 });
+
+describe('sign out everywhere (/account/sessions)', () => {
+  it.each([
+    ['en', 'Sign out everywhere', 'You were signed out everywhere.'],
+    ['zh-CN', '退出所有设备', '已在所有设备上退出登录。'],
+  ])('in %s: the button ends this browser and every other session of the account', async (lang, button, done) => {
+    const p = await newPerson();
+    const elsewhere = await signIn(p);
+    const agent = await signIn(p);
+    const page = await agent.get(`/account/sessions?lang=${lang}`);
+    expect(page.text).toContain(button);
+    expect(page.text).toContain('action="/account/sessions/revoke-all"');
+    const res = await submitForm(agent, '/account/sessions', '/account/sessions/revoke-all', {});
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login?notice=signed_out_everywhere');
+    expect((await agent.get(`/login?notice=signed_out_everywhere&lang=${lang}`)).text).toContain(done);
+    expect((await agent.get('/account')).status).toBe(303);
+    expect((await elsewhere.get('/account')).status).toBe(303);
+  });
+
+  it('refuses a post without the CSRF token and ends nothing', async () => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const res = await agent.post('/account/sessions/revoke-all').type('form').send({});
+    expect(res.status).toBe(403);
+    expect((await agent.get('/account')).status).toBe(200);
+  });
+});

@@ -2,7 +2,10 @@ import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { AppError, invalidInput } from '../../errors/app-error.js';
 import { HISTORY_CURSOR, signInHistory } from '../../flows/account/history.js';
+import { signOutEverywhere } from '../../flows/sessions/everywhere.js';
 import { initSession } from '../../session/policy.js';
+import { sessionOwner } from '../signed-in-sub.js';
+import { signOutAndRevoke } from '../sign-out.js';
 import { editProfile } from '../../flows/account/profile.js';
 import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
@@ -10,8 +13,9 @@ import { parseBody } from './body.js';
 import { profileBody } from './account-schemas.js';
 import { requireUser, sessionState } from './respond.js';
 
-/** The signed-in person's own account: profile, sign-in history. */
-export function register(router: Router, { config, auth, freshAccessToken, now }: RouteDeps): void {
+/** The signed-in person's own account: profile, sign-in history, signing out everywhere. */
+export function register(router: Router, deps: RouteDeps): void {
+  const { config, auth, sessions, directory, freshAccessToken, now } = deps;
   const limits = sessionLimits(config);
 
   router.patch('/session/user', requireUser, async (req, res) => {
@@ -28,5 +32,13 @@ export function register(router: Router, { config, auth, freshAccessToken, now }
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     const page = await signInHistory(flowContext(req, auth, now, undefined), caller, { deviceId: initSession(req), cursor });
     res.json({ entries: page.entries, next_cursor: page.nextCursor ?? null });
+  });
+
+  router.post('/sessions/revoke-all', requireUser, async (req, res) => {
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    const { upstreamEnded } = await signOutEverywhere(flowContext(req, auth, now, undefined), directory, sessionOwner(req), caller);
+    if (upstreamEnded) await sessions.signOut(req, res);
+    else await signOutAndRevoke(req, res, { auth, sessions });
+    res.status(204).end();
   });
 }

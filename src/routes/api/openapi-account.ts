@@ -23,6 +23,7 @@ const SIGNED_IN = [{ sessionCookie: [] }, { sessionToken: [] }];
 const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
 const ALWAYS = { '500': failure('Internal'), '503': failure('Unavailable') };
 const WRITE = { '400': failure('BadRequest'), '403': failure('Forbidden'), '413': failure('PayloadTooLarge'), '415': failure('UnsupportedMediaType') };
+const noContent = (description: string) => ({ description });
 const UPSTREAM = { '429': failure('TooManyRequests'), '502': failure('BadGateway'), '504': failure('GatewayTimeout') };
 
 export const ACCOUNT_TAGS = [{ name: 'account', description: 'The signed-in person\'s own account: profile, sign-in history' }];
@@ -52,6 +53,18 @@ export const ACCOUNT_PATHS = {
         { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: HISTORY_CURSOR.source }, description: '`next_cursor` of the previous page; absent for the first' },
       ],
       responses: { '200': answer('One page of sign-ins', 'SignInHistory'), '400': failure('BadRequest'), '401': failure('Unauthorized'), ...UPSTREAM, ...ALWAYS },
+    },
+  },
+  '/api/sessions/revoke-all': {
+    post: {
+      operationId: 'signOutEverywhere',
+      tags: ['sessions'],
+      summary: 'Sign out everywhere: every session of the user ends, this one included, here and at CloudBase',
+      description:
+        'CloudBase ends all of the user\'s sessions (`DELETE /user/revoke/all`, which also reaches sign-ins made outside this gateway); every gateway session of the user ends, browser and token alike, however many; then this one signs out (its cookie is cleared). Should CloudBase not confirm, each ended session\'s tokens are revoked one by one instead.',
+      security: SIGNED_IN,
+      parameters: WRITE_HEADERS,
+      responses: { '204': noContent('Signed out everywhere'), '401': failure('Unauthorized'), ...WRITE, ...ALWAYS },
     },
   },
 };

@@ -22,6 +22,7 @@ const NOTICES: Record<string, MessageKey> = {
   session_revoked: 'sessions.revoked',
   others_revoked: 'sessions.othersRevoked',
   profile_saved: 'profile.saved',
+  signed_out_everywhere: 'everywhere.done',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
