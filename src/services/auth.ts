@@ -152,7 +152,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
     async signup(
       ctx: CallContext,
-      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string },
+      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string; anonymousToken?: string },
     ): Promise<SignedIn> {
       const t = await upstream(
         'signup',
@@ -162,6 +162,8 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
           ...(input.name ? { name: input.name } : {}),
           ...(input.username ? { username: input.username } : {}),
           ...(input.password ? { password: input.password } : {}),
+          // A guest signing up: CloudBase makes that anonymous user (same sub, same data) the registered one.
+          ...(input.anonymousToken ? { anonymous_token: input.anonymousToken } : {}),
         }),
       );
       return signedIn(ctx, t);

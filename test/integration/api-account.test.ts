@@ -208,3 +208,39 @@ describe('POST /api/sessions/revoke-all', () => {
     expect((await me.get('/api/session')).status).toBe(200);
   });
 });
+
+describe('a guest who signs up', () => {
+  it.each([['cookie', spa], ['token', mobile]] as const)('keeps the same sub (%s mode): the guest becomes the registered account', async (_mode, make) => {
+    const app = make(gw);
+    const guest = await app.post('/api/session/anonymous', {});
+    expect(guest.status).toBe(200);
+    expect(guest.body.user.anonymous).toBe(true);
+    const sub = guest.body.user.sub as string;
+    seq += 1;
+    const phone = `1370000${String(seq).padStart(4, '0')}`;
+    expect((await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'signup' })).status).toBe(200);
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    const verified = await app.post('/api/session/sms/verify', { verification_code: code });
+    expect(verified.body.next).toBe('signup');
+    const password = `Passw0rd!guest-${seq}`;
+    gw.secrets.add(password);
+    const res = await app.post('/api/session/signup', { name: 'Was a guest', username: `guest${seq}`, password });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ sub, anonymous: false, name: 'Was a guest', phone_number: `+86 ${phone}` });
+    // The same account signs in with its new password: CloudBase agrees it is the guest's sub.
+    const again = await signedIn(spa(gw), { username: `guest${seq}`, password });
+    expect((await again.get('/api/session')).body.user.sub).toBe(sub);
+  });
+
+  it('a signed-out sign-up gets a new sub (the upgrade is only for a guest session)', async () => {
+    const guest = await spa(gw).post('/api/session/anonymous', {});
+    const app = spa(gw);
+    seq += 1;
+    const phone = `1370000${String(seq).padStart(4, '0')}`;
+    await app.post('/api/session/sms/send', { phone_number: phone, purpose: 'signup' });
+    await app.post('/api/session/sms/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`) });
+    const res = await app.post('/api/session/signup', {});
+    expect(res.status).toBe(200);
+    expect(res.body.user.sub).not.toBe(guest.body.user.sub);
+  });
+});

@@ -167,3 +167,21 @@ describe('sign out everywhere (/account/sessions)', () => {
     expect((await agent.get('/account')).status).toBe(200);
   });
 });
+
+describe('a guest who signs up in the browser', () => {
+  it('keeps the same sub through the sign-up pages', async () => {
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/login', '/login/anonymous', {})).status).toBe(303);
+    const guest = (await agent.get('/api/session')).body.user;
+    expect(guest.anonymous).toBe(true);
+    seq += 1;
+    const phone = `1360000${String(seq).padStart(4, '0')}`;
+    expect((await submitForm(agent, '/signup', '/signup/code', { phone_number: phone })).status).toBe(303);
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    expect((await submitForm(agent, '/signup', '/signup/verify', { verification_code: code })).status).toBe(303);
+    const password = `Passw0rd!bguest-${seq}`;
+    gw.secrets.add(password);
+    expect((await submitForm(agent, '/signup', '/signup', { name: 'Guest no more', username: `bguest${seq}`, password })).status).toBe(303);
+    expect((await agent.get('/api/session')).body.user).toMatchObject({ sub: guest.sub, anonymous: false, name: 'Guest no more' });
+  });
+});
