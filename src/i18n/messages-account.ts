@@ -27,6 +27,9 @@ export const accountEn = {
   'everywhere.submit': 'Sign out everywhere',
   'everywhere.hint': 'Ends every session of your account, this one included, on every device and app.',
   'everywhere.done': 'You were signed out everywhere.',
+  'err.contact_taken': 'This phone number or email belongs to another account. Use another one, or sign in to that account.',
+  'err.invalid_email': 'Enter a valid email address.',
+  'api.contact_one': 'Give either phone_number or email, not both.',
 } as const;
 
 export const accountZh: Record<keyof typeof accountEn, string> = {
@@ -57,4 +60,7 @@ export const accountZh: Record<keyof typeof accountEn, string> = {
   'everywhere.submit': '退出所有设备',
   'everywhere.hint': '结束账号在所有设备和应用上的全部会话，包括当前会话。',
   'everywhere.done': '已在所有设备上退出登录。',
+  'err.contact_taken': '该手机号或邮箱已属于另一个账号。请换一个，或登录那个账号。',
+  'err.invalid_email': '请输入有效的邮箱地址。',
+  'api.contact_one': '请提供 phone_number 或 email 其中之一。',
 };

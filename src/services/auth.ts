@@ -1,7 +1,11 @@
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
+
+/** A phone number (CloudBase's `+86 ` form) or an email address. */
+export type Contact = { phone_number: string; email?: undefined } | { email: string; phone_number?: undefined };
 import type { AuthTokens, PublicUser, SmsPurpose } from '../session/types.js';
 import { CloudbaseError } from '../cloudbase/errors.js';
+import { AppError } from '../errors/app-error.js';
 import { fromUpstream, upstream } from '../errors/upstream.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
@@ -197,6 +201,28 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
       const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
       await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword }));
+    },
+
+    /** A code to a new phone or email (target ANY: it may belong to no account yet), under the SMS sending limits. */
+    async sendContactCode(ctx: CallContext, contact: Contact): Promise<CodeSent> {
+      const taken = await limits?.takeSmsSend(contact.phone_number ?? contact.email, ctx);
+      const usage: VerificationUsage = contact.phone_number ? 'PHONE_NUMBER_CHANGE' : 'EMAIL_ADDRESS_CHANGE';
+      try {
+        const r = await client.sendVerification(ctx, { ...contact, target: 'ANY', usage });
+        return { vid: r.verification_id, expiresIn: r.expires_in, isUser: false };
+      } catch (e) {
+        await taken?.refund();
+        throw fromUpstream(e, 'sms-send');
+      }
+    },
+
+    /** The new contact, proven by its verification token, after the password is proved again (PATCH /user/contact). */
+    async changeContact(ctx: CallContext, accessToken: string, password: string, contact: Contact, verificationToken: string): Promise<void> {
+      const { sudo_token } = await reauth(ctx, accessToken, password);
+      const body = { ...contact, verification_token: verificationToken, sudo_token } as Parameters<CloudbaseClient['editContact']>[2];
+      await upstream('reauth', client.editContact(ctx, accessToken, body)).catch((err: unknown) => {
+        throw err instanceof AppError && err.code === 'already_exists' ? new AppError('contact_taken', { cause: err }) : err;
+      });
     },
 
     async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {

@@ -244,3 +244,97 @@ describe('a guest who signs up', () => {
     expect(res.body.user.sub).not.toBe(guest.body.user.sub);
   });
 });
+
+describe('changing phone or email (POST /api/session/contact/send, /contact/verify)', () => {
+  const newPhone = () => {
+    seq += 1;
+    return `1350000${String(seq).padStart(4, '0')}`;
+  };
+  const emailCode = async (email: string) => {
+    const res = await fetch(`${gw.emulator.url}/__emulator/sms?email=${encodeURIComponent(email)}`);
+    return String(((await res.json()) as { verification_code: unknown }).verification_code);
+  };
+
+  it('changes the phone after the code and the password; the session and a new sign-in show it', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const phone = newPhone();
+    const sent = await app.post('/api/session/contact/send', { phone_number: phone });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({ expires_in: expect.any(Number) });
+    const res = await app.post('/api/session/contact/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`), password: p.password });
+    expect(res.status).toBe(200);
+    expect(res.body.user.phone_number).toBe(`+86 ${phone}`);
+    expect((await app.get('/api/session')).body.user.phone_number).toBe(`+86 ${phone}`);
+    await signedIn(spa(gw), { username: phone, password: p.password });
+  });
+
+  it('changes the email in token mode', async () => {
+    const p = await newPerson();
+    const app = mobile(gw);
+    await signedIn(app, p);
+    const email = `${p.username}@new.example.com`;
+    expect((await app.post('/api/session/contact/send', { email })).status).toBe(200);
+    const res = await app.post('/api/session/contact/verify', { verification_code: await emailCode(email), password: p.password });
+    expect(res.status).toBe(200);
+    expect(res.body.user.email).toBe(email);
+  });
+
+  it('refuses a phone of another account with 409 contact_taken, changing nothing here', async () => {
+    const phone = newPhone();
+    await gw.emu.createUser({ username: `owner${seq}`, phone_number: `+86 ${phone}` });
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    expect((await app.post('/api/session/contact/send', { phone_number: phone })).status).toBe(200);
+    const res = await app.post('/api/session/contact/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`), password: p.password });
+    expectApiError(res, 409, 'contact_taken');
+    expect(res.body.error.message).toMatch(/another account/);
+    expect((await app.get('/api/session')).body.user.phone_number).toBeNull();
+    expectApiError(await app.post('/api/session/contact/verify', { verification_code: '123456', password: p.password }), 409, 'flow_expired');
+  });
+
+  it('a wrong password keeps the proven code (only the password is retried); a wrong code is invalid_code', async () => {
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    const phone = newPhone();
+    await app.post('/api/session/contact/send', { phone_number: phone });
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    const wrongCode = code === '000000' ? '111111' : '000000';
+    const bad = await app.post('/api/session/contact/verify', { verification_code: wrongCode, password: p.password });
+    expectApiError(bad, 400, 'invalid_code');
+    expect(bad.body.error.field).toBe('verification_code');
+    expectApiError(await app.post('/api/session/contact/verify', { verification_code: code, password: 'Wrong-passw0rd' }), 403, 'wrong_password');
+    const res = await app.post('/api/session/contact/verify', { verification_code: code, password: p.password });
+    expect(res.status).toBe(200);
+    expect(res.body.user.phone_number).toBe(`+86 ${phone}`);
+  });
+
+  it.each([
+    ['both contacts', { phone_number: '13500000001', email: 'a@b.example' }, undefined],
+    ['neither', {}, undefined],
+    ['a phone that is not one', { phone_number: '12345' }, 'phone_number'],
+    ['an email that is not one', { email: 'not-an-email' }, 'email'],
+  ])('send refuses %s with 400', async (_what, body, field) => {
+    const app = await signedIn(spa(gw), await newPerson());
+    const res = await app.post('/api/session/contact/send', body);
+    expect(res.status).toBe(400);
+    if (field) expect(res.body.error.field).toBe(field);
+  });
+
+  it('is 401 signed out, 403 for a guest, 409 flow_expired for a verify without a code sent', async () => {
+    expectApiError(await spa(gw).post('/api/session/contact/send', { phone_number: newPhone() }), 401, 'not_signed_in');
+    const guest = spa(gw);
+    await guest.post('/api/session/anonymous', {});
+    expectApiError(await guest.post('/api/session/contact/send', { phone_number: newPhone() }), 403, 'forbidden');
+    const p = await newPerson();
+    const app = await signedIn(spa(gw), p);
+    expectApiError(await app.post('/api/session/contact/verify', { verification_code: '123456', password: p.password }), 409, 'flow_expired');
+  });
+
+  it('a contact flow is not an SMS sign-in flow: sms/verify refuses it', async () => {
+    const app = await signedIn(spa(gw), await newPerson());
+    const phone = newPhone();
+    await app.post('/api/session/contact/send', { phone_number: phone });
+    expectApiError(await app.post('/api/session/sms/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`) }), 409, 'flow_expired');
+  });
+});

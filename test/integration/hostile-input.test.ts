@@ -50,6 +50,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'PATCH /api/session/user': api(['name', 'username', 'gender', 'picture'], { signedIn: true }),
   'GET /api/session/history': api(),
   'POST /api/sessions/revoke-all': api([]),
+  'POST /api/session/contact/send': api(['phone_number', 'email', 'captcha_answer'], { signedIn: true }),
+  'POST /api/session/contact/verify': api(['verification_code', 'password', 'captcha_answer'], { signedIn: true }),
   'ALL /api/proxy': api([], { path: '/api/proxy/none/x', streams: true }),
   'GET /': html(),
   'GET /login': html(),

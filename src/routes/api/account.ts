@@ -10,7 +10,8 @@ import { editProfile } from '../../flows/account/profile.js';
 import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
 import { parseBody } from './body.js';
-import { profileBody } from './account-schemas.js';
+import { contactSendBody, contactVerifyBody, profileBody } from './account-schemas.js';
+import { sendContactCode, verifyContactChange } from '../../flows/account/contact.js';
 import { requireUser, sessionState } from './respond.js';
 
 /** The signed-in person's own account: profile, sign-in history, signing out everywhere. */
@@ -40,5 +41,21 @@ export function register(router: Router, deps: RouteDeps): void {
     if (upstreamEnded) await sessions.signOut(req, res);
     else await signOutAndRevoke(req, res, { auth, sessions });
     res.status(204).end();
+  });
+
+  router.post('/session/contact/send', requireUser, async (req, res) => {
+    const body = parseBody(contactSendBody, req.body);
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    const c = flowContext(req, auth, now, body.captcha_answer);
+    const sent = await sendContactCode(c, caller, { phone_number: body.phone_number, email: body.email }, config.limits.sms.cooldownS);
+    res.json({ expires_in: sent.expiresIn });
+  });
+
+  router.post('/session/contact/verify', requireUser, async (req, res) => {
+    const body = parseBody(contactVerifyBody, req.body);
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    const c = flowContext(req, auth, now, body.captcha_answer);
+    req.session.user = await verifyContactChange(c, caller, { code: body.verification_code, password: body.password });
+    res.json(sessionState(req, limits));
   });
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { HISTORY_CURSOR, HISTORY_PAGE_SIZE } from '../../flows/account/history.js';
-import { profileBody } from './account-schemas.js';
+import { contactSendBody, contactVerifyBody, profileBody } from './account-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,7 +26,7 @@ const WRITE = { '400': failure('BadRequest'), '403': failure('Forbidden'), '413'
 const noContent = (description: string) => ({ description });
 const UPSTREAM = { '429': failure('TooManyRequests'), '502': failure('BadGateway'), '504': failure('GatewayTimeout') };
 
-export const ACCOUNT_TAGS = [{ name: 'account', description: 'The signed-in person\'s own account: profile, sign-in history' }];
+export const ACCOUNT_TAGS = [{ name: 'account', description: 'The signed-in person\'s own account: profile, contact, sign-in history' }];
 
 export const ACCOUNT_PATHS = {
   '/api/session/user': {
@@ -65,6 +65,32 @@ export const ACCOUNT_PATHS = {
       security: SIGNED_IN,
       parameters: WRITE_HEADERS,
       responses: { '204': noContent('Signed out everywhere'), '401': failure('Unauthorized'), ...WRITE, ...ALWAYS },
+    },
+  },
+  '/api/session/contact/send': {
+    post: {
+      operationId: 'sendContactCode',
+      tags: ['account'],
+      summary: 'Change phone or email, step 1: send a code to the new phone number or email',
+      description:
+        'Exactly one of `phone_number` and `email`. Guests cannot (403 `forbidden`). A second code to the same contact within `LIMIT_SMS_COOLDOWN_S` is 429 `resend_too_soon`; the SMS sending limits apply. CloudBase\'s verification id stays in the session.',
+      security: SIGNED_IN,
+      parameters: WRITE_HEADERS,
+      requestBody: { required: true, content: json(fromZod(contactSendBody)) },
+      responses: { '200': answer('Code sent', 'ContactCodeSent'), '401': failure('Unauthorized'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+    },
+  },
+  '/api/session/contact/verify': {
+    post: {
+      operationId: 'verifyContactChange',
+      tags: ['account'],
+      summary: 'Change phone or email, step 2: the code and the current password; the contact changes',
+      description:
+        'A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.',
+      security: SIGNED_IN,
+      parameters: WRITE_HEADERS,
+      requestBody: { required: true, content: json(fromZod(contactVerifyBody)) },
+      responses: { '200': answer('Changed', 'SessionState'), '401': failure('Unauthorized'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
     },
   },
 };

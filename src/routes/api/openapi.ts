@@ -46,7 +46,7 @@ const errorResponses: Record<string, string> = {
   Forbidden:
     '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, …).',
   NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`).',
-  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`).',
+  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`).',
   PayloadTooLarge: 'The body is over 16 kB (`payload_too_large`).',
   UnsupportedMediaType: 'A body that is not `application/json` (`unsupported_media_type`).',
   TooManyRequests: 'Too many attempts or codes (`rate_limited`, `too_many_attempts`, `resend_too_soon`); see `Retry-After`.',

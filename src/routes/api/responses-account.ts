@@ -19,4 +19,8 @@ export const SignInHistory = z
   })
   .meta({ id: 'SignInHistory' });
 
-export const ACCOUNT_RESPONSES = [SignInEntry, SignInHistory];
+export const ContactCodeSent = z
+  .strictObject({ expires_in: z.number().int().meta({ description: 'seconds the code stays valid' }) })
+  .meta({ id: 'ContactCodeSent' });
+
+export const ACCOUNT_RESPONSES = [SignInEntry, SignInHistory, ContactCodeSent];

@@ -33,7 +33,7 @@ export function register(router: Router, { config, auth, sessions, directory, fr
   router.post('/session/sms/verify', async (req, res) => {
     const body = parseBody(smsVerifyBody, req.body);
     const purpose = req.session.flow?.purpose;
-    if (!purpose) throw flowExpired();
+    if (!purpose || purpose === 'contact') throw flowExpired();
     const c = context(req, body);
     const outcome = await afterCodeVerified(c, await verifyCode(c, { purpose, code: body.verification_code }));
     if ('signedIn' in outcome) {
