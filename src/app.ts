@@ -42,6 +42,7 @@ import * as account from './routes/browser/account.js';
 import * as accountSessions from './routes/browser/sessions.js';
 import * as accountProfile from './routes/browser/profile.js';
 import * as accountHistory from './routes/browser/history.js';
+import * as accountContact from './routes/browser/contact.js';
 import { viewLocals } from './routes/browser/web.js';
 
 export interface AppDeps {
@@ -61,7 +62,7 @@ export interface AppDeps {
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 /** The browser flows, in the order a person meets them. */
-const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, accountSessions, accountProfile, accountHistory, logout, captcha];
+const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, login, smsLogin, signup, reset, account, accountSessions, accountProfile, accountHistory, accountContact, logout, captcha];
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;

@@ -30,6 +30,17 @@ export const accountEn = {
   'err.contact_taken': 'This phone number or email belongs to another account. Use another one, or sign in to that account.',
   'err.invalid_email': 'Enter a valid email address.',
   'api.contact_one': 'Give either phone_number or email, not both.',
+  'contact.heading': 'Change phone or email',
+  'contact.link': 'Change phone or email',
+  'contact.intro': 'Enter the new mobile number or the new email address (one of them). We send a code to it.',
+  'contact.phone': 'New mobile number (mainland China)',
+  'contact.email': 'New email address',
+  'contact.send': 'Send code',
+  'contact.codeHint': '6 digits, sent to {contact}',
+  'contact.password': 'Current password',
+  'contact.submit': 'Change',
+  'contact.restart': 'Use another phone or email',
+  'contact.changed': 'Your phone number or email was changed.',
 } as const;
 
 export const accountZh: Record<keyof typeof accountEn, string> = {
@@ -63,4 +74,15 @@ export const accountZh: Record<keyof typeof accountEn, string> = {
   'err.contact_taken': '该手机号或邮箱已属于另一个账号。请换一个，或登录那个账号。',
   'err.invalid_email': '请输入有效的邮箱地址。',
   'api.contact_one': '请提供 phone_number 或 email 其中之一。',
+  'contact.heading': '更换手机号或邮箱',
+  'contact.link': '更换手机号或邮箱',
+  'contact.intro': '请输入新的手机号或新的邮箱（二选一），我们会向其发送验证码。',
+  'contact.phone': '新手机号（中国大陆）',
+  'contact.email': '新邮箱地址',
+  'contact.send': '发送验证码',
+  'contact.codeHint': '6 位数字，已发送至 {contact}',
+  'contact.password': '当前密码',
+  'contact.submit': '确认更换',
+  'contact.restart': '换一个手机号或邮箱',
+  'contact.changed': '手机号或邮箱已更换。',
 };

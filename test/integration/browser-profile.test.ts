@@ -185,3 +185,70 @@ describe('a guest who signs up in the browser', () => {
     expect((await agent.get('/api/session')).body.user).toMatchObject({ sub: guest.sub, anonymous: false, name: 'Guest no more' });
   });
 });
+
+describe('/account/contact', () => {
+  const newPhone = () => {
+    seq += 1;
+    return `1340000${String(seq).padStart(4, '0')}`;
+  };
+
+  it.each([
+    ['en', 'Change phone or email', '6 digits, sent to', 'Your phone number or email was changed.'],
+    ['zh-CN', '更换手机号或邮箱', '6 位数字，已发送至', '手机号或邮箱已更换。'],
+  ])('in %s: new phone → code and password → changed, shown at once', async (lang, heading, codeHint, changed) => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const page = await agent.get(`/account/contact?lang=${lang}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(heading);
+    const phone = newPhone();
+    const sent = await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
+    expect(sent.status).toBe(303);
+    const step2 = await agent.get(`/account/contact?lang=${lang}`);
+    expect(step2.text).toContain(codeHint);
+    expect(step2.text).toContain('action="/account/contact"');
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    const res = await submitForm(agent, '/account/contact', '/account/contact', { verification_code: code, password: p.password });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?notice=contact_changed');
+    const account = await agent.get(`/account?notice=contact_changed&lang=${lang}`);
+    expect(account.text).toContain(changed);
+    expect((await agent.get('/api/session')).body.user.phone_number).toBe(`+86 ${phone}`);
+  });
+
+  it.each([
+    ['en', 'This phone number or email belongs to another account.'],
+    ['zh-CN', '该手机号或邮箱已属于另一个账号。'],
+  ])('in %s: a phone of another account is refused clearly, nothing changed', async (lang, message) => {
+    const phone = newPhone();
+    await gw.emu.createUser({ username: `bowner${seq}`, phone_number: `+86 ${phone}` });
+    const p = await newPerson();
+    const agent = await signIn(p);
+    await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    const res = await submitForm(agent, '/account/contact', `/account/contact?lang=${lang}`, { verification_code: code, password: p.password });
+    expect(res.status).toBe(409);
+    expect(res.text).toContain(message);
+    expect((await agent.get('/api/session')).body.user.phone_number).toBeNull();
+  });
+
+  it('a wrong password is marked on its field; the restart button goes back to the first step', async () => {
+    const p = await newPerson();
+    const agent = await signIn(p);
+    const phone = newPhone();
+    await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
+    const code = await gw.emu.sms(`+86 ${phone}`);
+    const res = await submitForm(agent, '/account/contact', '/account/contact?lang=en', { verification_code: code, password: 'Wrong-passw0rd' });
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('aria-invalid="true"');
+    expect((await submitForm(agent, '/account/contact', '/account/contact/restart', {})).status).toBe(303);
+    expect((await agent.get('/account/contact')).text).toContain('action="/account/contact/code"');
+  });
+
+  it('an invalid phone is a 400 beside the field', async () => {
+    const agent = await signIn(await newPerson());
+    const res = await submitForm(agent, '/account/contact', '/account/contact/code?lang=en', { phone_number: '12345', email: '' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('aria-invalid="true"');
+  });
+});

@@ -80,6 +80,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /account/profile': html(['name', 'username', 'gender', 'picture'], { signedIn: true }),
   'GET /account/history': html([], { signedIn: true }),
   'POST /account/sessions/revoke-all': html([], { signedIn: true }),
+  'GET /account/contact': html([], { signedIn: true }),
+  'POST /account/contact/code': html(['phone_number', 'email'], { signedIn: true }),
+  'POST /account/contact': html(['verification_code', 'password'], { signedIn: true }),
+  'POST /account/contact/restart': html([], { signedIn: true }),
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
@@ -348,18 +352,18 @@ describe('look-alike digits in phone numbers and codes', () => {
 
   it.each(withFields(forms).filter((e) => e.field === 'phone_number' || e.field === 'verification_code'))(
     '$key: $field in look-alike digits is a 4xx page',
-    async ({ path, field }) => {
+    async ({ path, field, spec }) => {
       for (const value of field === 'phone_number' ? phones : codes) {
-        expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]]), 'html');
+        expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn), 'html');
       }
     },
   );
 
   it.each(withFields(apiWrites).filter((e) => e.field === 'phone_number' || e.field === 'verification_code'))(
     '$key: $field in look-alike digits is a 4xx',
-    async ({ method, path, field }) => {
+    async ({ method, path, field, spec }) => {
       for (const value of field === 'phone_number' ? phones : codes) {
-        expect4xx(await sendJson(method, path, JSON.stringify({ [field]: value, purpose: 'login' })), 'api');
+        expect4xx(await sendJson(method, path, JSON.stringify({ [field]: value, purpose: 'login' }), {}, spec.signedIn), 'api');
       }
     },
   );

@@ -75,7 +75,8 @@ export async function verifyContactChange(c: FlowContext, caller: SignedInCaller
   try {
     await c.auth.changeContact(c.call(), accessToken, input.password, contactFromKey(flow.phone), flow.vtok);
   } catch (err) {
-    if (err instanceof AppError && err.code !== 'wrong_password' && err.code !== 'too_many_attempts') delete c.session.flow;
+    if (err instanceof AppError && err.code === 'wrong_password') throw new AppError('wrong_password', { field: 'password', cause: err });
+    if (err instanceof AppError && err.code !== 'too_many_attempts') delete c.session.flow;
     throw err;
   }
   delete c.session.flow;

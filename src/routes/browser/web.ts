@@ -23,6 +23,7 @@ const NOTICES: Record<string, MessageKey> = {
   others_revoked: 'sessions.othersRevoked',
   profile_saved: 'profile.saved',
   signed_out_everywhere: 'everywhere.done',
+  contact_changed: 'contact.changed',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
