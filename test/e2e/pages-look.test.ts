@@ -293,7 +293,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       await submit(page, 'form[action="/logout"] button[type=submit]');
     }, 180_000);
 
-    it('account self-service: profile edit (saved, and a taken username refused on its field), sign-in history', async () => {
+    it('account self-service: profile edit (saved, and a taken username refused on its field), sign-in history, phone change', async () => {
       const taken = `look_taken_${l.replace('-', '')}`;
       await emu.createUser({ username: taken, password: `${USER.password}-t` });
       await signIn(page);
@@ -319,6 +319,19 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       expect(await page.locator('li[data-entry]').count()).toBeGreaterThan(0);
       expect(await page.locator('body').innerText()).toContain(msg(l, 'history.current'));
       await check(page, 'sign-in history', 'history');
+      // Change of phone: the new number, then its code and the password (Chromium, the person's way).
+      const phone = newPhone();
+      await page.goto(url('/account/contact'));
+      await check(page, 'contact, new phone or email', 'contact');
+      await page.locator('#f-phone_number').fill(phone);
+      await submit(page, 'form[action="/account/contact/code"] button[type=submit]');
+      await page.locator('input[name=verification_code]').waitFor();
+      await check(page, 'contact, code and password', 'contact-code');
+      await page.locator('input[name=verification_code]').fill(await emu.sms(`+86 ${phone}`));
+      await page.locator('input[name=password]').fill(USER.password);
+      await submit(page, 'form[action="/account/contact"] button[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/account');
+      expect(await page.locator('body').innerText()).toContain(msg(l, 'contact.changed'));
       // Put the shared user back as it was for the other tests.
       await page.goto(url('/account/profile'));
       await page.locator('#f-name').fill(USER.name);
