@@ -293,6 +293,23 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       await submit(page, 'form[action="/logout"] button[type=submit]');
     }, 180_000);
 
+    it('a guest who signs up keeps the same account: the sub is unchanged', async () => {
+      const sub = async () => JSON.parse(await page.locator('body').innerText()) as { user: { sub: string; anonymous: boolean } };
+      await page.goto(url('/login'));
+      await submit(page, 'form[action="/login/anonymous"] button[type=submit]');
+      await page.goto(url('/api/session'));
+      const guest = (await sub()).user;
+      expect(guest.anonymous).toBe(true);
+      await toProfileStep(page);
+      await page.locator('input[name=name]').fill('Guest no more');
+      await page.locator('#f-consent').check();
+      await submit(page, 'form[action="/signup"] button[type=submit]');
+      await page.goto(url('/api/session'));
+      expect((await sub()).user).toMatchObject({ sub: guest.sub, anonymous: false });
+      await context.clearCookies();
+      await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
+    }, 120_000);
+
     it('account self-service: profile edit (saved, and a taken username refused on its field), sign-in history, phone change', async () => {
       const taken = `look_taken_${l.replace('-', '')}`;
       await emu.createUser({ username: taken, password: `${USER.password}-t` });
