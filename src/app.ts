@@ -27,6 +27,9 @@ import * as account from './routes/browser/account.js';
 import * as accountSessions from './routes/browser/sessions.js';
 import * as provider from './routes/browser/provider.js';
 import * as accountProviders from './routes/browser/account-providers.js';
+import * as accountProfile from './routes/browser/profile.js';
+import * as accountHistory from './routes/browser/history.js';
+import * as accountContact from './routes/browser/contact.js';
 import { viewLocals } from './routes/browser/web.js';
 import type { RouteDeps } from './routes/deps.js';
 import type { Logger } from './logger.js';
@@ -41,7 +44,9 @@ export interface AppDeps extends Services {
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 
 /** The browser flows, in the order a person meets them. */
-const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [home, provider, login, smsLogin, signup, reset, account, accountProviders, accountSessions, logout, captcha];
+const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [
+  home, provider, login, smsLogin, signup, reset, account, accountProviders, accountSessions, accountProfile, accountHistory, accountContact, logout, captcha,
+];
 
 export function createApp(deps: AppDeps): Express {
   const { config, logger, now, metrics } = deps;

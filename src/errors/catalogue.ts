@@ -58,6 +58,7 @@ export const CATALOGUE = {
   provider_last_method: e(409, 'err.provider_last_method'),
   username_taken: e(409, 'err.username_taken'),
   already_exists: e(409, 'err.already_exists'),
+  contact_taken: e(409, 'err.contact_taken'),
   // limits
   too_many_attempts: e(429, 'err.too_many_attempts', true),
   rate_limited: e(429, 'err.rate_limited', true),

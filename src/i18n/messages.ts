@@ -1,3 +1,5 @@
+import { accountEn, accountZh } from './messages-account.js';
+
 /**
  * Every string a person reads, in English and Simplified Chinese. Keys are stable; `{name}` is interpolated. (Over ~250
  * lines: it is data, two dictionaries, and splitting it would only scatter a translator's work.)
@@ -195,6 +197,7 @@ export const en = {
   'api.proxy_path': 'This path cannot be forwarded.',
   'api.proxy_unavailable': 'The upstream service is not reachable.',
   'api.proxy_timeout': 'The upstream service took too long to answer.',
+  ...accountEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -392,4 +395,5 @@ export const zhCN: Record<MessageKey, string> = {
   'api.proxy_path': '无法转发此路径。',
   'api.proxy_unavailable': '上游服务无法访问。',
   'api.proxy_timeout': '上游服务响应超时。',
+  ...accountZh,
 };

@@ -2,11 +2,16 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
 import type { PublicUser, SignedIn, SmsPurpose } from '../session/types.js';
 import { toAuthTokens } from '../session/auth-tokens.js';
+
+/** A phone number (CloudBase's `+86 ` form) or an email address. */
+export type Contact = { phone_number: string; email?: undefined } | { email: string; phone_number?: undefined };
 import { CloudbaseError } from '../cloudbase/errors.js';
+import { AppError } from '../errors/app-error.js';
 import { fromUpstream, upstream } from '../errors/upstream.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
 import { providerAuth } from './provider-auth.js';
+import { accountService } from './account.js';
 
 export type { SignedIn } from '../session/types.js';
 
@@ -80,6 +85,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
   return {
     ...providerAuth(client, signedIn),
 
+    ...accountService(client),
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
      * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong
@@ -140,7 +146,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
 
     async signup(
       ctx: CallContext,
-      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string },
+      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string; anonymousToken?: string },
     ): Promise<SignedIn> {
       const t = await upstream(
         'signup',
@@ -150,6 +156,8 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
           ...(input.name ? { name: input.name } : {}),
           ...(input.username ? { username: input.username } : {}),
           ...(input.password ? { password: input.password } : {}),
+          // A guest signing up: CloudBase makes that anonymous user (same sub, same data) the registered one.
+          ...(input.anonymousToken ? { anonymous_token: input.anonymousToken } : {}),
         }),
       );
       return signedIn(ctx, t);
@@ -183,6 +191,28 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
       const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
       await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword }));
+    },
+
+    /** A code to a new phone or email (target ANY: it may belong to no account yet), under the SMS sending limits. */
+    async sendContactCode(ctx: CallContext, contact: Contact): Promise<CodeSent> {
+      const taken = await limits?.takeSmsSend(contact.phone_number ?? contact.email, ctx);
+      const usage: VerificationUsage = contact.phone_number ? 'PHONE_NUMBER_CHANGE' : 'EMAIL_ADDRESS_CHANGE';
+      try {
+        const r = await client.sendVerification(ctx, { ...contact, target: 'ANY', usage });
+        return { vid: r.verification_id, expiresIn: r.expires_in, isUser: false };
+      } catch (e) {
+        await taken?.refund();
+        throw fromUpstream(e, 'sms-send');
+      }
+    },
+
+    /** The new contact, proven by its verification token, after the password is proved again (PATCH /user/contact). */
+    async changeContact(ctx: CallContext, accessToken: string, password: string, contact: Contact, verificationToken: string): Promise<void> {
+      const { sudo_token } = await reauth(ctx, accessToken, password);
+      const body = { ...contact, verification_token: verificationToken, sudo_token } as Parameters<CloudbaseClient['editContact']>[2];
+      await upstream('reauth', client.editContact(ctx, accessToken, body)).catch((err: unknown) => {
+        throw err instanceof AppError && err.code === 'already_exists' ? new AppError('contact_taken', { cause: err }) : err;
+      });
     },
 
     async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {

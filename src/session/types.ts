@@ -36,7 +36,7 @@ export type SmsPurpose = 'signup' | 'login' | 'reset';
 
 /** State of a multi-step SMS flow: CloudBase's ids stay here, never in the browser. */
 export interface FlowState {
-  purpose: SmsPurpose;
+  purpose: SmsPurpose | 'contact';
   /** "+86 13800000000" */
   phone: string;
   /** verification_id from POST /verification */

@@ -292,6 +292,70 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       await check(page, 'sign-out confirm');
       await submit(page, 'form[action="/logout"] button[type=submit]');
     }, 180_000);
+
+    it('a guest who signs up keeps the same account: the sub is unchanged', async () => {
+      const sub = async () => JSON.parse(await page.locator('body').innerText()) as { user: { sub: string; anonymous: boolean } };
+      await page.goto(url('/login'));
+      await submit(page, 'form[action="/login/anonymous"] button[type=submit]');
+      await page.goto(url('/api/session'));
+      const guest = (await sub()).user;
+      expect(guest.anonymous).toBe(true);
+      await toProfileStep(page);
+      await page.locator('input[name=name]').fill('Guest no more');
+      await page.locator('#f-consent').check();
+      await submit(page, 'form[action="/signup"] button[type=submit]');
+      await page.goto(url('/api/session'));
+      expect((await sub()).user).toMatchObject({ sub: guest.sub, anonymous: false });
+      await context.clearCookies();
+      await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
+    }, 120_000);
+
+    it('account self-service: profile edit (saved, and a taken username refused on its field), sign-in history, phone change', async () => {
+      const taken = `look_taken_${l.replace('-', '')}`;
+      await emu.createUser({ username: taken, password: `${USER.password}-t` });
+      await signIn(page);
+      await page.goto(url('/account/profile'));
+      expect(await page.inputValue('#f-name')).toBe(USER.name);
+      await check(page, 'profile', 'profile');
+      await page.locator('#f-username').fill(taken);
+      await submit(page, 'form[action="/account/profile"] button[type=submit]');
+      expect(await page.getAttribute('#f-username', 'aria-invalid')).toBe('true');
+      expect(await page.locator('.error-summary a[href="#f-username"]').count()).toBe(1);
+      expect(await page.locator('body').innerText()).toContain(msg(l, 'err.username_taken'));
+      await check(page, 'profile with a taken username', 'profile-error');
+      await page.locator('#f-username').fill(USER.username);
+      await page.locator('#f-name').fill(`${USER.name} ✓`);
+      await page.locator('#f-gender').selectOption('FEMALE');
+      await submit(page, 'form[action="/account/profile"] button[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/account');
+      const account = await page.locator('body').innerText();
+      expect(account).toContain(msg(l, 'profile.saved'));
+      expect(account).toContain(`${USER.name} ✓`);
+      await check(page, 'account after a profile edit');
+      await page.goto(url('/account/history'));
+      expect(await page.locator('li[data-entry]').count()).toBeGreaterThan(0);
+      expect(await page.locator('body').innerText()).toContain(msg(l, 'history.current'));
+      await check(page, 'sign-in history', 'history');
+      // Change of phone: the new number, then its code and the password (Chromium, the person's way).
+      const phone = newPhone();
+      await page.goto(url('/account/contact'));
+      await check(page, 'contact, new phone or email', 'contact');
+      await page.locator('#f-phone_number').fill(phone);
+      await submit(page, 'form[action="/account/contact/code"] button[type=submit]');
+      await page.locator('input[name=verification_code]').waitFor();
+      await check(page, 'contact, code and password', 'contact-code');
+      await page.locator('input[name=verification_code]').fill(await emu.sms(`+86 ${phone}`));
+      await page.locator('input[name=password]').fill(USER.password);
+      await submit(page, 'form[action="/account/contact"] button[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/account');
+      expect(await page.locator('body').innerText()).toContain(msg(l, 'contact.changed'));
+      // Put the shared user back as it was for the other tests.
+      await page.goto(url('/account/profile'));
+      await page.locator('#f-name').fill(USER.name);
+      await submit(page, 'form[action="/account/profile"] button[type=submit]');
+      await page.goto(url('/logout'));
+      await submit(page, 'form[action="/logout"] button[type=submit]');
+    }, 180_000);
   });
 
   describe('behaviour with JavaScript on', () => {

@@ -50,6 +50,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/sessions/:id': api([], { path: '/api/sessions/x' }),
   'POST /api/sessions/revoke-others': api([]),
   'GET /api/openapi.json': api(),
+  'PATCH /api/session/user': api(['name', 'username', 'gender', 'picture'], { signedIn: true }),
+  'GET /api/session/history': api(),
+  'POST /api/sessions/revoke-all': api([]),
+  'POST /api/session/contact/send': api(['phone_number', 'email', 'captcha_answer'], { signedIn: true }),
+  'POST /api/session/contact/verify': api(['verification_code', 'password', 'captcha_answer'], { signedIn: true }),
   'ALL /api/proxy': api([], { path: '/api/proxy/none/x', streams: true }),
   'GET /': html(),
   'GET /login': html(),
@@ -79,6 +84,14 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /account/provider/:id/unbind': html([], { signedIn: true, path: '/account/provider/x/unbind' }),
   'POST /account/sessions/revoke-others': html([], { signedIn: true }),
   'POST /account/sessions/:id/revoke': html([], { signedIn: true, path: '/account/sessions/x/revoke' }),
+  'GET /account/profile': html([], { signedIn: true }),
+  'POST /account/profile': html(['name', 'username', 'gender', 'picture'], { signedIn: true }),
+  'GET /account/history': html([], { signedIn: true }),
+  'POST /account/sessions/revoke-all': html([], { signedIn: true }),
+  'GET /account/contact': html([], { signedIn: true }),
+  'POST /account/contact/code': html(['phone_number', 'email'], { signedIn: true }),
+  'POST /account/contact': html(['verification_code', 'password'], { signedIn: true }),
+  'POST /account/contact/restart': html([], { signedIn: true }),
   'GET /logout': html([], { signedIn: true }),
   'POST /logout': html([], { signedIn: true }),
   'GET /captcha/:id': html([], { path: '/captcha/x' }),
@@ -183,8 +196,9 @@ async function postForm(path: string, pairs: (csrf: string) => [string, string][
   return agent.post(path).timeout(TIMEOUT).type('form').send(encode(pairs(csrf)));
 }
 
-async function sendJson(method: string, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return send(gw.agent(), method, path).set({ 'content-type': 'application/json', 'x-csrf': '1', ...headers }).send(body);
+/** A JSON call; for a route of signed-in callers, from a signed-in client (so the body checks are what answers). */
+async function sendJson(method: string, path: string, body: string, headers: Record<string, string> = {}, signedIn = false): Promise<Response> {
+  return send(signedIn ? (await client(true)).agent : gw.agent(), method, path).set({ 'content-type': 'application/json', 'x-csrf': '1', ...headers }).send(body);
 }
 
 it('covers every route the app registers', () => {
@@ -280,7 +294,7 @@ describe('fields of the wrong type', () => {
   it.each(withFields(apiWrites))('$key: $field as an array, object, number, boolean or null is 400', async ({ method, path, field, spec }) => {
     const wrongScalar = spec.booleans?.includes(field) ? 'true' : true;
     for (const value of [['a'], { a: 'b' }, 12345678901, wrongScalar, null]) {
-      const res = await sendJson(method, path, JSON.stringify({ [field]: value }));
+      const res = await sendJson(method, path, JSON.stringify({ [field]: value }), {}, spec.signedIn);
       expect(res.status).toBe(400);
       expectShape(res, 'api');
     }
@@ -292,8 +306,8 @@ describe('over-long fields', () => {
     expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, '9'.repeat(10_000)]], spec.signedIn), 'html');
   });
 
-  it.each(withFields(apiWrites))('$key: $field of 10 000 characters is 400', async ({ method, path, field }) => {
-    const res = await sendJson(method, path, JSON.stringify({ [field]: '9'.repeat(10_000) }));
+  it.each(withFields(apiWrites))('$key: $field of 10 000 characters is 400', async ({ method, path, field, spec }) => {
+    const res = await sendJson(method, path, JSON.stringify({ [field]: '9'.repeat(10_000) }), {}, spec.signedIn);
     expect(res.status).toBe(400);
     expectShape(res, 'api');
   });
@@ -346,18 +360,18 @@ describe('look-alike digits in phone numbers and codes', () => {
 
   it.each(withFields(forms).filter((e) => e.field === 'phone_number' || e.field === 'verification_code'))(
     '$key: $field in look-alike digits is a 4xx page',
-    async ({ path, field }) => {
+    async ({ path, field, spec }) => {
       for (const value of field === 'phone_number' ? phones : codes) {
-        expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]]), 'html');
+        expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn), 'html');
       }
     },
   );
 
   it.each(withFields(apiWrites).filter((e) => e.field === 'phone_number' || e.field === 'verification_code'))(
     '$key: $field in look-alike digits is a 4xx',
-    async ({ method, path, field }) => {
+    async ({ method, path, field, spec }) => {
       for (const value of field === 'phone_number' ? phones : codes) {
-        expect4xx(await sendJson(method, path, JSON.stringify({ [field]: value, purpose: 'login' })), 'api');
+        expect4xx(await sendJson(method, path, JSON.stringify({ [field]: value, purpose: 'login' }), {}, spec.signedIn), 'api');
       }
     },
   );
@@ -471,5 +485,20 @@ describe('the device list cursor', () => {
     const past = await agent.get('/api/sessions?cursor=1').timeout(TIMEOUT);
     expect(past.status).toBe(200);
     expect(past.body).toEqual({ sessions: [], next_cursor: null });
+  });
+});
+
+describe('the sign-in history cursor', () => {
+  const hostile = ['1'.repeat(5000), '%00', '%E5%98%8A', '1%0d%0aX-Injected:%201', '1&cursor=2', '', 'x', '-1', '__proto__', '1%20or%201'];
+
+  it('is a 4xx on both surfaces, never a 5xx, whether the gateway or CloudBase refuses it', async () => {
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+    for (const v of hostile) {
+      const json = await agent.get(`/api/session/history?cursor=${v}`).timeout(TIMEOUT).set('accept', 'application/json');
+      expect4xx(json, 'api');
+      expect(json.body.error.code).toBe('invalid_input');
+      expect4xx(await agent.get(`/account/history?cursor=${v}`).timeout(TIMEOUT), 'html');
+    }
   });
 });

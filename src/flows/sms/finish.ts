@@ -28,6 +28,8 @@ export interface SignupProfile {
   name?: string;
   username?: string;
   password?: string;
+  /** the access token of the guest this session is signed in as: the guest becomes the new account (same sub) */
+  anonymousToken?: string | undefined;
 }
 
 /**
@@ -45,7 +47,8 @@ export async function completeSignup(c: FlowContext, profile: SignupProfile): Pr
   try {
     if (!flow?.vtok) throw flowExpired();
     const captchaToken = await solveCaptcha(c);
-    return await c.auth.signup(c.call(captchaToken), { phone: flow.phone, verificationToken: flow.vtok, ...profile });
+    const { anonymousToken, ...rest } = profile;
+    return await c.auth.signup(c.call(captchaToken), { phone: flow.phone, verificationToken: flow.vtok, ...rest, ...(anonymousToken ? { anonymousToken } : {}) });
   } catch (err) {
     if (err instanceof AppError && err.code === 'flow_expired') delete c.session.flow;
     throw usernameTaken(err, profile.username);

@@ -5,6 +5,7 @@ import { requireApiCsrf } from '../../http/api-csrf.js';
 import { isTokenMode } from '../../session/token-session.js';
 import * as proxy from '../../proxy/index.js';
 import { jsonBody } from './body.js';
+import * as account from './account.js';
 import * as openapi from './openapi.js';
 import * as provider from './provider.js';
 import * as session from './session.js';
@@ -12,7 +13,7 @@ import * as sessions from './sessions.js';
 import * as sms from './sms.js';
 
 /** The JSON resources, each `register(router, deps)` under /api. */
-export const API_RESOURCES: { register(router: Router, deps: RouteDeps): void }[] = [session, provider, sms, sessions, openapi];
+export const API_RESOURCES: { register(router: Router, deps: RouteDeps): void }[] = [session, provider, sms, sessions, account, openapi];
 
 const noStore: RequestHandler = function noStore(_req, res, next) {
   res.setHeader('Cache-Control', 'no-store');

@@ -90,6 +90,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/contact/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change phone or email, step 1: send a code to the new phone number or email
+         * @description Exactly one of `phone_number` and `email`. Guests cannot (403 `forbidden`). A second code to the same contact within `LIMIT_SMS_COOLDOWN_S` is 429 `resend_too_soon`; the SMS sending limits apply. CloudBase's verification id stays in the session.
+         */
+        post: operations["sendContactCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/contact/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change phone or email, step 2: the code and the current password; the contact changes
+         * @description A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.
+         */
+        post: operations["verifyContactChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's sign-ins, newest first, by pages (from CloudBase's security history)
+         * @description 20 per page. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one. `current` marks the sign-ins of this session's device.
+         */
+        get: operations["getSignInHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/login": {
         parameters: {
             query?: never;
@@ -247,6 +307,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit the profile (name, username, gender, picture); the session shows it at once
+         * @description Only the fields given change. A new username is checked for availability first: a taken one is 409 `username_taken` (field `username`). The answer is the session with the user as CloudBase now has it; `GET /api/session` shows the same from now on.
+         */
+        patch: operations["editProfile"];
+        trace?: never;
+    };
     "/api/sessions": {
         parameters: {
             query?: never;
@@ -279,6 +359,26 @@ export interface paths {
         post?: never;
         /** End one session (its CloudBase tokens are revoked); the current one signs out */
         delete: operations["endSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/revoke-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere: every session of the user ends, this one included, here and at CloudBase
+         * @description CloudBase ends all of the user's sessions (`DELETE /user/revoke/all`, which also reaches sign-ins made outside this gateway); every gateway session of the user ends, browser and token alike, however many; then this one signs out (its cookie is cleared). Should CloudBase not confirm, each ended session's tokens are revoked one by one instead.
+         */
+        post: operations["signOutEverywhere"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -356,6 +456,10 @@ export interface components {
             is_user: false;
             session_token?: components["schemas"]["SessionToken"];
         };
+        ContactCodeSent: {
+            /** @description seconds the code stays valid */
+            expires_in: number;
+        };
         Error: {
             /** @description when CloudBase wants a captcha: show image_url, send the characters back as `captcha_answer` */
             captcha?: {
@@ -368,7 +472,7 @@ export interface components {
                  * @description stable; branch on this (the gateway's error catalogue)
                  * @enum {string}
                  */
-                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
+                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "contact_taken" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
                 /** @description the body field at fault, when one is */
                 field?: string;
                 /** @description for people, in their language */
@@ -433,6 +537,25 @@ export interface components {
             /** @constant */
             authenticated: false;
         };
+        SignInEntry: {
+            /**
+             * Format: date-time
+             * @description when the sign-in happened
+             */
+            created_at: string;
+            /** @description signed in with this session's device */
+            current: boolean;
+            /** @description a short label from the User-Agent CloudBase recorded */
+            device: string;
+            id: string;
+            /** @description the address CloudBase recorded ("" when none) */
+            ip: string;
+        };
+        SignInHistory: {
+            entries: components["schemas"]["SignInEntry"][];
+            /** @description cursor of the next (older) page; null on the last page */
+            next_cursor: string | null;
+        };
         User: {
             anonymous: boolean;
             email: string | null;
@@ -463,7 +586,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`). */
+        /** @description The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -860,6 +983,129 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    sendContactCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the new email address */
+                    email?: string;
+                    /** @description the new mainland China mobile number, as typed */
+                    phone_number?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactCodeSent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifyContactChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the current password, proved again */
+                    password: string;
+                    /** @description the 6-digit code sent to the new contact */
+                    verification_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getSignInHistory: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; absent for the first */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of sign-ins */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     signIn: {
         parameters: {
             query?: never;
@@ -1219,6 +1465,55 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    editProfile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    gender?: "MALE" | "FEMALE";
+                    /** @description display name; "" empties it */
+                    name?: string;
+                    /** @description an http(s) address of the picture; "" empties it */
+                    picture?: string;
+                    /** @description 2–48 letters, digits and -_.:+ @, starting with a letter or digit; a taken one is 409 `username_taken` */
+                    username?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     listSessions: {
         parameters: {
             query?: {
@@ -1274,6 +1569,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out everywhere */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];

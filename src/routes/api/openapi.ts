@@ -11,6 +11,7 @@ import { LIST_PAGE_SIZE } from '../../session/directory.js';
 import { anonymousBody, loginBody, providerCodeBody, providerStartBody, resetBody, signupBody, smsSendBody, smsVerifyBody, ticketBody } from './schemas.js';
 import { responseComponents } from './responses.js';
 import { SESSION_CHALLENGE } from './challenge.js';
+import { ACCOUNT_PATHS, ACCOUNT_TAGS } from './openapi-account.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,7 +48,7 @@ const errorResponses: Record<string, string> = {
   Forbidden:
     '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, `provider_signup_required`, …).',
   NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`), or a provider this gateway does not offer (`provider_unknown`).',
-  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`).',
+  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`).',
   PayloadTooLarge: 'The body is over 16 kB (`payload_too_large`).',
   UnsupportedMediaType: 'A body that is not `application/json` (`unsupported_media_type`).',
   TooManyRequests: 'Too many attempts or codes (`rate_limited`, `too_many_attempts`, `resend_too_soon`); see `Retry-After`.',
@@ -88,6 +89,7 @@ export const OPENAPI = {
     { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
     { name: 'proxy', description: 'Calls to the configured backends with the CloudBase access token' },
     { name: 'meta', description: 'About the API itself' },
+    ...ACCOUNT_TAGS,
   ],
   paths: {
     '/api/session': {
@@ -323,6 +325,7 @@ export const OPENAPI = {
         },
       ]),
     ),
+    ...ACCOUNT_PATHS,
   },
   components: {
     securitySchemes: {

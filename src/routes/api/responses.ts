@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../../errors/catalogue.js';
+import { ACCOUNT_RESPONSES } from './responses-account.js';
 
 /**
  * Every JSON answer body of the API as a zod schema: the TypeScript types below and the OpenAPI document's
@@ -105,7 +106,7 @@ export type ApiUser = z.output<typeof User>;
 export type SessionStateBody = z.output<typeof SessionState>;
 export type ApiErrorBody = z.output<typeof ErrorBody>;
 
-const RESPONSES = [SessionToken, User, SessionState, SignedOut, CodeSent, NextStep, SessionSummary, SessionList, Revoked, ProviderRedirect, ErrorBody];
+const RESPONSES = [SessionToken, User, SessionState, SignedOut, CodeSent, NextStep, SessionSummary, SessionList, Revoked, ProviderRedirect, ErrorBody, ...ACCOUNT_RESPONSES];
 
 /** The response schemas as OpenAPI `components.schemas` (JSON Schema 2020-12), each referring to the others by name. */
 export function responseComponents(): Record<string, Record<string, unknown>> {

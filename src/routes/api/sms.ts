@@ -6,6 +6,7 @@ import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
 import { requireConsent } from '../consent.js';
 import { parseBody } from './body.js';
+import { guestToken } from '../guest-token.js';
 import { sendSignedIn, tokenField } from './respond.js';
 import { resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 
@@ -13,7 +14,7 @@ import { resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js'
  * The SMS flows as JSON: send a code, verify it, then (as the flow requires) create the account or set a new
  * password. The flow state is the one the forms use; CloudBase's verification id and token never leave the session.
  */
-export function register(router: Router, { config, auth, sessions, directory, now }: RouteDeps): void {
+export function register(router: Router, { config, auth, sessions, directory, freshAccessToken, now }: RouteDeps): void {
   const limits = sessionLimits(config);
   const context = (req: Request, body: { captcha_answer?: string | undefined }) => flowContext(req, auth, now, body.captcha_answer);
 
@@ -32,7 +33,7 @@ export function register(router: Router, { config, auth, sessions, directory, no
   router.post('/session/sms/verify', async (req, res) => {
     const body = parseBody(smsVerifyBody, req.body);
     const purpose = req.session.flow?.purpose;
-    if (!purpose) throw flowExpired();
+    if (!purpose || purpose === 'contact') throw flowExpired();
     const c = context(req, body);
     const outcome = await afterCodeVerified(c, await verifyCode(c, { purpose, code: body.verification_code }));
     if ('signedIn' in outcome) {
@@ -45,7 +46,7 @@ export function register(router: Router, { config, auth, sessions, directory, no
   router.post('/session/signup', async (req, res) => {
     const body = parseBody(signupBody, req.body);
     requireConsent(config, body.consent === true);
-    const profile = { name: body.name?.trim(), username: body.username?.trim(), password: body.password };
+    const profile = { name: body.name?.trim(), username: body.username?.trim(), password: body.password, anonymousToken: await guestToken(req, freshAccessToken) };
     await sessions.signIn(req, await completeSignup(context(req, body), profile));
     sendSignedIn(req, res, limits);
   });

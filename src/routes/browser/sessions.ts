@@ -3,6 +3,7 @@ import type { RouteDeps } from '../deps.js';
 import { signOutAndRevoke } from '../sign-out.js';
 import { invalidInput, notFound } from '../../errors/app-error.js';
 import { endOtherSessions, endSession, listSessions } from '../../flows/sessions/index.js';
+import { signOutEverywhere } from '../../flows/sessions/everywhere.js';
 import { sessionCursorFrom, type SessionSummary } from '../../session/directory.js';
 import { formFlowContext } from '../flow-context.js';
 import { requireSignedIn, signInAgain } from './signed-in.js';
@@ -23,7 +24,7 @@ function rows(list: SessionSummary[], locale: string): SessionRow[] {
 }
 
 /** "Devices and sessions": the signed-in user's sessions, ending one of them, or all but this one. */
-export function register(router: Router, { auth, sessions, directory, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, { auth, sessions, directory, freshAccessToken, formCsrf, now }: RouteDeps): void {
   router.get('/account/sessions', requireSignedIn, async (req, res) => {
     const cursor = sessionCursorFrom(req.query.cursor);
     if (cursor === null) throw invalidInput('cursor');
@@ -38,6 +39,14 @@ export function register(router: Router, { auth, sessions, directory, formCsrf, 
   router.post('/account/sessions/revoke-others', requireSignedIn, formCsrf, async (req, res) => {
     await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req));
     res.redirect(303, '/account/sessions?notice=others_revoked');
+  });
+
+  router.post('/account/sessions/revoke-all', requireSignedIn, formCsrf, async (req, res) => {
+    const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
+    const { upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req), caller);
+    if (upstreamEnded) await sessions.signOut(req, res);
+    else await signOutAndRevoke(req, res, { auth, sessions });
+    res.redirect(303, '/login?notice=signed_out_everywhere');
   });
 
   router.post('/account/sessions/:id/revoke', requireSignedIn, formCsrf, async (req, res) => {

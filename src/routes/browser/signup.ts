@@ -7,6 +7,7 @@ import { formFlowContext } from '../flow-context.js';
 import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
 import { requireConsent } from '../consent.js';
+import { guestToken } from '../guest-token.js';
 
 const VIEW = 'signup.njk';
 
@@ -52,7 +53,7 @@ export function register(router: Router, deps: RouteDeps): void {
       const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);
       requireConsent(config, consent === 'yes');
       const returnTo = flowOf(req, 'signup')?.returnTo ?? '/';
-      await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password }));
+      await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
       await renderFailure(req, res, auth, VIEW, err, page(req, { values }));

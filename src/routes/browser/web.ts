@@ -23,6 +23,9 @@ const NOTICES: Record<string, MessageKey> = {
   others_revoked: 'sessions.othersRevoked',
   provider_bound: 'provider.bound',
   provider_unbound: 'provider.unbound',
+  profile_saved: 'profile.saved',
+  signed_out_everywhere: 'everywhere.done',
+  contact_changed: 'contact.changed',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */

@@ -1,0 +1,60 @@
+import type { Request, Response, Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import type { SignedInCaller } from '../../flows/account/index.js';
+import { sendContactCode, verifyContactChange } from '../../flows/account/contact.js';
+import { maskPhone } from '../../phone.js';
+import { ACCOUNT_FORMS } from '../account-forms.js';
+import { readForm } from '../forms.js';
+import { formFlowContext } from '../flow-context.js';
+import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
+import { renderFailure } from './web.js';
+
+const VIEW = 'contact.njk';
+const present = (v: string | undefined) => (v ? v : undefined);
+
+/** "Change phone or email": the new contact, then its code and the current password. JavaScript off works. */
+export function register(router: Router, { config, auth, freshAccessToken, formCsrf, now }: RouteDeps): void {
+  const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
+  const page = (req: Request, extra: Record<string, unknown> = {}) => {
+    const flow = req.session.flow?.purpose === 'contact' ? req.session.flow : undefined;
+    const sentTo = flow ? (flow.phone.includes('@') ? flow.phone : maskPhone(flow.phone)) : undefined;
+    return { sentTo, guest: req.session.user?.anonymous === true, ...extra };
+  };
+  const fail = async (req: Request, res: Response, err: unknown, extra: Record<string, unknown> = {}) => {
+    if (isSignedOut(err)) throw err;
+    await renderFailure(req, res, auth, VIEW, err, page(req, extra));
+  };
+
+  router.get('/account/contact', requireSignedIn, (req, res) => {
+    res.render(VIEW, page(req));
+  });
+
+  router.post('/account/contact/code', requireSignedIn, formCsrf, async (req, res) => {
+    let values: { phone_number?: string | undefined; email?: string | undefined } = {};
+    try {
+      values = readForm(ACCOUNT_FORMS.contactNew, req.body);
+      const input = { phone_number: present(values.phone_number), email: present(values.email) };
+      await sendContactCode(formFlowContext(req, auth, now), caller(req), input, config.limits.sms.cooldownS);
+    } catch (err) {
+      return fail(req, res, err, { values, step: 'new' });
+    }
+    res.redirect(303, '/account/contact');
+  });
+
+  router.post('/account/contact', requireSignedIn, formCsrf, async (req, res) => {
+    try {
+      const { verification_code, password } = readForm(ACCOUNT_FORMS.contactVerify, req.body);
+      req.session.user = await verifyContactChange(formFlowContext(req, auth, now), caller(req), { code: verification_code, password });
+    } catch (err) {
+      return fail(req, res, err);
+    }
+    res.redirect(303, '/account?notice=contact_changed');
+  });
+
+  router.post('/account/contact/restart', requireSignedIn, formCsrf, (req, res) => {
+    if (req.session.flow?.purpose === 'contact') delete req.session.flow;
+    res.redirect(303, '/account/contact');
+  });
+
+  router.use('/account/contact', signInAgain);
+}

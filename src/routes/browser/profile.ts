@@ -1,0 +1,56 @@
+import type { Request, Router } from 'express';
+import type { RouteDeps } from '../deps.js';
+import { AppError } from '../../errors/app-error.js';
+import { accountProfile, type SignedInCaller } from '../../flows/account/index.js';
+import { editProfile, GENDERS, PICTURE_MAX, type Gender, type ProfileEdit } from '../../flows/account/profile.js';
+import { ACCOUNT_FORMS } from '../account-forms.js';
+import { readForm } from '../forms.js';
+import { formFlowContext } from '../flow-context.js';
+import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
+import { renderFailure } from './web.js';
+
+interface ProfileValues {
+  name: string;
+  username: string;
+  gender: string;
+  picture: string;
+}
+
+const isGender = (v: string): v is Gender => (GENDERS as readonly string[]).includes(v);
+
+/** The form's fields as the flow takes them: an empty username or gender keeps what the account has. */
+function profileEdit(values: ProfileValues): ProfileEdit {
+  if (values.gender !== '' && !isGender(values.gender)) throw new AppError('invalid_input', { field: 'gender' });
+  return {
+    name: values.name,
+    picture: values.picture,
+    ...(values.username ? { username: values.username } : {}),
+    ...(isGender(values.gender) ? { gender: values.gender } : {}),
+  };
+}
+
+/** "Edit profile": name, username (checked for availability), gender, picture address. */
+export function register(router: Router, { auth, freshAccessToken, formCsrf, now }: RouteDeps): void {
+  const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
+  const page = (values: ProfileValues) => ({ profile: values, pictureMax: PICTURE_MAX });
+
+  router.get('/account/profile', requireSignedIn, async (req, res) => {
+    const { user } = await accountProfile(formFlowContext(req, auth, now), caller(req));
+    const gender = user.gender && isGender(user.gender) ? user.gender : '';
+    res.render('profile.njk', page({ name: user.name ?? '', username: user.username ?? '', gender, picture: user.picture ?? '' }));
+  });
+
+  router.post('/account/profile', requireSignedIn, formCsrf, async (req, res) => {
+    let values: ProfileValues | undefined;
+    try {
+      values = readForm(ACCOUNT_FORMS.profile, req.body);
+      req.session.user = await editProfile(formFlowContext(req, auth, now), caller(req), profileEdit(values));
+    } catch (err) {
+      if (isSignedOut(err)) throw err;
+      return renderFailure(req, res, auth, 'profile.njk', err, page(values ?? { name: '', username: '', gender: '', picture: '' }));
+    }
+    res.redirect(303, '/account?notice=profile_saved');
+  });
+
+  router.use('/account/profile', signInAgain);
+}
