@@ -1,3 +1,5 @@
+// Just over ~250 lines: the sign-in, code and re-authentication calls share the abuse limits and the re-auth rule
+// here; account self-service and provider calls already live in account.ts and provider-auth.ts.
 import type { CloudbaseClient } from '../cloudbase/client.js';
 import type { CallContext, TokenResponse, UserProfile, VerificationUsage } from '../cloudbase/types.js';
 import type { PublicUser, SignedIn, SmsPurpose } from '../session/types.js';
