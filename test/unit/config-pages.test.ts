@@ -1,16 +1,9 @@
-import { loadConfig, ConfigError } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { configProblems } from '../support/config.js';
 
 const base = { NODE_ENV: 'test', SESSION_SECRET: 'unit-session-secret-0123456789abcdef' };
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ ...base, ...env });
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>): string[] => configProblems({ ...base, ...env });
 
 describe('the pages configuration', () => {
   it('when nothing is set: no app name (the pages say "Account" in their language) and no consent links', () => {

@@ -3,6 +3,7 @@ import type { SessionData } from 'express-session';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSession, serializeSession } from '../../src/session/sealed-session.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
+import { configProblems } from '../support/config.js';
 
 const newKey = () => randomBytes(32).toString('base64url');
 const K1 = newKey();
@@ -164,14 +165,7 @@ describe('a stored session', () => {
 
 describe('TOKEN_ENCRYPTION_KEYS', () => {
   const base = { NODE_ENV: 'test', SESSION_SECRET: 'a-session-secret-of-enough-length-0123' };
-  const problemsOf = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (e) {
-      return (e as { problems: string[] }).problems;
-    }
-  };
+  const problemsOf = configProblems;
   const prod = {
     NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(36).toString('base64url'),

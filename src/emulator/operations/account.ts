@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { SecurityHistoryPage, UserExistResponse } from '../../wire/auth-v2.js';
 import { assert, fail } from '../errors.js';
 import { assertUsername } from '../rules.js';
 import { contactKey, type Contact, type EmulatorState, type UserRecord } from '../state.js';
 import { type OperationInput, optionalString, requiredString } from './input.js';
 import { findUserByUsername, GENDERS } from './signin.js';
-import { authenticate, revokeSession, revokeUserSessions } from './tokens.js';
+import { authenticate, recordHistory, revokeSession, revokeUserSessions } from './tokens.js';
 import { checkSudo } from './user.js';
 import { consumeVerificationToken, findUserByContact, peekVerificationToken, readContact } from './verification.js';
 
@@ -94,16 +93,7 @@ export async function editContact(state: EmulatorState, input: OperationInput): 
   consumeVerificationToken(state, token);
   setContact(user, contact);
   user.updatedAt = state.now();
-  state.history.push({
-    id: randomUUID(),
-    sub: user.sub,
-    action: 'USER_MODIFY',
-    ip: input.ip ?? '',
-    userAgent: input.userAgent ?? '',
-    deviceId: input.deviceId ?? '',
-    createdAt: state.now(),
-    meta: { from: contact.phone_number !== undefined ? 'phone' : 'email', to: contactKey(contact) },
-  });
+  recordHistory(state, user.sub, 'USER_MODIFY', input, { from: contact.phone_number !== undefined ? 'phone' : 'email', to: contactKey(contact) });
   return {};
 }
 

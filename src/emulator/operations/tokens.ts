@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { assert } from '../errors.js';
 import { signJwt, verifyJwt } from '../keys.js';
-import type { EmulatorState, SessionRecord, UserRecord } from '../state.js';
+import type { EmulatorState, HistoryRecord, SessionRecord, UserRecord } from '../state.js';
 import type { OperationInput } from './input.js';
 
 /** Where a sign-in came from: what the session and the sign-in history keep. */
@@ -37,6 +37,20 @@ export function issuer(state: EmulatorState): string {
   return `http://${state.identity.envId}.ap-shanghai.tcb-api.tencentcloudapi.com`;
 }
 
+/** One entry of the sign-in history (`GET /user/security/history`), stamped with where the call came from. */
+export function recordHistory(state: EmulatorState, sub: string, action: HistoryRecord['action'], from: Origin, meta: Record<string, string>): void {
+  state.history.push({
+    id: randomUUID(),
+    sub,
+    action,
+    ip: from.ip ?? '',
+    userAgent: from.userAgent ?? '',
+    deviceId: from.deviceId ?? '',
+    createdAt: state.now(),
+    meta,
+  });
+}
+
 export function openSession(
   state: EmulatorState,
   user: UserRecord,
@@ -54,16 +68,7 @@ export function openSession(
   if (deviceId) session.deviceId = deviceId;
   state.sessions.set(session.id, session);
   user.lastLoginAt = state.now();
-  state.history.push({
-    id: randomUUID(),
-    sub: user.sub,
-    action: 'USER_LOGIN',
-    ip: from.ip ?? '',
-    userAgent: from.userAgent ?? '',
-    deviceId: deviceId ?? '',
-    createdAt: state.now(),
-    meta: { from: providerType },
-  });
+  recordHistory(state, user.sub, 'USER_LOGIN', from, { from: providerType });
   return session;
 }
 
