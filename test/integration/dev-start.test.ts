@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { freePort } from '../support/redis-server.js';
+import { buildGateway, projectRoot, runToExit as runBuiltToExit, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
  * `npm start` as a developer runs it (`node dist/main.js`): a `.env` file read when present (the environment winning),
@@ -28,28 +26,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `node dist/main.js` until it exits (bounded), with exactly this environment. */
+/** Runs the built gateway until it exits; its output joins this file's leak check. */
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const port = await freePort();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the gateway did not exit:\n${output}`));
-    }, 20_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      outputs.push(output);
-      resolve({ code, output });
-    });
-  });
+  const run = await runBuiltToExit(env);
+  outputs.push(run.output);
+  return run;
 }
 
 describe('when an env file is given', () => {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
+import { buildGateway, runToExit as runBuiltToExit, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 
 /**
@@ -41,30 +40,11 @@ const production = () => ({
   LOG_LEVEL: 'info',
 });
 
-/** Runs `node dist/main.js` until it exits (bounded), with exactly this environment. */
-function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; port: number }> {
-  return freePort().then(
-    (port) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['dist/main.js'], {
-          cwd: projectRoot,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', HOST: '127.0.0.1', ...env, PORT: String(port) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`the gateway did not exit:\n${output}`));
-        }, 20_000);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          outputs.push(output);
-          resolve({ code, output, port });
-        });
-      }),
-  );
+/** Runs the built gateway until it exits, with no env file; its output joins this file's leak check. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; port: number }> {
+  const run = await runBuiltToExit({ ENV_FILE: '', ...env });
+  outputs.push(run.output);
+  return run;
 }
 
 describe('when production is started with a weak posture', () => {

@@ -113,3 +113,29 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
   }
   return { url, port, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, process: child, lines, stop };
 }
+
+/**
+ * Runs `node dist/main.js` until it exits (bounded at 20 s, then killed and failed), with exactly this environment plus
+ * PATH, HOME, HOST and a free PORT: for start-ups that must refuse, or that print and stop.
+ */
+export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; port: number }> {
+  const port = await freePort();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the gateway did not exit:\n${output}`));
+    }, 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, port });
+    });
+  });
+}
