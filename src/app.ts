@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
 
   const browser = express.Router();
   browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
-  browser.use(viewLocals(config));
+  browser.use(viewLocals(config, now));
   for (const flow of BROWSER_FLOWS) flow.register(browser, routeDeps);
   app.use(browser);
 

@@ -4,8 +4,8 @@ import { AppError, flowExpired } from '../../errors/app-error.js';
 import { completeReset } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure } from './web.js';
+import { codeStepLocals, flowOf, lastFailure, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm } from './web.js';
 
 const VIEW = 'reset.njk';
 
@@ -25,10 +25,10 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, formCsrf, now, directory } = deps;
   router.get('/password/reset', (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page, keepReturnTo: false });
+  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', keepReturnTo: false });
 
   router.post('/password/reset', formCsrf, async (req, res) => {
     try {
@@ -41,7 +41,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await completeReset(formFlowContext(req, auth, now), directory, newPassword);
       res.redirect(303, '/login?notice=password_reset');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await failForm(req, res, deps, err, { page: '/password/reset' });
     }
   });
 

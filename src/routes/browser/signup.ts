@@ -4,19 +4,15 @@ import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure, str } from './web.js';
+import { codeStepLocals, flowOf, landing, lastFailure, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
 
 const VIEW = 'signup.njk';
 
-interface Failure extends Partial<SendFailure> {
-  values?: Record<string, string>;
-}
-
 /** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
-function page(req: Request, failed?: Failure): Record<string, unknown> {
+function page(req: Request, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
@@ -30,10 +26,10 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
+  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', keepReturnTo: true });
 
   router.post('/signup/verify', formCsrf, async (req, res) => {
     try {
@@ -43,7 +39,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await failForm(req, res, deps, err, { page: '/signup', returnTo: landing(req, flowOf(req, 'signup')) });
     }
   });
 
@@ -56,7 +52,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, { values }));
+      await failForm(req, res, deps, err, { page: '/signup', returnTo: landing(req, flowOf(req, 'signup')), values });
     }
   });
 

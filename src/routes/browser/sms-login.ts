@@ -2,8 +2,8 @@ import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { afterCodeVerified } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure } from './web.js';
+import { codeStepLocals, flowOf, landing, lastFailure, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm } from './web.js';
 
 const VIEW = 'login-sms.njk';
 
@@ -23,10 +23,10 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now } = deps;
   router.get('/login/sms', (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', view: VIEW, page, keepReturnTo: true });
+  registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', keepReturnTo: true });
 
   router.post('/login/sms', formCsrf, async (req, res) => {
     try {
@@ -36,7 +36,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await failForm(req, res, deps, err, { page: '/login/sms', returnTo: landing(req, flowOf(req, 'login')) });
     }
   });
 

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
 import { currentFlow, sendCode, verifyCode, type VerifiedFlow } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
@@ -6,7 +6,7 @@ import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone } from '../../phone.js';
 import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
-import { renderFailure, str } from './web.js';
+import { failForm, failedPost, str } from './web.js';
 
 /** What the SMS pages (sign-in, sign-up, reset) share: reading their forms into the SMS flow's steps, and the views. */
 
@@ -32,15 +32,21 @@ function isResend(body: unknown): boolean {
   return (body as Record<string, unknown> | undefined)?.phone_number === undefined;
 }
 
-/** How a failed send re-renders: the phone step with the number as typed, or, for a resend, the code step. */
+/**
+ * How a page shows its last failed post: a failed send shows the phone step with the number as typed (`phoneStep`),
+ * a failed resend the code step; other failures leave the step to the flow. `values` as typed (never a code).
+ */
 export interface SendFailure {
-  phoneStep: boolean;
-  values: { phone_number?: string };
+  phoneStep?: boolean;
+  values: Record<string, string>;
 }
 
-function sendFailure(body: unknown): SendFailure {
-  if (isResend(body)) return { phoneStep: false, values: {} };
-  return { phoneStep: true, values: { phone_number: str(body, 'phone_number', 256) } };
+/** The failed post this view of an SMS page shows (its flash), as the page's `page(req, failed)` takes it. */
+export function lastFailure(res: Response): SendFailure | undefined {
+  const failed = failedPost(res);
+  if (!failed) return undefined;
+  const phoneStep = failed.form === 'phone' ? true : failed.form === 'resend' ? false : undefined;
+  return { ...(phoneStep === undefined ? {} : { phoneStep }), values: failed.values };
 }
 
 /** The code form's step: the typed code, checked with CloudBase for the session's flow of `purpose`. */
@@ -50,18 +56,19 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 }
 
 /**
- * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure re-renders the page with the
- * phone step or the code step as `page` decides from the failure.
+ * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure goes back there too, to the
+ * phone step (the number as typed) or, for a resend, the code step.
  */
 export function registerSendCode(
   router: Router,
-  { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
-  flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
+  deps: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
+  flow: { action: string; purpose: SmsPurpose; start: string; keepReturnTo: boolean },
 ): void {
+  const { auth, formCsrf, now, config } = deps;
   router.post(flow.action, formCsrf, async (req, res) => {
+    const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
     try {
       const phone = isResend(req.body) ? undefined : readForm(FORMS.smsPhone, req.body).phone_number;
-      const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
         cooldownS: config.limits.sms.cooldownS,
@@ -70,7 +77,13 @@ export function registerSendCode(
       });
       res.redirect(303, flow.start);
     } catch (err) {
-      await renderFailure(req, res, auth, flow.view, err, flow.page(req, sendFailure(req.body)));
+      const resend = isResend(req.body);
+      await failForm(req, res, deps, err, {
+        page: flow.start,
+        ...(returnTo === undefined ? {} : { returnTo: flowOf(req, flow.purpose)?.returnTo ?? returnTo }),
+        form: resend ? 'resend' : 'phone',
+        ...(resend ? {} : { values: { phone_number: str(req.body, 'phone_number', 256) } }),
+      });
     }
   });
 }

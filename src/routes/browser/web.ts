@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
-import type { AuthService } from '../../services/auth.js';
-import { errorText, type AppError } from '../../errors/app-error.js';
+import { AppError, errorText } from '../../errors/app-error.js';
 import { startErrorResponse } from '../../http/errors.js';
 import { fromUpstream } from '../../errors/upstream.js';
 import { csrfToken } from '../../http/csrf.js';
@@ -11,6 +10,8 @@ import { initSession } from '../../session/policy.js';
 import { newCaptchaChallenge, wantsCaptcha } from '../../flows/captcha.js';
 import { captchaContext } from '../flow-context.js';
 import { MAX } from '../forms.js';
+import type { RouteDeps } from '../deps.js';
+import { keepFlash, takeFlash, type Flash } from '../flash.js';
 
 /** Notices shown after a redirect (?notice=…): a fixed list, so no text comes from the URL. */
 const NOTICES: Record<string, MessageKey> = {
@@ -28,8 +29,42 @@ const NOTICES: Record<string, MessageKey> = {
   contact_changed: 'contact.changed',
 };
 
-/** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
-export function viewLocals(config: Config): RequestHandler {
+/**
+ * The pages that hold forms, most specific first: a POST's page is the first whose path it starts with. It is where a
+ * failed post goes back to, and what the language link of a page answered to a POST (an error page) points at.
+ */
+export const FORM_PAGES: readonly string[] = ['/login/sms', '/login', '/signup', '/password/reset', '/account/sessions', '/account/profile', '/account/contact', '/account'];
+
+/** The page (GET) a form POST belongs to; home for any other path. */
+export function formPageOf(path: string): string {
+  return FORM_PAGES.find((p) => path === p || path.startsWith(`${p}/`)) ?? '/';
+}
+
+/**
+ * The language link: the page's own address (a GET's query kept, `lang` replaced); for a page answered to a POST, the
+ * form's page with the post's `returnTo`, never the POST route itself.
+ */
+function languageHref(req: Request, otherLocale: string): string {
+  const query = new URLSearchParams();
+  let path: string;
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
+    path = safeReturnTo(req.path);
+    for (const [k, v] of Object.entries(req.query)) if (k !== 'lang' && typeof v === 'string') query.append(k, v);
+  } else {
+    path = formPageOf(req.path);
+    const back = safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo);
+    if (back !== '/') query.set('returnTo', back);
+  }
+  query.set('lang', otherLocale);
+  return `${path}?${query.toString()}`;
+}
+
+/**
+ * Per-request view locals: language, translator, CSRF token maker, signed-in user, notice, and the flash a failed post
+ * left for this page (taken: shown once); no caching of pages.
+ */
+export function viewLocals(config: Config, now: () => number): RequestHandler {
   return function viewLocalsMiddleware(req, res, next) {
     const locale = pickLocale(req);
     const chosen = requestedLocale(req);
@@ -48,13 +83,13 @@ export function viewLocals(config: Config): RequestHandler {
       // Without Redis the development store holds only this process's sessions: the sessions page says so.
       processOnlySessions: !config.redis.url && !config.redis.clusterNodes,
       fieldErrors: {},
+      values: {},
       // A wall-clock time in the page's language, with the zone (the server cannot know the reader's).
       clock: (ms: number) =>
         new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }).format(ms),
       locale,
       otherLocale,
-      // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
-      langSwitchHref: `${safeReturnTo(req.path)}?lang=${otherLocale}`,
+      langSwitchHref: languageHref(req, otherLocale),
       t,
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
@@ -66,6 +101,8 @@ export function viewLocals(config: Config): RequestHandler {
             ? t('err.session_expired')
             : undefined,
     });
+    const flash = takeFlash(req, res, config, now());
+    if (flash) Object.assign(res.locals, flashLocals(req, flash, t));
     next();
   };
 }
@@ -77,25 +114,86 @@ export function str(body: unknown, name: string, max = 256): string {
   return v.length > max ? v.slice(0, max) : v.trim();
 }
 
+/** A failed form post: where it goes back to and what it keeps. */
+export interface FailedPost {
+  /** the page (GET) the form is on; by default the one `formPageOf` names for the POST's path */
+  page?: string;
+  /** kept on the page's address, so the flow still lands there */
+  returnTo?: string;
+  /** fields as typed, shown again; a password, code, captcha answer or ticket is dropped whatever is passed */
+  values?: Record<string, string | undefined>;
+  /** which form of the page (the account page's) or which step (an SMS page's phone step) failed */
+  form?: string;
+}
+
+/** A page's address with `returnTo` kept (a bare "/" is the default and left out). */
+export function pageHref(page: string, returnTo?: string): string {
+  const back = returnTo === undefined ? '/' : safeReturnTo(returnTo);
+  return back === '/' ? page : `${page}?${new URLSearchParams({ returnTo: back }).toString()}`;
+}
+
 /**
- * Re-renders a form after a failed POST: the mapped message, the entered values (never a password), and a captcha
- * when CloudBase asked for one.
+ * After a failed form POST: post/redirect/get. The error (message keys, the field at fault, Retry-After), the values
+ * as typed (never a password) and a captcha when CloudBase asked for one go into a one-shot flash, and the answer is a
+ * 303 to the form's page, which shows them once. So Refresh and Back never re-send the form, and a reload shows a
+ * clean page.
  */
-export async function renderFailure(
+export async function failForm(
   req: Request,
   res: Response,
-  auth: AuthService,
-  view: string,
+  { auth, config, now }: Pick<RouteDeps, 'auth' | 'config' | 'now'>,
   err: unknown,
-  locals: Record<string, unknown> = {},
+  post: FailedPost = {},
 ): Promise<void> {
   // fromUpstream rethrows what is neither an AppError nor an upstream failure (a bug): the error page answers it.
   const appErr = fromUpstream(err);
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
-  const t = res.locals.t as Translate;
-  const fieldErrors = appErr.extra.field ? { [appErr.extra.field]: fieldMessage(appErr, req.body) } : {};
-  res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha, fieldErrors });
+  const page = post.page ?? formPageOf(req.path);
+  const field = appErr.extra.field;
+  keepFlash(req, res, config, {
+    page,
+    at: now(),
+    code: appErr.code,
+    key: appErr.messageKey,
+    ...(field ? { field, fieldKey: fieldMessage(appErr, req.body) } : {}),
+    ...(appErr.extra.retryAfterS ? { retryAfterS: appErr.extra.retryAfterS } : {}),
+    ...(post.values ? { values: post.values as Record<string, string> } : {}),
+    ...(post.form ? { form: post.form } : {}),
+    ...(captcha ? { captcha: captcha.id } : {}),
+  });
+  res.redirect(303, pageHref(page, post.returnTo));
+}
+
+/** What a page shows from its flash: the error, the fields at fault, the captcha (when still pending). */
+function flashLocals(req: Request, flash: Flash, t: Translate): Record<string, unknown> {
+  const err = new AppError(flash.code, {
+    messageKey: flash.key,
+    ...(flash.retryAfterS ? { retryAfterS: flash.retryAfterS } : {}),
+    ...(flash.field ? { field: flash.field } : {}),
+  });
+  const pending = req.session?.captcha;
+  return {
+    error: errorText(err, t),
+    errorCode: flash.code,
+    fieldErrors: flash.field && flash.fieldKey ? { [flash.field]: flash.fieldKey } : {},
+    ...(flash.captcha && pending?.id === flash.captcha ? { captcha: { id: pending.id, imageUrl: `/captcha/${pending.id}` } } : {}),
+    ...(flash.form ? { failedForm: flash.form } : {}),
+    values: flash.values ?? {},
+    failedPost: { ...(flash.form ? { form: flash.form } : {}), values: flash.values ?? {}, status: err.status },
+  };
+}
+
+/** The failed post this page view shows (from its flash), for pages whose state depends on it; else undefined. */
+export function failedPost(res: Response): ShownFailure | undefined {
+  return res.locals.failedPost as ShownFailure | undefined;
+}
+
+export interface ShownFailure {
+  form?: string;
+  values: Record<string, string>;
+  /** the failure's HTTP status had it been answered directly (a 5xx: CloudBase was slow or away) */
+  status: number;
 }
 
 /** The message shown next to the field an error names: an empty field is asked for, a generic refusal names it. */
