@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost, followFailure } from '../support/prg.js';
 
 /** "Edit profile" (/account/profile): JavaScript off, both languages, against the emulator and Redis. */
 let gw: TestGateway;
@@ -74,8 +75,8 @@ describe('/account/profile', () => {
     const other = await newPerson();
     const p = await newPerson();
     const agent = await signIn(p);
-    const res = await submitForm(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: 'Typed name', username: other.username }));
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: 'Typed name', username: other.username }));
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain(message);
     expect(res.text).toContain('aria-invalid="true"');
     expect(res.text).toContain('value="Typed name"');
@@ -89,8 +90,8 @@ describe('/account/profile', () => {
   ])('refuses %j with a 400 beside the field', async (bad, message) => {
     const p = await newPerson();
     const agent = await signIn(p);
-    const res = await submitForm(agent, '/account/profile?lang=en', '/account/profile?lang=en', fields({ name: p.name, ...bad }));
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account/profile?lang=en', '/account/profile?lang=en', fields({ name: p.name, ...bad }));
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain(message);
     expect((await agent.get('/api/session')).body.user.name).toBe(p.name);
   });
@@ -226,8 +227,8 @@ describe('/account/contact', () => {
     const agent = await signIn(p);
     await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account/contact', `/account/contact?lang=${lang}`, { verification_code: code, password: p.password });
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/account/contact', `/account/contact?lang=${lang}`, { verification_code: code, password: p.password });
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain(message);
     expect((await agent.get('/api/session')).body.user.phone_number).toBeNull();
   });
@@ -247,8 +248,8 @@ describe('/account/contact', () => {
 
   it('an invalid phone is a 400 beside the field', async () => {
     const agent = await signIn(await newPerson());
-    const res = await submitForm(agent, '/account/contact', '/account/contact/code?lang=en', { phone_number: '12345', email: '' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account/contact', '/account/contact/code?lang=en', { phone_number: '12345', email: '' });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('aria-invalid="true"');
   });
 });

@@ -1,5 +1,6 @@
 import tcb from '@cloudbase/node-sdk';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost, followFailure } from '../support/prg.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
 
 let gw: TestGateway;
@@ -288,8 +289,8 @@ describe('account page: bind and unbind', () => {
     const callback = remember(await consent(await startAt(agent, '/login/provider/google'), 'approve', { sub: 'only-google-person' }));
     expect((await agent.get(callbackPath(callback))).status).toBe(303);
     const before = (await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0;
-    const res = await submitForm(agent, '/account?lang=en', '/account/provider/google/unbind', {});
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/account?lang=en', '/account/provider/google/unbind', {});
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('This is the only way you can sign in');
     expect((await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0).toBe(before);
     expect((await agent.get('/account?lang=en')).text).toContain('action="/account/provider/google/unbind"');
