@@ -110,8 +110,8 @@ describe('/account/profile', () => {
     const agent = await signIn(p);
     const token = await csrfFrom(agent, '/account/profile');
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/user/basic/edit': 'unavailable' } });
-    const res = await agent.post('/account/profile?lang=en').type('form').send({ _csrf: token, ...fields({ name: 'Lost' }) });
-    expect(res.status).toBe(503);
+    const res = await followFailure(agent, await agent.post('/account/profile?lang=en').type('form').send({ _csrf: token, ...fields({ name: 'Lost' }) }));
+    expect(res.errorStatus).toBe(503);
     expect(res.text).toContain('action="/account/profile"');
     expect((await agent.get('/account/profile')).status).toBe(200);
   });
@@ -239,8 +239,8 @@ describe('/account/contact', () => {
     const phone = newPhone();
     await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account/contact', '/account/contact?lang=en', { verification_code: code, password: 'Wrong-passw0rd' });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account/contact?lang=en', '/account/contact', { verification_code: code, password: 'Wrong-passw0rd' });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('aria-invalid="true"');
     expect((await submitForm(agent, '/account/contact', '/account/contact/restart', {})).status).toBe(303);
     expect((await agent.get('/account/contact')).text).toContain('action="/account/contact/code"');

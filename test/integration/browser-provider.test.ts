@@ -222,9 +222,10 @@ describe('POST /login/ticket', () => {
     const good = await mintTicket('form-user-02');
     for (const ticket of [`${good.slice(0, -6)}AAAAAA`, '']) {
       const agent = gw.agent();
-      const res = await submitForm(agent, '/login?lang=en', '/login/ticket', { ticket });
-      expect(res.status).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
+      const res = await failedPost(agent, '/login?lang=en', '/login/ticket', { ticket });
+      expect(res.location).toBe('/login');
+      expect(res.errorStatus).toBeGreaterThanOrEqual(400);
+      expect(res.errorStatus).toBeLessThan(500);
       expect(res.text).toContain(ticket ? 'This sign-in ticket is invalid' : 'class="error');
       expect(await signedInAs(agent)).toContain('You are not signed in.');
     }

@@ -41,8 +41,14 @@ export function formPageOf(path: string): string {
 }
 
 /**
- * The language link: the page's own address (a GET's query kept, `lang` replaced); for a page answered to a POST, the
- * form's page with the post's `returnTo`, never the POST route itself.
+ * What of a page's query its language link keeps: where the flow lands, a notice, the sessions page's cursor. Nothing
+ * else: a provider's callback carries a one-time code and state in its query, and the page must not repeat them.
+ */
+const KEPT_QUERY: readonly string[] = ['returnTo', 'notice', 'cursor'];
+
+/**
+ * The language link: the page's own address (`returnTo` and the like kept, `lang` replaced); for a page answered to a
+ * POST, the form's page with the post's `returnTo`, never the POST route itself.
  */
 function languageHref(req: Request, otherLocale: string): string {
   const query = new URLSearchParams();
@@ -50,7 +56,10 @@ function languageHref(req: Request, otherLocale: string): string {
   if (req.method === 'GET' || req.method === 'HEAD') {
     // Any path can reach a page (the 404 page above all): only a same-origin one goes into the link.
     path = safeReturnTo(req.path);
-    for (const [k, v] of Object.entries(req.query)) if (k !== 'lang' && typeof v === 'string') query.append(k, v);
+    for (const k of KEPT_QUERY) {
+      const v = req.query[k];
+      if (typeof v === 'string' && v.length <= 2048) query.set(k, v);
+    }
   } else {
     path = formPageOf(req.path);
     const back = safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo);
