@@ -1,6 +1,6 @@
 import tcb from '@cloudbase/node-sdk';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
-import { failedPost, followFailure } from '../support/prg.js';
+import { failedPost } from '../support/prg.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
 
 let gw: TestGateway;

@@ -5,7 +5,7 @@
  */
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
-import { failedPost, followFailure } from '../support/prg.js';
+import { failedPost } from '../support/prg.js';
 import { expectApiError, finishApiSuite, mobile, spa, type ApiClient } from '../support/api.js';
 
 let gw: TestGateway;
