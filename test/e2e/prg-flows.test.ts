@@ -35,7 +35,7 @@ describeWithBrowser('a failed post in Chromium: post/redirect/get', () => {
   async function axe(where: string): Promise<void> {
     // Evaluated by the devtools protocol, so the page's own CSP stays on.
     if ((await page.evaluate('typeof window.axe')) === 'undefined') await page.evaluate(AXE_SOURCE);
-    const violations = (await page.evaluate("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.help))")) as string[];
+    const violations = await page.evaluate<string[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.help))");
     expect({ where, violations }).toEqual({ where, violations: [] });
   }
 

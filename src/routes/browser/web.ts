@@ -116,7 +116,7 @@ export function viewLocals(config: Config, now: () => number): RequestHandler {
   };
 }
 
-/** A field as typed, to show back in a re-rendered form (validation is readForm's job): trimmed, cut to max. */
+/** A field as typed, to show back after a failed post (validation is readForm's job): trimmed, cut to max. */
 export function str(body: unknown, name: string, max = 256): string {
   const v = (body as Record<string, unknown> | undefined)?.[name];
   if (typeof v !== 'string') return '';
