@@ -156,6 +156,8 @@ export async function failForm(
 ): Promise<void> {
   // fromUpstream rethrows what is neither an AppError nor an upstream failure (a bug): the error page answers it.
   const appErr = fromUpstream(err);
+  // With the session store away, a flash kept in the session would be lost: the error page (503, Retry-After) says it.
+  if (appErr.code === 'store_unavailable') throw appErr;
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
   const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
   const page = post.page ?? formPageOf(req.path);
