@@ -197,6 +197,7 @@ export const en = {
   'api.proxy_path': 'This path cannot be forwarded.',
   'api.proxy_unavailable': 'The upstream service is not reachable.',
   'api.proxy_timeout': 'The upstream service took too long to answer.',
+  'api.token_mode_unsupported': 'A provider redirect can only end in a browser (cookie) session, not in token mode. Native apps get the provider code themselves and send it to POST /api/session/provider/code.',
   ...accountEn,
 } as const;
 
@@ -395,5 +396,6 @@ export const zhCN: Record<MessageKey, string> = {
   'api.proxy_path': '无法转发此路径。',
   'api.proxy_unavailable': '上游服务无法访问。',
   'api.proxy_timeout': '上游服务响应超时。',
+  'api.token_mode_unsupported': '第三方登录的跳转只能在浏览器（Cookie）会话中完成，不能用于令牌模式。原生应用请自行获取第三方 code，并发送到 POST /api/session/provider/code。',
   ...accountZh,
 };

@@ -1,7 +1,9 @@
 import tcb from '@cloudbase/node-sdk';
+import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, sessionCookieOf, spa } from '../support/api.js';
 import { callbackPath, consent } from '../support/provider.js';
+import { findLeaks } from '../support/leak-guard.js';
 
 let gw: TestGateway;
 
@@ -53,6 +55,32 @@ describe('POST /api/session/provider/start', () => {
     expectApiError(await app.post('/api/session/provider/start', { provider_id: 'git hub' }), 400, 'invalid_input');
     expectApiError(await app.post('/api/session/provider/start', { provider_id: 'github', extra: 1 }), 400, 'invalid_input');
     expectApiError(await app.post('/api/session/provider/start', {}), 400, 'invalid_input');
+  });
+});
+
+describe('POST /api/session/provider/start in token mode (the callback can only end in a cookie session)', () => {
+  it('is refused with 400 token_mode_unsupported naming /provider/code, before CloudBase is asked and with no state kept', async () => {
+    const uriCalls = async () => (await gw.emu.stats())['GET /auth/v1/provider/uri'] ?? 0;
+    const before = await uriCalls();
+    const app = mobile(gw);
+    const res = await app.post('/api/session/provider/start', { provider_id: 'github' });
+    expectApiError(res, 400, 'token_mode_unsupported');
+    expect((res.body as { error: { message: string } }).error.message).toContain('/api/session/provider/code');
+    expect((res.body as { url?: unknown }).url).toBeUndefined();
+    expect(app.token).toBeUndefined();
+    const zh = await app.call('post', '/api/session/provider/start?lang=zh-CN', { provider_id: 'github' });
+    expectApiError(zh, 400, 'token_mode_unsupported');
+    expect((zh.body as { error: { message: string } }).error.message).toContain('令牌模式');
+    // A signed-in native app sending only its session token (no X-Session-Mode) is in token mode too.
+    const signedIn = mobile(gw);
+    expect((await signedIn.post('/api/session/anonymous', {})).status).toBe(200);
+    const bare = await supertest(gw.server)
+      .post('/api/session/provider/start')
+      .set('Accept', 'application/json')
+      .set('Authorization', `Session ${signedIn.token!}`)
+      .send({ provider_id: 'github', returnTo: '/account' });
+    expectApiError(bare, 400, 'token_mode_unsupported');
+    expect(await uriCalls()).toBe(before);
   });
 });
 
@@ -112,5 +140,28 @@ describe('POST /api/session/ticket', () => {
       expectApiError(await app.post('/api/session/ticket', { ticket }), 401, 'ticket_invalid');
       expect((await app.get('/api/session')).status).toBe(401);
     }
+  });
+});
+
+describe('the leak guard knows provider codes, provider tokens and tickets from the emulator\'s own records', () => {
+  it('finds each one in an answer or a log line although no test handed it over', async () => {
+    const res = await fetch(`${gw.emulator.url}/__emulator/provider/github/code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'guard-person' }),
+    });
+    const { code } = (await res.json()) as { code: string };
+    const creds = (await (await fetch(`${gw.emulator.url}/__emulator/custom-login-key`)).json()) as { env_id: string; private_key_id: string; private_key: string };
+    const ticket = tcb.init({ env: creds.env_id, credentials: creds }).auth().createTicket('guard-user-01');
+    // Used through the gateway, so the emulator has seen the ticket and turned the code into a provider token.
+    expect((await mobile(gw).post('/api/session/ticket', { ticket })).status).toBe(200);
+    expect((await mobile(gw).post('/api/session/provider/code', { provider_id: 'github', code })).status).toBe(200);
+    const providerToken = [...gw.emulator.state.providerTokens.keys()].at(-1)!;
+    const leaked = (body: string) => [{ method: 'GET', url: '/x', status: 200, headers: {}, body }];
+    const none = { logs: [], emulator: gw.emulator.state, secrets: [] };
+    expect(findLeaks({ ...none, transcript: leaked(`{"c":"${code}"}`) })).toEqual(['a provider code in GET /x → 200 body']);
+    expect(findLeaks({ ...none, transcript: leaked(`t=${providerToken}`) })).toEqual(['a provider token in GET /x → 200 body']);
+    expect(findLeaks({ ...none, transcript: [], logs: [`ticket ${ticket}`] })).toEqual(expect.arrayContaining(['a custom ticket in log line 1']));
+    expect(findLeaks({ ...none, transcript: leaked('nothing secret here') })).toEqual([]);
   });
 });

@@ -221,7 +221,7 @@ export interface paths {
         put?: never;
         /**
          * Start signing in with a provider: the URL to send the browser to
-         * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.
+         * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`. Cookie mode only: the callback can only end in a browser's cookie session, so a call in token mode (`X-Session-Mode: token` or `Authorization: Session …`) is 400 `token_mode_unsupported`, whose message says to use `POST /api/session/provider/code` instead.
          */
         post: operations["startProviderSignIn"];
         delete?: never;
@@ -472,7 +472,7 @@ export interface components {
                  * @description stable; branch on this (the gateway's error catalogue)
                  * @enum {string}
                  */
-                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "contact_taken" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
+                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "token_mode_unsupported" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "contact_taken" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
                 /** @description the body field at fault, when one is */
                 field?: string;
                 /** @description for people, in their language */
@@ -577,7 +577,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`). */
+        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code or token (`provider_code_invalid`); a provider start in token mode (`token_mode_unsupported`). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;

@@ -43,7 +43,7 @@ const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
 
 const errorResponses: Record<string, string> = {
   BadRequest:
-    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`).',
+    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code or token (`provider_code_invalid`); a provider start in token mode (`token_mode_unsupported`).',
   Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`, `ticket_invalid`).',
   Forbidden:
     '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, `provider_signup_required`, …).',
@@ -139,8 +139,8 @@ export const OPENAPI = {
         tags: ['provider'],
         summary: 'Start signing in with a provider: the URL to send the browser to',
         description:
-          'For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser\'s session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.',
-        security: ANY_CALLER,
+          'For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser\'s session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`. Cookie mode only: the callback can only end in a browser\'s cookie session, so a call in token mode (`X-Session-Mode: token` or `Authorization: Session …`) is 400 `token_mode_unsupported`, whose message says to use `POST /api/session/provider/code` instead.',
+        security: [{}, { sessionCookie: [] }],
         parameters: WRITE_HEADERS,
         requestBody: body(providerStartBody),
         responses: { '200': answer('Where to navigate', 'ProviderRedirect'), '404': failure('NotFound'), ...WRITE, ...UPSTREAM, ...ALWAYS },
