@@ -2,7 +2,7 @@ import tcb from '@cloudbase/node-sdk';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, sessionCookieOf, spa } from '../support/api.js';
-import { callbackPath, consent } from '../support/provider.js';
+import { callbackPath, consent, setEmulatorProviders, waitUntil } from '../support/provider.js';
 import { findLeaks } from '../support/leak-guard.js';
 
 let gw: TestGateway;
@@ -112,6 +112,77 @@ describe('POST /api/session/provider/code (native apps)', () => {
     const before = (await gw.emu.stats())['POST /auth/v1/provider/token'] ?? 0;
     expectApiError(await mobile(gw).post('/api/session/provider/code', { provider_id: 'gitlab', code: 'x' }), 404, 'provider_unknown');
     expect((await gw.emu.stats())['POST /auth/v1/provider/token'] ?? 0).toBe(before);
+  });
+});
+
+describe('an identity CloudBase will not sign up by itself, carried into a code sign-up', () => {
+  const NO_AUTO_SIGNUP = [{ id: 'wx_open', auto_sign_up: false }, { id: 'github', auto_sign_up: false }, { id: 'google' }];
+  let nextContact = 0;
+  const contact = () => `${process.pid}${String(nextContact++).padStart(3, '0')}`;
+
+  beforeEach(() => setEmulatorProviders(gw.emulator.url, NO_AUTO_SIGNUP));
+  afterEach(async () => {
+    await setEmulatorProviders(gw.emulator.url, [{ id: 'wx_open' }, { id: 'github' }, { id: 'google' }]);
+    await gw.emu.setConfig({ provider_token_ttl_s: 600 });
+  });
+
+  const identitiesOf = (sub: string) => (gw.emulator.state.users.get(sub)?.identities ?? []).map((i) => `${i.providerId}:${i.sub}`);
+
+  it('binds the identity to the account an email sign-up creates (cookie mode); the provider then signs in to it', async () => {
+    const app = spa(gw);
+    const refused = await app.post('/api/session/provider/code', { provider_id: 'github', code: await nativeCode('github', { sub: 'gh-carried-1' }) });
+    expectApiError(refused, 403, 'provider_signup_required');
+    expect(JSON.stringify(refused.body)).not.toContain('pt.');
+    const email = `carried.${contact()}@example.com`;
+    expect((await app.post('/api/session/code/send', { email, purpose: 'signup' })).status).toBe(200);
+    expect((await app.post('/api/session/code/verify', { verification_code: await gw.emu.mail(email) })).body).toMatchObject({ next: 'signup' });
+    const done = await app.post('/api/session/signup', { name: 'Carried' });
+    expect(done.status).toBe(200);
+    const sub = (done.body as { user: { sub: string } }).user.sub;
+    expect(identitiesOf(sub)).toEqual(['github:gh-carried-1']);
+    // The identity now signs in by itself, to the same account.
+    const later = mobile(gw);
+    const again = await later.post('/api/session/provider/code', { provider_id: 'github', code: await nativeCode('github', { sub: 'gh-carried-1' }) });
+    expect(again.status).toBe(200);
+    expect((again.body as { user: { sub: string } }).user.sub).toBe(sub);
+  });
+
+  it('does the same for a native app in token mode with a phone number: the refusal carries its session_token', async () => {
+    const app = mobile(gw);
+    const refused = await app.post('/api/session/provider/code', { provider_id: 'wx_open', code: await nativeCode('wx_open', { sub: 'wx-carried-2' }), code_type: 'open_id' });
+    expectApiError(refused, 403, 'provider_signup_required');
+    expect(typeof (refused.body as { session_token?: unknown }).session_token).toBe('string');
+    const phone = `137${contact().slice(-8).padStart(8, '0')}`;
+    expect((await app.post('/api/session/code/send', { phone_number: phone, purpose: 'signup' })).status).toBe(200);
+    expect((await app.post('/api/session/code/verify', { verification_code: await gw.emu.sms(`+86 ${phone}`) })).body).toMatchObject({ next: 'signup' });
+    const done = await app.post('/api/session/signup', {});
+    expect(done.status).toBe(200);
+    const sub = (done.body as { user: { sub: string } }).user.sub;
+    expect(identitiesOf(sub)).toEqual(['wx_open:wx-carried-2']);
+    const again = await mobile(gw).post('/api/session/provider/code', { provider_id: 'wx_open', code: await nativeCode('wx_open', { sub: 'wx-carried-2' }), code_type: 'open_id' });
+    expect((again.body as { user: { sub: string } }).user.sub).toBe(sub);
+  });
+
+  it('an expired provider token fails the sign-up with a clear 400 provider_code_invalid: no account, no session', async () => {
+    await gw.emu.setConfig({ provider_token_ttl_s: 1 });
+    const app = spa(gw);
+    const usersBefore = gw.emulator.state.users.size;
+    expectApiError(await app.post('/api/session/provider/code', { provider_id: 'github', code: await nativeCode('github', { sub: 'gh-expiring' }) }), 403, 'provider_signup_required');
+    const email = `expiring.${contact()}@example.com`;
+    await app.post('/api/session/code/send', { email, purpose: 'signup' });
+    expect((await app.post('/api/session/code/verify', { verification_code: await gw.emu.mail(email) })).body).toMatchObject({ next: 'signup' });
+    const tokens = [...gw.emulator.state.providerTokens.values()].filter((t) => t.identity.sub === 'gh-expiring');
+    expect(tokens).toHaveLength(1);
+    await waitUntil(() => tokens.every((t) => t.expiresAt < Date.now()), 'the provider token to expire');
+    const res = await app.post('/api/session/signup', { name: 'Too Late' });
+    expectApiError(res, 400, 'provider_code_invalid');
+    expect((res.body as { error: { message: string } }).error.message).toContain('expired');
+    expect((await app.get('/api/session')).status).toBe(401);
+    expect(gw.emulator.state.users.size).toBe(usersBefore);
+    // The verified email is still good: a new try signs up, without the identity it could not keep.
+    const second = await app.post('/api/session/signup', { name: 'Second Try' });
+    expect(second.status).toBe(200);
+    expect(identitiesOf((second.body as { user: { sub: string } }).user.sub)).toEqual([]);
   });
 });
 
