@@ -119,14 +119,15 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return signedIn(ctx, t);
     },
 
-    async sendCode(ctx: CallContext, phone: string, purpose: SmsPurpose): Promise<CodeSent> {
-      const taken = await limits?.takeSmsSend(phone, ctx);
+    /** A code by SMS to a phone number, or by mail to an email address, under the same sending limits. */
+    async sendCode(ctx: CallContext, contact: Contact, purpose: SmsPurpose): Promise<CodeSent> {
+      const taken = await limits?.takeSmsSend(contact.phone_number ?? contact.email, ctx);
       try {
-        const r = await client.sendVerification(ctx, { phone_number: phone, target: TARGET[purpose], usage: USAGE[purpose] });
+        const r = await client.sendVerification(ctx, { ...contact, target: TARGET[purpose], usage: USAGE[purpose] });
         options.onSmsSent?.(purpose);
         return { vid: r.verification_id, expiresIn: r.expires_in, isUser: r.is_user };
       } catch (e) {
-        // Reset must not tell whether the number has an account: act as if the code went out.
+        // Reset must not tell whether the number or address has an account: act as if the code went out.
         if (purpose === 'reset' && e instanceof CloudbaseError && (e.error === 'user_not_found' || e.error === 'not_found')) {
           return { vid: undefined, expiresIn: 600, isUser: false };
         }
@@ -141,20 +142,31 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return r.verification_token;
     },
 
-    async smsLogin(ctx: CallContext, verificationToken: string, phone: string): Promise<SignedIn> {
-      const t = await upstream('sms-verify', client.signInWithVerificationToken(ctx, { verification_token: verificationToken, username: phone }));
+    /** `login` is the phone number or email address the code went to (CloudBase checks it against the code). */
+    async smsLogin(ctx: CallContext, verificationToken: string, login: string): Promise<SignedIn> {
+      const t = await upstream('sms-verify', client.signInWithVerificationToken(ctx, { verification_token: verificationToken, username: login }));
       return signedIn(ctx, t);
     },
 
     async signup(
       ctx: CallContext,
-      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string; anonymousToken?: string },
+      input: {
+        contact: Contact;
+        verificationToken: string;
+        name?: string;
+        username?: string;
+        password?: string;
+        anonymousToken?: string;
+        providerToken?: string;
+      },
     ): Promise<SignedIn> {
       const t = await upstream(
         'signup',
         client.signUp(ctx, {
-          phone_number: input.phone,
+          ...input.contact,
           verification_token: input.verificationToken,
+          // An identity CloudBase would not sign up by itself: bound to the new account.
+          ...(input.providerToken ? { provider_token: input.providerToken } : {}),
           ...(input.name ? { name: input.name } : {}),
           ...(input.username ? { username: input.username } : {}),
           ...(input.password ? { password: input.password } : {}),
@@ -165,19 +177,20 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return signedIn(ctx, t);
     },
 
-    async resetPassword(ctx: CallContext, phone: string, verificationToken: string, newPassword: string): Promise<void> {
-      await upstream('reset', client.resetPassword(ctx, { phone_number: phone, verification_token: verificationToken, new_password: newPassword }));
+    async resetPassword(ctx: CallContext, contact: Contact, verificationToken: string, newPassword: string): Promise<void> {
+      await upstream('reset', client.resetPassword(ctx, { ...contact, verification_token: verificationToken, new_password: newPassword }));
     },
 
     /**
      * After a reset, which account it was, with its CloudBase sessions ended: the reset itself answers nothing and
-     * signs no one in, so the gateway signs in once with the new password (the phone as username) to learn the `sub`,
-     * then has CloudBase revoke every session of the user, that one included. Undefined when that sign-in fails.
+     * signs no one in, so the gateway signs in once with the new password (the phone or email as username) to learn
+     * the `sub`, then has CloudBase revoke every session of the user, that one included. Undefined when that sign-in
+     * fails.
      */
-    async endSessionsAfterReset(ctx: CallContext, phone: string, newPassword: string): Promise<{ sub: string; upstreamEnded: boolean } | undefined> {
+    async endSessionsAfterReset(ctx: CallContext, login: string, newPassword: string): Promise<{ sub: string; upstreamEnded: boolean } | undefined> {
       let t: TokenResponse;
       try {
-        t = await client.signInWithPassword(ctx, { username: phone, password: newPassword });
+        t = await client.signInWithPassword(ctx, { username: login, password: newPassword });
       } catch {
         return undefined;
       }

@@ -3,15 +3,16 @@ import type { TokenCipher } from './token-cipher.js';
 
 /**
  * The session's fields that can be used against CloudBase or the gateway — the access and refresh tokens, a flow's
- * verification id and token, a captcha token, the CSRF secret, and the device id (CloudBase signs the same anonymous
- * user in again for the same x-device-id) — as [short name, field, sub-field]. They leave the
- * stored JSON and travel sealed in its `x` field; everything else (expiry, profile, times) stays readable.
+ * verification id and token, a provider token waiting for a sign-up, a captcha token, the CSRF secret, and the device
+ * id (CloudBase signs the same anonymous user in again for the same x-device-id) — as [short name, field, sub-field].
+ * They leave the stored JSON and travel sealed in its `x` field; everything else (expiry, profile, times) stays readable.
  */
 const SEALED: readonly (readonly [string, string, string?])[] = [
   ['at', 'auth', 'at'],
   ['rt', 'auth', 'rt'],
   ['vid', 'flow', 'vid'],
   ['vt', 'flow', 'vtok'],
+  ['pt', 'providerSignup', 'token'],
   ['ct', 'captcha', 'token'],
   ['cs', 'csrf'],
   ['di', 'did'],

@@ -58,6 +58,8 @@ export interface TestGateway {
 
 export interface EmulatorControl {
   sms(phone: string): Promise<string>;
+  /** the last code the emulator "mailed" to this address */
+  mail(email: string): Promise<string>;
   setConfig(patch: Record<string, unknown>): Promise<void>;
   stats(): Promise<Record<string, number>>;
   createUser(user: { username?: string; phone_number?: string; email?: string; password?: string; name?: string }): Promise<{ sub: string }>;
@@ -77,6 +79,7 @@ export function emulatorControl(url: string): EmulatorControl {
   };
   return {
     sms: async (phone) => String((await call('GET', `/sms?phone_number=${encodeURIComponent(phone)}`)).verification_code),
+    mail: async (email) => String((await call('GET', `/sms?email=${encodeURIComponent(email)}`)).verification_code),
     setConfig: async (patch) => {
       await call('PUT', '/config', patch);
     },

@@ -1,10 +1,9 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { codeStepLocals, flowOf, landing, maskContact, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
@@ -15,16 +14,20 @@ interface Failure extends Partial<SendFailure> {
   values?: Record<string, string>;
 }
 
-/** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
+/**
+ * Step 1 (phone or email), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands; with
+ * the provider whose identity the new account will get, when one is waiting ("continue with your phone").
+ */
 function page(req: Request, failed?: Failure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
+  const linking = { linkingProvider: req.session?.providerSignup?.id };
   if (flow && failed?.phoneStep !== true) {
-    if (flow.vtok) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+    if (flow.vtok) return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values, ...linking };
+    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false, ...linking };
   }
-  return { step: 'phone', returnTo, values };
+  return { step: 'phone', returnTo, values, ...linking };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
