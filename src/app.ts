@@ -12,6 +12,7 @@ import { AppError, errorText, internalError, notFound } from './errors/app-error
 import { startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy } from './session/policy.js';
+import { sessionCookieOptions } from './session/cookie-options.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
 import { leanSessionRead } from './routes/api/session-read.js';
 import { createApiRouter } from './routes/api/index.js';
@@ -115,7 +116,7 @@ export function createApp(deps: AppDeps): Express {
       // got `req.session`), so a Redis stall or a Cluster failover would sign healthy users out. Sessions are only
       // ever ended explicitly (`req.session.destroy()`), never by unsetting `req.session`.
       unset: 'keep',
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/' },
+      cookie: sessionCookieOptions(config),
     }),
   );
   app.use(sessionTokenVerifier());
