@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -12,13 +12,19 @@ type TrustFn = (addr: string, hop: number) => boolean;
  */
 export function requestId(): RequestHandler {
   return function requestIdMiddleware(req, res, next) {
-    const incoming = req.headers['x-request-id'];
-    const trusted = (req.app.get('trust proxy fn') as TrustFn | undefined)?.(req.socket.remoteAddress ?? '', 0) === true;
-    const id = trusted && typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-    req.id = id;
+    const id = assignRequestId(req);
     res.setHeader('x-request-id', id);
     next();
   };
+}
+
+/** The same choice for a handler that writes its own headers (the lean session read): sets and returns `req.id`. */
+export function assignRequestId(req: Request): string {
+  const incoming = req.headers['x-request-id'];
+  const trusted = incoming !== undefined && (req.app.get('trust proxy fn') as TrustFn | undefined)?.(req.socket.remoteAddress ?? '', 0) === true;
+  const id = trusted && typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  return id;
 }
 
 declare module 'http' {
