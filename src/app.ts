@@ -4,7 +4,7 @@ import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
 import { requireConnectedStore } from './session/redis.js';
-import { requestId } from './http/request-id.js';
+import { requestId, type TrustFn } from './http/request-id.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
 import { fixedHeaders } from './http/fixed-headers.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
@@ -87,9 +87,25 @@ export function createApp(deps: AppDeps): Express {
   const shared = deps.sessions.shared;
   const lean =
     shared && deps.redis
-      ? leanSessionRead({ config, redis: deps.redis, keys: shared.store.keys, now, logger, countHttp: metrics.countHttp, headers: fixedHeaders(...securityHeaders) })
+      ? leanSessionRead({
+          config,
+          redis: deps.redis,
+          keys: shared.store.keys,
+          now,
+          logger,
+          countHttp: metrics.countHttp,
+          headers: fixedHeaders(...securityHeaders),
+          trust: app.get('trust proxy fn') as TrustFn,
+        })
       : undefined;
-  if (lean) app.use(lean.read);
+  if (lean) {
+    // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
+    // small. Anything the lean read does not answer goes to Express untouched.
+    const handle = (app as unknown as { handle: express.RequestHandler }).handle.bind(app);
+    (app as unknown as { handle: express.RequestHandler }).handle = function leanFirst(req, res, next) {
+      void lean.read(req, res, () => handle(req, res, next));
+    };
+  }
 
   app.use(requestId());
   app.use(metrics.http());

@@ -34,12 +34,12 @@ export function requestCompletionLog(logger: Logger): RequestHandler {
 }
 
 /** The completion line itself, for a handler that answers before the middleware above runs (the lean session read). */
-export function logCompletion(logger: Logger, req: Request, statusCode: number, started: number): void {
+export function logCompletion(logger: Logger, req: Pick<Request, 'id' | 'method' | 'url'> & { originalUrl?: string }, statusCode: number, started: number): void {
   const level = statusCode >= 500 ? 'error' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
     {
-      req: { id: req.id, method: req.method, path: req.originalUrl.split('?')[0] },
+      req: { id: req.id, method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
       res: { statusCode },
       responseTime: Math.round(performance.now() - started),
     },

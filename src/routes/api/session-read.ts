@@ -4,9 +4,10 @@ import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logger.js';
 import type { RedisClient } from '../../session/redis.js';
 import type { SessionKeys } from '../../session/keys.js';
+import { createViewReader } from '../../session/view-reader.js';
 import { sessionLimits } from '../../session/policy.js';
 import { viewHead } from '../../session/session-record.js';
-import { assignRequestId } from '../../http/request-id.js';
+import { assignRequestId, type TrustFn } from '../../http/request-id.js';
 import { logCompletion } from '../../http/request-log.js';
 import { SESSION_CHALLENGE } from './challenge.js';
 import { storeUnavailable, type AppError } from '../../errors/app-error.js';
@@ -93,17 +94,20 @@ export interface LeanReadDeps {
   countHttp: (method: string, route: string, status: number, startedMs: number) => void;
   /** the security headers every answer carries (helmet's, Permissions-Policy), as [name, value, …] */
   headers: readonly string[];
+  /** the app's TRUST_PROXY test, for the request id (this runs before Express has set `req.app`) */
+  trust: TrustFn;
 }
 
 export interface LeanRead {
-  /** mounted before everything else */
+  /** run before Express handles the request */
   read: RequestHandler;
   /** mounted as `GET /api/session` after the security headers: answers the store's 503 for a read whose Redis call failed */
   failed: RequestHandler;
 }
 
 /**
- * `GET /api/session` for a browser session, in front of the whole middleware chain: verify the cookie's signature,
+ * `GET /api/session` for a browser session, in front of Express and the whole middleware chain (so only what a raw
+ * Node request has is used here): verify the cookie's signature,
  * fetch the session's view (one HGET of a few hundred bytes), check the limits on its times, and send the stored user
  * as it is, with the request id, the security headers (taken once from the middleware that sets them), the metrics
  * count and the completion log line those middleware would have given it. Only the plain case is served here;
@@ -111,7 +115,8 @@ export interface LeanRead {
  * of the previous format, Redis not ready) goes on to it unchanged. bench/README.md has the profile this came from.
  */
 export function leanSessionRead(deps: LeanReadDeps): LeanRead {
-  const { redis, keys, now, logger, countHttp } = deps;
+  const { redis, now, logger, countHttp } = deps;
+  const readView = createViewReader(redis, deps.keys);
   const limits = sessionLimits(deps.config);
   const cookies = new VerifiedCookies(deps.config.session.cookieName, deps.config.session.secrets);
   const json = ['Content-Type', 'application/json; charset=utf-8', 'Cache-Control', 'no-store'];
@@ -121,7 +126,7 @@ export function leanSessionRead(deps: LeanReadDeps): LeanRead {
   const failures = new WeakMap<Request, AppError>();
 
   function answer(req: Request, res: Parameters<RequestHandler>[1], status: 200 | 401, body: string, started: number): void {
-    const id = assignRequestId(req);
+    const id = assignRequestId(req, deps.trust);
     res.writeHead(status, (status === 200 ? okHeaders : signedOutHeaders).concat('x-request-id', id, 'Content-Length', String(Buffer.byteLength(body))));
     res.end(body);
     countHttp('GET', ROUTE, status, started);
@@ -135,7 +140,7 @@ export function leanSessionRead(deps: LeanReadDeps): LeanRead {
     const started = performance.now();
     const sid = cookies.sessionId(req.headers.cookie);
     if (sid === undefined) return answer(req, res, 401, SIGNED_OUT, started);
-    redis.hget(keys.session(sid), 'u').then(
+    readView(sid).then(
       (u) => {
         if (u === null) return answer(req, res, 401, SIGNED_OUT, started);
         const head = viewHead(u);
