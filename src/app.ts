@@ -4,14 +4,16 @@ import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
 import { requireConnectedStore } from './session/redis.js';
-import { requestId } from './http/request-id.js';
+import { requestId, type TrustFn } from './http/request-id.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
+import { fixedHeaders } from './http/fixed-headers.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
 import { startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy } from './session/policy.js';
+import { sessionCookieOptions } from './session/cookie-options.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
 import { leanSessionRead } from './routes/api/session-read.js';
 import { createApiRouter } from './routes/api/index.js';
@@ -61,11 +63,7 @@ export function createApp(deps: AppDeps): Express {
   views.express(app);
   app.set('view engine', 'njk');
 
-  app.use(requestId());
-  app.use(metrics.http());
-  installRequestLogger(app, logger);
-  app.use(requestCompletionLog(logger));
-  app.use(
+  const securityHeaders = [
     helmet({
       contentSecurityPolicy: {
         directives: {
@@ -81,8 +79,39 @@ export function createApp(deps: AppDeps): Express {
       // origin check must refuse; same-origin still sends nothing to other sites.
       referrerPolicy: { policy: 'same-origin' },
     }),
-  );
-  app.use(permissionsPolicy());
+    permissionsPolicy(),
+  ];
+
+  // The SPA's hottest call answers before the generic chain, with what that chain would have added to it
+  // (routes/api/session-read.ts).
+  const shared = deps.sessions.shared;
+  const lean =
+    shared && deps.redis
+      ? leanSessionRead({
+          config,
+          redis: deps.redis,
+          keys: shared.store.keys,
+          now,
+          logger,
+          countHttp: metrics.countHttp,
+          headers: fixedHeaders(...securityHeaders),
+          trust: app.get('trust proxy fn') as TrustFn,
+        })
+      : undefined;
+  if (lean) {
+    // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
+    // small. Anything the lean read does not answer goes to Express untouched.
+    const handle = (app as unknown as { handle: express.RequestHandler }).handle.bind(app);
+    (app as unknown as { handle: express.RequestHandler }).handle = function leanFirst(req, res, next) {
+      void lean.read(req, res, () => handle(req, res, next));
+    };
+  }
+
+  app.use(requestId());
+  app.use(metrics.http());
+  installRequestLogger(app, logger);
+  app.use(requestCompletionLog(logger));
+  app.use(...securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -100,8 +129,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
-  const shared = deps.sessions.shared;
-  if (shared && deps.redis) app.get('/api/session', leanSessionRead(config, shared.store, deps.redis, now));
+  if (lean) app.get('/api/session', lean.failed);
   if (deps.redis) app.use(requireConnectedStore(deps.redis));
   app.use(sessionTokenReader(config));
   app.use(
@@ -115,7 +143,7 @@ export function createApp(deps: AppDeps): Express {
       // got `req.session`), so a Redis stall or a Cluster failover would sign healthy users out. Sessions are only
       // ever ended explicitly (`req.session.destroy()`), never by unsetting `req.session`.
       unset: 'keep',
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/' },
+      cookie: sessionCookieOptions(config),
     }),
   );
   app.use(sessionTokenVerifier());

@@ -1,4 +1,4 @@
-import type { Express, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 declare module 'express-serve-static-core' {
@@ -28,18 +28,21 @@ export function requestCompletionLog(logger: Logger): RequestHandler {
   return function requestCompletionLogMiddleware(req, res, next) {
     if (req.url === '/healthz' || req.url.startsWith('/static/')) return next();
     const started = performance.now();
-    res.once('finish', () => {
-      const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          req: { id: req.id, method: req.method, path: req.originalUrl.split('?')[0] },
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(performance.now() - started),
-        },
-        'request completed',
-      );
-    });
+    res.once('finish', () => logCompletion(logger, req, res.statusCode, started));
     next();
   };
+}
+
+/** The completion line itself, for a handler that answers before the middleware above runs (the lean session read). */
+export function logCompletion(logger: Logger, req: Pick<Request, 'id' | 'method' | 'url'> & { originalUrl?: string }, statusCode: number, started: number): void {
+  const level = statusCode >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      req: { id: req.id, method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
+      res: { statusCode },
+      responseTime: Math.round(performance.now() - started),
+    },
+    'request completed',
+  );
 }
