@@ -37,7 +37,7 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.post('/sessions/revoke-all', requireUser, async (req, res) => {
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
-    const { upstreamEnded } = await signOutEverywhere(flowContext(req, auth, now, undefined), directory, sessionOwner(req), caller);
+    const { upstreamEnded } = await signOutEverywhere(flowContext(req, auth, now, undefined), directory, sessionOwner(req, () => freshAccessToken(req)), caller);
     if (upstreamEnded) await sessions.signOut(req, res);
     else await signOutAndRevoke(req, res, { auth, sessions });
     res.status(204).end();
