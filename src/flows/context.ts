@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { AuthService } from '../services/auth.js';
 
 /** The part of a session a flow reads and writes: the multi-step flow, a pending captcha, started provider flows. */
-export type FlowSession = Pick<SessionData, 'flow' | 'captcha' | 'providerStarts'>;
+export type FlowSession = Pick<SessionData, 'flow' | 'captcha' | 'providerStarts' | 'reauth'>;
 
 /**
  * What a flow step gets besides its own validated input, whichever surface (form or JSON) drives it. Adapters build
