@@ -5,7 +5,12 @@ import { AppError, flowExpired } from '../../errors/app-error.js';
 import { solveCaptcha } from '../captcha.js';
 import type { FlowContext } from '../context.js';
 import { invalidCode, verificationCode } from '../sms/input.js';
-import type { SignedInCaller } from './index.js';
+
+/** The signed-in caller (the same shape as index.ts's SignedInCaller, which imports this module). */
+interface SignedInCaller {
+  user: PublicUser | undefined;
+  accessToken(): Promise<string>;
+}
 
 /**
  * Re-authentication by a code to the account's own phone or email (`POST /verification` target `CUR_USER` →
