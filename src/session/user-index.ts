@@ -14,8 +14,16 @@ end
 return 1
 `;
 
+// One command too for taking entries out: the session ids and their device ids.
+const REMOVE = `
+redis.call('ZREM', KEYS[1], unpack(ARGV))
+redis.call('HDEL', KEYS[2], unpack(ARGV))
+return 1
+`;
+
 interface ScriptedClient {
   indexAdd(userKey: string, devicesKey: string, at: number, sid: string, ttlMs: number, sealedDevice: string): Promise<number>;
+  indexRemove(userKey: string, devicesKey: string, ...sids: string[]): Promise<number>;
 }
 
 /**
@@ -32,7 +40,7 @@ export class RedisUserIndex {
 
   constructor(opts: { client: RedisClient; prefix: string; cipher: TokenCipher }) {
     this.keys = sessionKeys(opts.prefix);
-    defineScripts(opts.client, { indexAdd: { keys: 2, lua: ADD } });
+    defineScripts(opts.client, { indexAdd: { keys: 2, lua: ADD }, indexRemove: { keys: 2, lua: REMOVE } });
     this.redis = opts.client as RedisClient & ScriptedClient;
     this.cipher = opts.cipher;
     failClosed(this, ['add', 'members', 'page', 'at', 'devices', 'remove']);
@@ -71,9 +79,7 @@ export class RedisUserIndex {
 
   async remove(sub: string, ...sids: string[]): Promise<void> {
     if (sids.length === 0) return;
-    const replies = await this.redis.multi().zrem(this.keys.user(sub), ...sids).hdel(this.keys.userDevices(sub), ...sids).exec();
-    const failed = replies?.find(([err]) => err);
-    if (failed) throw failed[0] as Error;
+    await this.redis.indexRemove(this.keys.user(sub), this.keys.userDevices(sub), ...sids);
   }
 }
 
