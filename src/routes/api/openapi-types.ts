@@ -416,7 +416,7 @@ export interface paths {
         };
         /**
          * The signed-in user's sessions, browser and token alike, by pages
-         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one. Sessions found ended on the way (timed out, data lost, unreadable) are left out and ended at CloudBase by their device (`DELETE /user/authorized/devices/{id}`).
          */
         get: operations["listSessions"];
         put?: never;
@@ -437,7 +437,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one session (its CloudBase tokens are revoked); the current one signs out */
+        /** End one session (its CloudBase tokens are revoked; its device, when they cannot be used); the current one signs out */
         delete: operations["endSession"];
         options?: never;
         head?: never;
