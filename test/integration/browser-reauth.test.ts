@@ -106,6 +106,9 @@ describe('setting a password and deleting the account by a code', () => {
     const res = await submitForm(agent, '/account?lang=en', '/account/delete', {});
     expect(res.status).toBe(403);
     expect(res.text).toContain('confirm it&#39;s you with a code first');
+    // the summary links to no password field the page does not have
+    expect(res.text).not.toContain('href="#f-password"');
+    expect(res.text).toContain('href="#reauth"');
     expect(userOf(sub)).toBeDefined();
   });
 
