@@ -192,6 +192,25 @@ describe('signing out the other devices while some of their sessions cannot be r
     expect(await refreshes(outside)).toBe(true);
   });
 
+  it('"sign out everywhere" that CloudBase did not confirm ends the lost ones by device too', async () => {
+    const user = await newUser();
+    const me = await browserSignIn(user);
+    const lost = await browserSignIn(user);
+    const doomed = upstreamRefreshTokens(user.sub, lost.did);
+    for (const t of doomed) gw.secrets.add(t);
+    await loseData(lost.sid);
+    await gw.emu.setConfig({ fail: { 'DELETE /auth/v1/user/revoke/all': 'unavailable' } });
+    try {
+      const res = await submitForm(me.agent, '/account/sessions', '/account/sessions/revoke-all', {});
+      expect(res.status).toBe(303);
+    } finally {
+      await gw.emu.setConfig({ fail: {} });
+    }
+    expect(upstreamRefreshTokens(user.sub, lost.did)).toEqual([]);
+    expect(await refreshes(doomed[0]!)).toBe(false);
+    expect(await signedIn(me.agent)).toBe(false);
+  });
+
   it('does the same from the JSON API (token mode)', async () => {
     const user = await newUser();
     const app: MobileClient = mobile(gw);
