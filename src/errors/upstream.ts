@@ -23,7 +23,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   invalid_username_or_password: { default: LOGIN_FAILED },
   invalid_credentials: { default: LOGIN_FAILED },
   wrong_password: { default: LOGIN_FAILED, reauth: 'wrong_password' },
-  password_not_set: { default: LOGIN_FAILED },
+  // A password typed to re-authenticate an account that has none: it must use a code to its own phone or email.
+  password_not_set: { default: LOGIN_FAILED, reauth: { code: 'reauth_required', key: 'err.reauth_no_password' } },
   // Provider sign-in of an identity no user has, with sign-up off: the person may sign up with a phone instead.
   not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED, provider: 'provider_signup_required' },
   user_not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED },

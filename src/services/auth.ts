@@ -14,8 +14,13 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
 import { providerAuth } from './provider-auth.js';
 import { accountService } from './account.js';
+import { reauthService } from './reauth.js';
 
 export type { SignedIn } from '../session/types.js';
+export type { OwnContact } from './reauth.js';
+
+/** How a sensitive step is re-authenticated: the password now, or a sudo token a code re-authentication got. */
+export type Proof = { password: string; sudoToken?: undefined } | { sudoToken: string; password?: undefined };
 
 export interface PasswordSignedIn extends SignedIn {
   /** the device proof to hand back: the device cookie, or `device_token` in token mode */
@@ -69,6 +74,12 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     return { tokens, user: toPublicUser(profile, t.scope) };
   }
 
+  /** A sudo token: the one a code re-authentication already got, or the password proved again now. */
+  async function sudoFor(ctx: CallContext, accessToken: string, proof: Proof): Promise<string> {
+    if (proof.sudoToken !== undefined) return proof.sudoToken;
+    return (await reauth(ctx, accessToken, proof.password)).sudo_token;
+  }
+
   /** The password proved again for a sensitive step, under the session's own attempt limit. */
   async function reauth(ctx: CallContext, accessToken: string, password: string) {
     const attempt = await limits?.reserveReauthAttempt(ctx);
@@ -88,6 +99,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     ...providerAuth(client, signedIn),
 
     ...accountService(client),
+    ...reauthService(client, limits),
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
      * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong
@@ -203,9 +215,11 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       }
     },
 
-    async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
-      await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword }));
+    /** Changes the password, or sets one for an account that has none (proved by a code). */
+    async changePassword(ctx: CallContext, accessToken: string, proof: Proof, newPassword: string): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
+      const old = proof.password !== undefined ? { old_password: proof.password } : {};
+      await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, ...old }));
     },
 
     /** A code to a new phone or email (target ANY: it may belong to no account yet), under the SMS sending limits. */
@@ -222,16 +236,16 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     /** The new contact, proven by its verification token, after the password is proved again (PATCH /user/contact). */
-    async changeContact(ctx: CallContext, accessToken: string, password: string, contact: Contact, verificationToken: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, password);
+    async changeContact(ctx: CallContext, accessToken: string, proof: Proof, contact: Contact, verificationToken: string): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
       const body = { ...contact, verification_token: verificationToken, sudo_token } as Parameters<CloudbaseClient['editContact']>[2];
       await upstream('reauth', client.editContact(ctx, accessToken, body)).catch((err: unknown) => {
         throw err instanceof AppError && err.code === 'already_exists' ? new AppError('contact_taken', { cause: err }) : err;
       });
     },
 
-    async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, password);
+    async deleteAccount(ctx: CallContext, accessToken: string, proof: Proof): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
       await upstream('reauth', client.deleteMe(ctx, accessToken, sudo_token));
     },
 

@@ -3,8 +3,9 @@ import type { TokenCipher } from './token-cipher.js';
 
 /**
  * The session's fields that can be used against CloudBase or the gateway — the access and refresh tokens, a flow's
- * verification id and token, a provider token waiting for a sign-up, a captcha token, the CSRF secret, and the device
- * id (CloudBase signs the same anonymous user in again for the same x-device-id) — as [short name, field, sub-field].
+ * verification id and token, a provider token waiting for a sign-up, a re-authentication's verification id and sudo
+ * token, a captcha token, the CSRF secret, and the device id (CloudBase signs the same anonymous user in again for the
+ * same x-device-id) — as [short name, field, sub-field].
  * They leave the stored JSON and travel sealed in its `x` field; everything else (expiry, profile, times) stays readable.
  */
 const SEALED: readonly (readonly [string, string, string?])[] = [
@@ -13,6 +14,8 @@ const SEALED: readonly (readonly [string, string, string?])[] = [
   ['vid', 'flow', 'vid'],
   ['vt', 'flow', 'vtok'],
   ['pt', 'providerSignup', 'token'],
+  ['rv', 'reauth', 'vid'],
+  ['su', 'reauth', 'sudo'],
   ['ct', 'captcha', 'token'],
   ['cs', 'csrf'],
   ['di', 'did'],

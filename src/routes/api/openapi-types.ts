@@ -161,9 +161,29 @@ export interface paths {
         put?: never;
         /**
          * Change phone or email, step 2: the code and the current password; the contact changes
-         * @description A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.
+         * @description Re-authenticate by the current password, or leave `password` out after `POST /api/session/reauth/verify` (a code to the current phone or email; this change spends it); with neither, 403 `reauth_required` (field `password`). A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.
          */
         post: operations["verifyContactChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the account; every session of it ends, this one included
+         * @description Proved by `password`, or without it by a code re-authentication (`/api/session/reauth/*`; an account without a password must). With neither: 403 `reauth_required` (field `password`); a wrong password: 403 `wrong_password`.
+         */
+        post: operations["deleteAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -204,6 +224,26 @@ export interface paths {
          * @description A device that signed in to the account before is judged on its own attempt limit, not on the account's: a browser keeps the proof in an httpOnly cookie; a token-mode app gets `device_token` and sends it back as `X-Device-Token`. Too many attempts: 429 `too_many_attempts` with `Retry-After`. Over a signed-in session (another account or the same), the old session ends: a new session id, and its CloudBase tokens are revoked.
          */
         post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password, or set one for an account that has none
+         * @description Proved by `old_password`, or without it by a code re-authentication (`/api/session/reauth/*`; an account without a password must). With neither: 403 `reauth_required` (field `old_password`); a wrong one: 403 `wrong_password`; a password typed for an account that has none: 403 `reauth_required`. CloudBase signs the user's other sessions out; the gateway ends them too, and this session signs in again with the new password (a new session id; in token mode a new `session_token`).
+         */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -264,6 +304,46 @@ export interface paths {
          * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`. Cookie mode only: the callback can only end in a browser's cookie session, so a call in token mode (`X-Session-Mode: token` or `Authorization: Session …`) is 400 `token_mode_unsupported`, whose message says to use `POST /api/session/provider/code` instead.
          */
         post: operations["startProviderSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/reauth/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-authenticate by a code, step 1: send a code to the account's own phone (or email, when it has no phone)
+         * @description For accounts without a password (made by a code), which change (set) their password, delete themselves or change their contact this way; any account may. `sent_to` names the contact, masked. Guests: 403 `forbidden`; an account with neither phone nor email: 403 `reauth_required`. A second code within `LIMIT_SMS_COOLDOWN_S` is 429 `resend_too_soon`; the SMS sending limits apply. CloudBase's verification id stays in the session.
+         */
+        post: operations["sendReauthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/reauth/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-authenticate by a code, step 2: the code; the next sensitive step needs no password
+         * @description CloudBase gives a sudo token for the code (`POST /user/sudo {verification_token}`); it stays in the session until `reauthenticated_until`, and the next `POST /api/session/password`, `POST /api/session/delete` or `POST /api/session/contact/verify` without a password spends it. A wrong code is 400 `invalid_code` (after `LIMIT_CODE_GUESSES` a new code is needed); no step 1 409 `flow_expired`.
+         */
+        post: operations["verifyReauthCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -379,7 +459,7 @@ export interface paths {
         };
         /**
          * The signed-in user's sessions, browser and token alike, by pages
-         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one. Sessions found ended on the way (timed out, data lost, unreadable) are left out and ended at CloudBase by their device (`DELETE /user/authorized/devices/{id}`).
          */
         get: operations["listSessions"];
         put?: never;
@@ -400,7 +480,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one session (its CloudBase tokens are revoked); the current one signs out */
+        /** End one session (its CloudBase tokens are revoked; its device, when they cannot be used); the current one signs out */
         delete: operations["endSession"];
         options?: never;
         head?: never;
@@ -533,6 +613,19 @@ export interface components {
         ProviderRedirect: {
             /** @description the provider's consent page: navigate the browser there; it comes back to /login/provider/callback */
             url: string;
+        };
+        ReauthCodeSent: {
+            /** @description seconds the code stays valid */
+            expires_in: number;
+            /** @description the account's own phone or email the code went to, masked (`+86 138****0000`, `z***@example.com`) */
+            sent_to: string;
+        };
+        Reauthenticated: {
+            /**
+             * Format: date-time
+             * @description until when the next password change, deletion or contact change needs no password (the first of them spends it)
+             */
+            reauthenticated_until: string;
         };
         Revoked: {
             revoked: number;
@@ -1182,8 +1275,8 @@ export interface operations {
                 "application/json": {
                     /** @description the characters of the captcha picture, when the last answer asked for one */
                     captcha_answer?: string;
-                    /** @description the current password, proved again */
-                    password: string;
+                    /** @description the current password, proved again; leave it out after re-authenticating by a code to the current phone or email */
+                    password?: string;
                     /** @description the 6-digit code sent to the new contact */
                     verification_code: string;
                 };
@@ -1203,6 +1296,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description the current password; leave it out after re-authenticating by a code (an account without a password must) */
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Deleted and signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1269,6 +1402,50 @@ export interface operations {
         };
         responses: {
             /** @description Signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the new password */
+                    new_password: string;
+                    /** @description the current password; leave it out after re-authenticating by a code (an account without a password must) */
+                    old_password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed; signed in again */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1411,6 +1588,93 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    sendReauthCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReauthCodeSent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifyReauthCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the 6-digit code sent to the account's own phone or email */
+                    verification_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Re-authenticated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reauthenticated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -267,7 +267,7 @@ export const OPENAPI = {
         operationId: 'listSessions',
         tags: ['sessions'],
         summary: "The signed-in user's sessions, browser and token alike, by pages",
-        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
+        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one. Sessions found ended on the way (timed out, data lost, unreadable) are left out and ended at CloudBase by their device (\`DELETE /user/authorized/devices/{id}\`).`,
         security: SIGNED_IN,
         parameters: [
           { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' }, description: '`next_cursor` of the previous page; absent for the first' },
@@ -279,7 +279,7 @@ export const OPENAPI = {
       delete: {
         operationId: 'endSession',
         tags: ['sessions'],
-        summary: 'End one session (its CloudBase tokens are revoked); the current one signs out',
+        summary: 'End one session (its CloudBase tokens are revoked; its device, when they cannot be used); the current one signs out',
         security: SIGNED_IN,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: '`id` from the list' }, ...WRITE_HEADERS],
         responses: { '204': noContent('Ended'), '401': failure('Unauthorized'), '404': failure('NotFound'), ...WRITE, ...ALWAYS },
