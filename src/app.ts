@@ -1,12 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
 import { requireConnectedStore } from './session/redis.js';
-import { requestId } from './http/request-id.js';
+import { requestId, type TrustFn } from './http/request-id.js';
+import { headersSetBy } from './http/fixed-headers.js';
+import { leanProxy, PROXY_ROUTE_LABEL, type LeanProxy } from './proxy/lean.js';
+import { compileProxyRoutes } from './proxy/target.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
-import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
+import { installRequestLogger, logAnswered, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
 import { startErrorResponse } from './http/errors.js';
@@ -65,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.http());
   installRequestLogger(app, logger);
   app.use(requestCompletionLog(logger));
-  app.use(
+  const securityHeaders = [
     helmet({
       contentSecurityPolicy: {
         directives: {
@@ -81,8 +85,9 @@ export function createApp(deps: AppDeps): Express {
       // origin check must refuse; same-origin still sends nothing to other sites.
       referrerPolicy: { policy: 'same-origin' },
     }),
-  );
-  app.use(permissionsPolicy());
+    permissionsPolicy(),
+  ];
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -98,9 +103,30 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
+  const shared = deps.sessions.shared;
+  if (shared && deps.redis && Object.keys(config.proxy.routes).length > 0) {
+    answerProxyFirst(
+      app,
+      leanProxy({
+        config,
+        store: shared.store,
+        redis: deps.redis,
+        routes: compileProxyRoutes(config.proxy.routes),
+        trust: app.get('trust proxy fn') as TrustFn,
+        now,
+        ownHeaders: headersSetBy(securityHeaders),
+        onAnswered(req, res, started) {
+          res.once('finish', () => {
+            metrics.httpAnswered(req.method!, PROXY_ROUTE_LABEL, res.statusCode, started);
+            logAnswered(logger, req, req.url!, res.statusCode, started);
+          });
+        },
+      }),
+    );
+  }
+
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
-  const shared = deps.sessions.shared;
   if (shared && deps.redis) app.get('/api/session', leanSessionRead(config, shared.store, deps.redis, now));
   if (deps.redis) app.use(requireConnectedStore(deps.redis));
   app.use(sessionTokenReader(config));
@@ -134,6 +160,19 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, _res, next) => next(notFound()));
   app.use(htmlErrors(logger));
   return app;
+}
+
+/**
+ * The proxy's plain case is answered before Express sees the request (proxy/lean.ts): Express's own routing cost more
+ * per request than a whole bare proxy (bench/README.md). Anything else, and every other path, goes to Express as ever.
+ */
+function answerProxyFirst(app: Express, lean: LeanProxy): void {
+  type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+  const express = app as unknown as { handle: Handle };
+  const handle = express.handle.bind(app);
+  express.handle = function handleProxyFirst(req, res, next) {
+    if (!lean(req, res, () => handle(req, res, next))) handle(req, res, next);
+  };
 }
 
 /** Body-parser and other http-errors carry a status; anything else is a 500. */

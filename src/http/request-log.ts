@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
@@ -28,18 +29,24 @@ export function requestCompletionLog(logger: Logger): RequestHandler {
   return function requestCompletionLogMiddleware(req, res, next) {
     if (req.url === '/healthz' || req.url.startsWith('/static/')) return next();
     const started = performance.now();
-    res.once('finish', () => {
-      const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          req: { id: req.id, method: req.method, path: req.originalUrl.split('?')[0] },
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(performance.now() - started),
-        },
-        'request completed',
-      );
-    });
+    res.once('finish', () => logAnswered(logger, req, req.originalUrl, res.statusCode, started));
     next();
   };
+}
+
+/**
+ * The completion line for one answer, also for a handler that runs before Express (the proxy's lean path): `url` is
+ * the request's full URL (the query is cut off), `started` from performance.now() when the request came in.
+ */
+export function logAnswered(logger: Logger, req: IncomingMessage, url: string, status: number, started: number): void {
+  const level = status >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      req: { id: req.id, method: req.method, path: url.split('?')[0] },
+      res: { statusCode: status },
+      responseTime: Math.round(performance.now() - started),
+    },
+    'request completed',
+  );
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { routeLabelOf } from '../http/route-label.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallInfo } from '../cloudbase/client.js';
 import { KNOWN_UPSTREAM_ERRORS } from '../errors/upstream.js';
@@ -72,37 +73,47 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
     registers,
   });
 
+  // Label children are looked up once per (method, route, status): prom-client hashes a label object on every
+  // inc/observe otherwise, on every request.
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  const childrenFor = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`;
+    let c = children.get(key);
+    if (!c) {
+      const labels = { method, route, status: String(status) };
+      c = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+      children.set(key, c);
+    }
+    return c;
+  };
+  /** one answer: its route pattern, and `started` from performance.now() when the request came in */
+  const httpAnswered = (method: string, route: string, status: number, started: number): void => {
+    const c = childrenFor(method, route, status);
+    c.count.inc();
+    c.duration.observe((performance.now() - started) / 1000);
+  };
+
   return {
     registry,
 
     /** Counts and times every response by its Express route pattern (never the raw URL: ids and tokens stay out). */
     http(): RequestHandler {
-      // Label children are looked up once per (method, route, status): prom-client hashes a label object on every
-      // inc/observe otherwise, on every request.
-      const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
-      const childrenFor = (method: string, route: string, status: string) => {
-        const key = `${method} ${route} ${status}`;
-        let c = children.get(key);
-        if (!c) {
-          const labels = { method, route, status };
-          c = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
-          children.set(key, c);
-        }
-        return c;
-      };
       return function httpMetricsMiddleware(req, res, next) {
         const started = performance.now();
         res.once('finish', () => {
           const route = (req.route as { path?: unknown } | undefined)?.path;
           const pattern =
-            typeof route === 'string' ? `${req.baseUrl}${route}` : req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched';
-          const c = childrenFor(req.method, pattern, String(res.statusCode));
-          c.count.inc();
-          c.duration.observe((performance.now() - started) / 1000);
+            typeof route === 'string'
+              ? `${req.baseUrl}${route}`
+              : (routeLabelOf(res) ?? (req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched'));
+          httpAnswered(req.method, pattern, res.statusCode, started);
         });
         next();
       };
     },
+
+    /** Counts and times one answer given by a handler that runs before Express (the proxy's lean path). */
+    httpAnswered,
 
     upstreamCall(info: CallInfo): void {
       const error = info.error ? (KNOWN_ERRORS.has(info.error) ? info.error : 'other') : '';

@@ -102,7 +102,7 @@ export class VersionedRedisStore extends session.Store {
     this.onUnreadable = opts.onUnreadable;
     defineScripts(opts.client, { casSet: { keys: 2, lua: CAS_SET }, destroySession: { keys: 2, lua: DESTROY } });
     this.redis = opts.client as RedisClient & ScriptedClient;
-    failClosed(this, ['read', 'readView', 'write', 'remove']);
+    failClosed(this, ['read', 'readView', 'readVersion', 'write', 'remove']);
   }
 
   /**
@@ -127,6 +127,15 @@ export class VersionedRedisStore extends session.Store {
   async readView(sid: string): Promise<SessionView | null> {
     const [v, u] = await this.redis.hmget(this.keys.session(sid), 'v', 'u');
     return v && u ? (JSON.parse(u) as SessionView) : null;
+  }
+
+  /**
+   * The stored version alone, or null when there is no session: a caller that keeps what it opened of a version (the
+   * proxy's token cache) checks it is still current with this, without fetching or opening the secrets again.
+   */
+  async readVersion(sid: string): Promise<number | null> {
+    const v = await this.redis.hget(this.keys.session(sid), 'v');
+    return v ? Number(v) : null;
   }
 
   /** Compare-and-set write; updates sess._v on success. */
