@@ -28,6 +28,8 @@ type HeaderPairs = (string | string[])[];
 export interface AnswerHead {
   /** true for a header the gateway sets itself: the backend's is dropped */
   ours(name: string): boolean;
+  /** the pairs the head starts with, before the backend's (the lean path's own headers) */
+  start?(): HeaderPairs;
   /** status and headers (name, value pairs, the backend's kept ones then Cache-Control) onto the response */
   write(res: ServerResponse, status: number, headers: HeaderPairs): void;
 }
@@ -93,7 +95,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Proxy
     upstream.on('response', (answer) => {
       committed = true;
       opts.onCommit?.();
-      const back: HeaderPairs = [];
+      const back: HeaderPairs = opts.head.start?.() ?? [];
       returnableResponseHeaders(answer.headers, opts.head.ours, back);
       back.push('cache-control', cacheControlFor(answer.headers['cache-control']));
       opts.head.write(res, answer.statusCode ?? 502, back);

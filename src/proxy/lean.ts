@@ -80,6 +80,18 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
   const ownNames = new Set<string>(['x-request-id']);
   for (let i = 0; i < deps.ownHeaders.length; i += 2) ownNames.add(deps.ownHeaders[i]!);
   const ours = (name: string) => ownNames.has(name);
+  // Whether TRUST_PROXY trusts a connection's peer, judged once per connection (a keep-alive client sends many).
+  const peers = new WeakMap<object, TrustFn>();
+  const trustedPeer = (req: IncomingMessage): TrustFn => {
+    let judged = peers.get(req.socket);
+    if (!judged) {
+      const peer = req.socket.remoteAddress ?? '';
+      const first = trust(peer, 0);
+      judged = (addr, hops) => (hops === 0 && addr === peer ? first : trust(addr, hops));
+      peers.set(req.socket, judged);
+    }
+    return judged;
+  };
 
   function credentialOf(req: IncomingMessage): Credential | undefined {
     const authorization = req.headers.authorization;
@@ -128,11 +140,13 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     return entry;
   }
 
+  const readVersion = batchedVersionReads(store);
+
   /** The session when it is the plain case: signed in, within its limits, no activity to record, token not due. */
   async function plainSession(credential: Credential): Promise<OpenedSession | undefined> {
     let entry = opened.get(credential.key);
     if (entry) {
-      const version = await store.readVersion(entry.sid);
+      const version = await readVersion(entry.sid);
       if (version !== entry.version) {
         opened.delete(credential.key);
         entry = version === null ? undefined : await open(credential, entry.sid);
@@ -168,19 +182,21 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
         session = undefined; // the full stack meets the same Redis and answers its 503
       }
       if (!session) return fullStack();
-      const requestId = requestIdOf(req, trust);
+      const trustPeer = trustedPeer(req);
+      const requestId = requestIdOf(req, trustPeer);
       req.id = requestId;
       const head: AnswerHead = {
         ours,
+        start: () => deps.ownHeaders.concat('x-request-id', requestId),
         write(target, status, headers) {
-          target.writeHead(status, [...deps.ownHeaders, 'x-request-id', requestId, ...(headers as string[])]);
+          target.writeHead(status, headers as string[]);
         },
       };
       try {
         await forward(req, res, proxied, {
           accessToken: session.accessToken,
           requestId,
-          forwarded: callerOf(req, trust, publicHost),
+          forwarded: callerOf(req, trustPeer, publicHost),
           timeoutMs: config.proxy.timeoutMs,
           head,
           onCommit: () => deps.onAnswered(req, res, started),
@@ -192,4 +208,30 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     })();
     return true;
   };
+}
+
+/**
+ * The version reads of every request that arrived in one turn of the event loop, sent to Redis in one write: one write
+ * per request was the largest cost of the lean path after the HTTP sockets' own (bench/README.md). setImmediate rather
+ * than a microtask: requests on different connections arrive in separate callbacks of the same turn.
+ */
+function batchedVersionReads(store: VersionedRedisStore): (sid: string) => Promise<number | null> {
+  type Waiting = { sid: string; resolve: (v: number | null) => void; reject: (e: unknown) => void };
+  let batch: Waiting[] | undefined;
+  const flush = () => {
+    const waiting = batch!;
+    batch = undefined;
+    store.readVersions(waiting.map((w) => w.sid)).then(
+      (versions) => waiting.forEach((w, i) => w.resolve(versions[i] ?? null)),
+      (err: unknown) => waiting.forEach((w) => w.reject(err)),
+    );
+  };
+  return (sid) =>
+    new Promise((resolve, reject) => {
+      if (!batch) {
+        batch = [];
+        setImmediate(flush);
+      }
+      batch.push({ sid, resolve, reject });
+    });
 }
