@@ -7,6 +7,12 @@ export { privateAtMost } from './headers.js';
 
 class ProxyTimeout extends Error {}
 
+/** Whether the request has a body to stream on: HTTP/1.1 says so by Content-Length or Transfer-Encoding alone. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 const timedOut = () => new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' });
 const unreachable = (cause: unknown) => new AppError('upstream_unreachable', { cause });
 
@@ -106,11 +112,15 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Proxy
       if (committed) return res.destroy();
       reject(err instanceof ProxyTimeout ? timedOut() : unreachable(err));
     });
-    req.on('error', () => upstream.destroy());
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
       resolve();
     });
-    req.pipe(upstream);
+    if (hasBody(req)) {
+      req.on('error', () => upstream.destroy());
+      req.pipe(upstream);
+    } else {
+      upstream.end();
+    }
   });
 }
