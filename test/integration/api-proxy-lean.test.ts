@@ -14,8 +14,9 @@ import { expectApiError, finishApiSuite, mobile, RELAXED_LIMITS, spa, type SpaCl
 
 let gw: TestGateway;
 let backend: Server;
-/** the Authorization header of each call the backend received, by path */
+/** what the backend received: each call's path and headers, and its body */
 const received: { url: string; headers: IncomingHttpHeaders }[] = [];
+const bodies: Buffer[] = [];
 let clock = Date.now();
 const PASSWORD = 'Passw0rd!lean-proxy';
 const login = { username: 'lean-proxy', password: PASSWORD };
@@ -24,8 +25,10 @@ const IDLE_S = 600;
 beforeAll(async () => {
   backend = createServer((req, res) => {
     received.push({ url: req.url!, headers: req.headers });
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      bodies.push(Buffer.concat(chunks));
       res.writeHead(200, { 'content-type': 'application/json', 'x-backend': 'yes' });
       res.end(JSON.stringify({ url: req.url }));
     });
@@ -141,6 +144,20 @@ describe('when a signed-in session makes plain proxied calls', () => {
     const cookie = `${gw.config.session.cookieName}=${encodeURIComponent(`s:${cookieSignature.sign(sid, gw.config.session.secrets[0]!)}`)}`;
     expectApiError(await supertest(gw.server).get('/api/proxy/echo/cookie').set('Cookie', cookie), 401, 'not_signed_in');
     expect(received.map((r) => r.url)).toEqual([0, 1, 2, 3].map((i) => `/base/token/${i}`));
+  });
+
+  it('streams a token session\'s write through with its body, no CSRF header needed', async () => {
+    const phone = mobile(gw);
+    expect((await phone.post('/api/session/login', login)).status).toBe(200);
+    expect((await phone.get('/api/proxy/echo/token-warm')).status).toBe(200);
+    const body = Buffer.alloc(48 * 1024, 3);
+    const during = await commandsDuring(async () => {
+      const res = await phone.call('put', '/api/proxy/echo/upload', body, { 'Content-Type': 'application/octet-stream' });
+      expect(res.status).toBe(200);
+    }, ['hget', 'hmget']);
+    expect(during).toEqual({ hget: 1, hmget: 0 });
+    expect(received.at(-1)!.url).toBe('/base/upload');
+    expect(bodies.at(-1)!.equals(body)).toBe(true);
   });
 });
 
