@@ -27,7 +27,7 @@ export function headersSetBy(middleware: readonly RequestHandler[]): string[] {
   for (const handler of middleware) {
     let passed = false;
     handler(request as never, recorder as unknown as ServerResponse as never, (err?: unknown) => {
-      if (err) throw err instanceof Error ? err : new Error(String(err));
+      if (err) throw err instanceof Error ? err : new Error('headersSetBy: a middleware passed an error');
       passed = true;
     });
     if (!passed) throw new Error('headersSetBy: a middleware did not call next() at once');

@@ -33,7 +33,7 @@ type HeaderPairs = (string | string[])[];
  */
 export interface AnswerHead {
   /** true for a header the gateway sets itself: the backend's is dropped */
-  ours(name: string): boolean;
+  ours: (name: string) => boolean;
   /** the pairs the head starts with, before the backend's (the lean path's own headers) */
   start?(): HeaderPairs;
   /** status and headers (name, value pairs, the backend's kept ones then Cache-Control) onto the response */

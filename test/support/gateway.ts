@@ -95,12 +95,12 @@ function recordResponses(res: ServerResponse, method: string, url: string, trans
   // Headers handed to writeHead (the proxy's lean path writes them all there) are not kept by getHeaders().
   const written: Record<string, unknown> = {};
   const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
+  res.writeHead = (status: number, ...rest: unknown[]) => {
     const headers = rest.find((r) => typeof r === 'object' && r !== null);
     if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) written[String(headers[i]).toLowerCase()] = headers[i + 1];
     else if (headers) for (const [k, v] of Object.entries(headers)) written[k.toLowerCase()] = v;
     return writeHead(status, ...rest);
-  }) as ServerResponse['writeHead'];
+  };
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (chunk) chunks.push(Buffer.from(chunk as Buffer));
     return write(chunk, ...rest);
