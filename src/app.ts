@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import session from 'express-session';
@@ -7,7 +8,9 @@ import { requireConnectedStore } from './session/redis.js';
 import { requestId, type TrustFn } from './http/request-id.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
 import { fixedHeaders } from './http/fixed-headers.js';
-import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
+import { leanProxy, PROXY_ROUTE_LABEL } from './proxy/lean.js';
+import { compileProxyRoutes } from './proxy/target.js';
+import { installRequestLogger, logCompletion, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
 import { startErrorResponse } from './http/errors.js';
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
 
   // The SPA's hottest call answers before the generic chain, with what that chain would have added to it
   // (routes/api/session-read.ts).
+  const ownHeaders = fixedHeaders(...securityHeaders);
   const shared = deps.sessions.shared;
   const lean =
     shared && deps.redis
@@ -94,17 +98,16 @@ export function createApp(deps: AppDeps): Express {
           now,
           logger,
           countHttp: metrics.countHttp,
-          headers: fixedHeaders(...securityHeaders),
+          headers: ownHeaders,
           trust: app.get('trust proxy fn') as TrustFn,
         })
       : undefined;
+  // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
+  // small. Anything the lean read does not answer goes to Express untouched.
   if (lean) {
-    // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
-    // small. Anything the lean read does not answer goes to Express untouched.
-    const handle = (app as unknown as { handle: express.RequestHandler }).handle.bind(app);
-    (app as unknown as { handle: express.RequestHandler }).handle = function leanFirst(req, res, next) {
-      void lean.read(req, res, () => handle(req, res, next));
-    };
+    answerFirst(app, (req, res, pass) => {
+      void lean.read(req as express.Request, res as express.Response, pass);
+    });
   }
 
   app.use(requestId());
@@ -126,6 +129,28 @@ export function createApp(deps: AppDeps): Express {
       res.status(503).json({ status: 'unavailable', store: 'redis' });
     }
   });
+
+  // Proxied calls of a plain signed-in session: the same, ahead of Express (proxy/lean.ts).
+  if (shared && deps.redis && Object.keys(config.proxy.routes).length > 0) {
+    answerFirst(
+      app,
+      leanProxy({
+        config,
+        store: shared.store,
+        redis: deps.redis,
+        routes: compileProxyRoutes(config.proxy.routes),
+        trust: app.get('trust proxy fn') as TrustFn,
+        now,
+        ownHeaders,
+        onAnswered(req, res, started) {
+          res.once('finish', () => {
+            metrics.countHttp(req.method!, PROXY_ROUTE_LABEL, res.statusCode, started);
+            logCompletion(logger, req, res.statusCode, started);
+          });
+        },
+      }),
+    );
+  }
 
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
@@ -162,6 +187,25 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, _res, next) => next(notFound()));
   app.use(htmlErrors(logger));
   return app;
+}
+
+/**
+ * The proxy's plain case is answered before Express sees the request (proxy/lean.ts): Express's own routing cost more
+ * per request than a whole bare proxy (bench/README.md). Anything else, and every other path, goes to Express as ever.
+ */
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * Puts `first` ahead of Express itself (on this app's own `handle`, so supertest and the server both meet it): it
+ * answers the request, or calls `pass` — or returns false — to hand it to Express untouched. Installed later means
+ * asked earlier.
+ */
+function answerFirst(app: Express, first: (req: IncomingMessage, res: ServerResponse, pass: () => void) => boolean | void): void {
+  const target = app as unknown as { handle: Handle };
+  const handle = target.handle.bind(app);
+  target.handle = function answerFirstHandle(req, res, next) {
+    if (first(req, res, () => handle(req, res, next)) === false) handle(req, res, next);
+  };
 }
 
 /** Body-parser and other http-errors carry a status; anything else is a 500. */

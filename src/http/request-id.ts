@@ -13,7 +13,8 @@ export type TrustFn = (addr: string, hop: number) => boolean;
  */
 export function requestId(): RequestHandler {
   return function requestIdMiddleware(req, res, next) {
-    const id = assignRequestId(req);
+    // A request a lean path handed over (the lean read, or the proxy's when its backend failed) keeps its id.
+    const id = req.id ?? assignRequestId(req);
     res.setHeader('x-request-id', id);
     next();
   };

@@ -1,4 +1,4 @@
-import type { Express, Request, RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 declare module 'express-serve-static-core' {
@@ -33,13 +33,18 @@ export function requestCompletionLog(logger: Logger): RequestHandler {
   };
 }
 
-/** The completion line itself, for a handler that answers before the middleware above runs (the lean session read). */
-export function logCompletion(logger: Logger, req: Pick<Request, 'id' | 'method' | 'url'> & { originalUrl?: string }, statusCode: number, started: number): void {
+/** The completion line itself, also for a handler that answers before Express (the lean session read, the proxy's lean path). */
+export function logCompletion(
+  logger: Logger,
+  req: { id?: string | undefined; method?: string | undefined; url?: string | undefined; originalUrl?: string },
+  statusCode: number,
+  started: number,
+): void {
   const level = statusCode >= 500 ? 'error' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
     {
-      req: { id: req.id, method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
+      req: { id: req.id, method: req.method, path: (req.originalUrl ?? req.url ?? '').split('?')[0] },
       res: { statusCode },
       responseTime: Math.round(performance.now() - started),
     },

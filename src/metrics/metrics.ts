@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { routeLabelOf } from '../http/route-label.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallInfo } from '../cloudbase/client.js';
 import { KNOWN_UPSTREAM_ERRORS } from '../errors/upstream.js';
@@ -97,14 +98,16 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
         res.once('finish', () => {
           const route = (req.route as { path?: unknown } | undefined)?.path;
           const pattern =
-            typeof route === 'string' ? `${req.baseUrl}${route}` : req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched';
+            typeof route === 'string'
+              ? `${req.baseUrl}${route}`
+              : (routeLabelOf(res) ?? (req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched'));
           countHttp(req.method, pattern, res.statusCode, started);
         });
         next();
       };
     },
 
-    /** Counts and times one answer of a handler that runs before `http()` does (the lean session read). */
+    /** Counts and times one answer of a handler that runs before Express (the lean session read, the proxy's lean path). */
     countHttp,
 
     upstreamCall(info: CallInfo): void {

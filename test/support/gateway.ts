@@ -95,13 +95,22 @@ function recordResponses(res: ServerResponse, method: string, url: string, trans
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...a: unknown[]) => boolean;
   const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  // Headers handed to writeHead (the proxy's lean path writes them all there) are not kept by getHeaders().
+  const written: Record<string, unknown> = {};
+  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.writeHead = (status: number, ...rest: unknown[]) => {
+    const headers = rest.find((r) => typeof r === 'object' && r !== null);
+    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) written[String(headers[i]).toLowerCase()] = headers[i + 1];
+    else if (headers) for (const [k, v] of Object.entries(headers)) written[k.toLowerCase()] = v;
+    return writeHead(status, ...rest);
+  };
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (chunk) chunks.push(Buffer.from(chunk as Buffer));
     return write(chunk, ...rest);
   }) as ServerResponse['write'];
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer));
-    transcript.push({ method, url, status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks).toString('utf8') });
+    transcript.push({ method, url, status: res.statusCode, headers: { ...written, ...res.getHeaders() }, body: Buffer.concat(chunks).toString('utf8') });
     return end(chunk, ...rest);
   }) as ServerResponse['end'];
 }
