@@ -9,7 +9,7 @@ import { permissionsPolicy } from './http/permissions-policy.js';
 import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
-import { startErrorResponse } from './http/errors.js';
+import { httpStatus, startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy } from './session/policy.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
@@ -147,7 +147,7 @@ function htmlErrors(logger: Logger): ErrorRequestHandler {
     const appErr = toAppError(err);
     if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'request failed' }, err)) return;
     const t = (res.locals.t as ReturnType<typeof translator> | undefined) ?? translator(pickLocale(req));
-    res.render('error.njk', { ...res.locals, t, message: appErr.status === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
+    res.render('error.njk', { ...res.locals, t, message: httpStatus(appErr) === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
       if (renderErr) return res.type('text/plain').send(t(appErr.messageKey));
       res.type('html').send(html);
     });

@@ -4,6 +4,7 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../errors/upstream.js';
 import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
+import { CATALOGUE } from '../errors/catalogue.js';
 import { toAuthTokens } from './auth-tokens.js';
 import { callContext } from './context.js';
 import type { VersionedSession } from './store.js';
@@ -125,7 +126,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (backoffMs === undefined) throw err;
       // Retry-After advises the back-off (asking sooner would only meet it), or a rate limit's longer wait.
       const backoffS = Math.ceil(backoffMs / 1000);
-      const retryAfterS = err.status === 429 ? Math.max(err.extra.retryAfterS ?? 0, backoffS) : backoffS;
+      const retryAfterS = CATALOGUE[err.code].limit ? Math.max(err.retryAfterS ?? 0, backoffS) : backoffS;
       throw err.with({ retryAfterS });
     }
   }

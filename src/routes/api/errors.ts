@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../../logger.js';
 import type { AuthService } from '../../services/auth.js';
 import { AppError, errorText, internalError } from '../../errors/app-error.js';
-import { startErrorResponse } from '../../http/errors.js';
+import { httpStatus, startErrorResponse } from '../../http/errors.js';
 import { fromBodyParserError } from '../../http/body-guard.js';
 import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
@@ -50,7 +50,7 @@ export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandl
       res.destroy();
       return;
     }
-    if (appErr.status === 401) challenge(res);
+    if (httpStatus(appErr) === 401) challenge(res);
     res.json(await errorBody(req, appErr, auth));
   };
 }
