@@ -123,11 +123,11 @@ export function createApp(deps: AppDeps): Express {
 
   const routeDeps: RouteDeps = deps.routes;
 
-  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));
+  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth, now));
 
   const browser = express.Router();
   browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
-  browser.use(viewLocals(config));
+  browser.use(viewLocals(config, now));
   for (const flow of BROWSER_FLOWS) flow.register(browser, routeDeps);
   app.use(browser);
 

@@ -27,7 +27,7 @@ export function toApiError(err: unknown): AppError {
   return internalError(err);
 }
 
-async function errorBody(req: Request, err: AppError, auth: AuthService): Promise<ApiErrorBody> {
+async function errorBody(req: Request, err: AppError, auth: AuthService, now: () => number): Promise<ApiErrorBody> {
   const t = translator(pickLocale(req, 'en'));
   const field = err.extra.field;
   const body: ApiErrorBody = {
@@ -35,15 +35,15 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
   };
   if (!req.session) return body;
   if (wantsCaptcha(err)) {
-    const c = await newCaptchaChallenge(captchaContext(req, auth));
+    const c = await newCaptchaChallenge(captchaContext(req, auth, now));
     if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
   }
-  if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);
+  if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req, now);
   return body;
 }
 
 /** The API's one error handler: `{error: {code, message}}` with the AppError's status; logs only 5xx. */
-export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandler {
+export function jsonErrors(logger: Logger, auth: AuthService, now: () => number): ErrorRequestHandler {
   return async function apiErrorHandler(err, req, res, _next) {
     const appErr = toApiError(err);
     if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'api request failed' }, err)) {
@@ -51,6 +51,6 @@ export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandl
       return;
     }
     if (httpStatus(appErr) === 401) challenge(res);
-    res.json(await errorBody(req, appErr, auth));
+    res.json(await errorBody(req, appErr, auth, now));
   };
 }

@@ -27,7 +27,7 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     });
     // Whether the number has an account is told only after a correct code (by sms/verify), so sending codes cannot be
     // used to test which numbers are registered. `is_user` stays in the answer (the contract names it), always false.
-    res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
+    res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req, now) });
   });
 
   router.post('/session/sms/verify', async (req, res) => {
@@ -38,9 +38,9 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     const outcome = await afterCodeVerified(c, await verifyCode(c, { purpose, code: body.verification_code }));
     if ('signedIn' in outcome) {
       await sessions.signIn(req, outcome.signedIn);
-      return sendSignedIn(req, res, limits);
+      return sendSignedIn(req, res, limits, now);
     }
-    res.json({ authenticated: false, next: outcome.next === 'reset' ? 'reset_password' : 'signup', ...tokenField(req) });
+    res.json({ authenticated: false, next: outcome.next === 'reset' ? 'reset_password' : 'signup', ...tokenField(req, now) });
   });
 
   router.post('/session/signup', async (req, res) => {
@@ -48,7 +48,7 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     requireConsent(config, body.consent === true);
     const profile = { name: body.name?.trim(), username: body.username?.trim(), password: body.password, anonymousToken: await guestToken(req, freshAccessToken) };
     await sessions.signIn(req, await completeSignup(context(req, body), profile));
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 
   router.post('/session/password/reset', async (req, res) => {

@@ -16,13 +16,13 @@ interface Failure extends Partial<SendFailure> {
 }
 
 /** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
-function page(req: Request, failed?: Failure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: Failure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
   if (flow && failed?.phoneStep !== true) {
     if (flow.vtok) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+    if (flow.vid) return { step: 'code', ...codeStepLocals(flow, now), returnTo, resendFailed: failed?.phoneStep === false };
   }
   return { step: 'phone', returnTo, values };
 }
@@ -30,7 +30,7 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, now()));
   });
 
   registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
@@ -43,7 +43,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
     }
   });
 
@@ -56,7 +56,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, { values }));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now(), { values }));
     }
   });
 
