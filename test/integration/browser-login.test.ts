@@ -1,4 +1,5 @@
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
   const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? [];
-  return cookies.find((c) => c.startsWith('cbg.sid='));
+  return cookies.find((c) => c.startsWith(`${COOKIES.session}=`));
 }
 
 describe('password sign-in', () => {

@@ -1,6 +1,7 @@
 import tcb from '@cloudbase/node-sdk';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 
@@ -21,7 +22,7 @@ function remember(callback: URL): URL {
 }
 
 function sidOf(setCookie: unknown): string | undefined {
-  return ((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cbg.sid='))?.split(';')[0];
+  return ((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith(`${COOKIES.session}=`))?.split(';')[0];
 }
 
 async function signedInAs(agent: ReturnType<TestGateway['agent']>): Promise<string> {
