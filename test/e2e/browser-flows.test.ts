@@ -276,7 +276,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
       expect((await sessionCookie(context))?.httpOnly).toBe(true);
     }, 60_000);
 
-    it('changes the password on /account and sees a notice', async () => {
+    it('changes the password on the account page and sees a notice', async () => {
       await Promise.all([page.waitForURL(/\/account(\?|$)/), page.locator('header a[href="/account"]').click()]);
       await page.waitForLoadState('load');
       expect(await text(page)).toContain(NAME);

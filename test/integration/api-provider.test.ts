@@ -30,7 +30,7 @@ async function mintTicket(uid: string): Promise<string> {
   return ticket;
 }
 
-describe('POST /api/session/provider/start', () => {
+describe('when an app starts a provider sign-in for a browser', () => {
   it('answers the provider URL; the browser comes back to the callback and lands signed in on returnTo', async () => {
     const app = spa(gw);
     const res = await app.post('/api/session/provider/start', { provider_id: 'github', returnTo: '/account' });
@@ -56,7 +56,7 @@ describe('POST /api/session/provider/start', () => {
   });
 });
 
-describe('POST /api/session/provider/code (native apps)', () => {
+describe('when a native app signs in with a provider code', () => {
   it('signs in with a provider code in token mode: a session_token, and no cookie', async () => {
     const app = mobile(gw);
     const code = await nativeCode('wx_open', { sub: 'wx-native-1', name: 'Native Wei' });
@@ -87,7 +87,7 @@ describe('POST /api/session/provider/code (native apps)', () => {
   });
 });
 
-describe('POST /api/session/ticket', () => {
+describe('when an app signs in with a custom ticket', () => {
   it('signs in with a ticket minted by @cloudbase/node-sdk, in cookie and token mode, as the same user', async () => {
     const app = spa(gw);
     const res = await app.post('/api/session/ticket', { ticket: await mintTicket('app-user-0001') });

@@ -31,7 +31,7 @@ async function signedInAs(agent: ReturnType<TestGateway['agent']>): Promise<stri
 }
 
 describe('provider buttons', () => {
-  it('shows one button per AUTH_PROVIDERS entry on /login and /signup, named in the page language', async () => {
+  it('shows one button per configured provider on the sign-in and sign-up pages, named in the page language', async () => {
     const en = await gw.agent().get('/login?lang=en&returnTo=%2Faccount');
     expect(en.text).toContain('href="/login/provider/wx_open?returnTo=%2Faccount"');
     expect(en.text).toContain('Continue with WeChat');
@@ -200,7 +200,7 @@ describe('provider sign-in that must fail cleanly (a 4xx page, never a session)'
   });
 });
 
-describe('POST /login/ticket', () => {
+describe('when a browser signs in with a custom ticket', () => {
   async function mintTicket(uid: string): Promise<string> {
     const res = await fetch(`${gw.emulator.url}/__emulator/custom-login-key`);
     const creds = (await res.json()) as { env_id: string; private_key_id: string; private_key: string };

@@ -43,7 +43,7 @@ async function signedIn(): Promise<{ app: SpaClient; sid: string }> {
 
 const version = async (sid: string) => Number(await gw.redis.hget(gw.store.keys.session(sid), 'v'));
 
-describe('signedSessionId', () => {
+describe('when the lean read takes the session id out of a cookie', () => {
   const secrets = ['new-secret', 'old-secret'];
   const cookie = (sid: string, secret: string) => `${COOKIES.session}=${encodeURIComponent(`s:${cookieSignature.sign(sid, secret)}`)}`;
 
@@ -64,7 +64,7 @@ describe('signedSessionId', () => {
   });
 });
 
-describe('GET /api/session on the lean path', () => {
+describe('when a signed-in read takes the lean path', () => {
   it('answers a signed-in read without writing the session', async () => {
     const { app, sid } = await signedIn();
     const v = await version(sid);

@@ -28,7 +28,7 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
   throw new Error('expected loadConfig to throw');
 }
 
-describe('loadConfig', () => {
+describe('when the configuration is read from the environment', () => {
   describe('with an empty environment (development)', () => {
     const config = loadConfig({});
 

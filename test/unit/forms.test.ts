@@ -12,7 +12,7 @@ function refusal(schema: Parameters<typeof readForm>[0], body: unknown): { statu
   throw new Error('expected a refusal');
 }
 
-describe('readForm', () => {
+describe('when a form body is read', () => {
   it('trims text, keeps passwords exactly, and reads absent fields as empty', () => {
     expect(readForm(FORMS.signupProfile, { name: '  Ada ', password: ' pass word ' })).toEqual({ name: 'Ada', username: '', password: ' pass word ', consent: '' });
     expect(readForm(FORMS.login, undefined)).toEqual({ username: '', password: '' });
