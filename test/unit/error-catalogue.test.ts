@@ -53,6 +53,9 @@ describe('at the edge, an error becomes an answer', () => {
     expect(new AppError('rate_limited').retryAfterS).toBe(60);
     expect(storeUnavailable().retryAfterS).toBe(2);
     expect(new AppError('upstream_unavailable').retryAfterS).toBe(5);
+    // the proxy's own timeout and unreachable backend, thrown without a wait
+    expect(new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' }).retryAfterS).toBe(5);
+    expect(new AppError('upstream_unreachable').retryAfterS).toBe(5);
     expect(new AppError('login_failed').retryAfterS).toBeUndefined();
   });
 
