@@ -13,7 +13,7 @@ import { compileProxyRoutes } from './proxy/target.js';
 import { installRequestLogger, logCompletion, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
-import { startErrorResponse } from './http/errors.js';
+import { httpStatus, startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy } from './session/policy.js';
 import { sessionCookieOptions } from './session/cookie-options.js';
@@ -176,11 +176,11 @@ export function createApp(deps: AppDeps): Express {
 
   const routeDeps: RouteDeps = deps.routes;
 
-  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth));
+  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth, now));
 
   const browser = express.Router();
   browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
-  browser.use(viewLocals(config));
+  browser.use(viewLocals(config, now));
   for (const flow of BROWSER_FLOWS) flow.register(browser, routeDeps);
   app.use(browser);
 
@@ -219,7 +219,7 @@ function htmlErrors(logger: Logger): ErrorRequestHandler {
     const appErr = toAppError(err);
     if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'request failed' }, err)) return;
     const t = (res.locals.t as ReturnType<typeof translator> | undefined) ?? translator(pickLocale(req));
-    res.render('error.njk', { ...res.locals, t, message: appErr.status === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
+    res.render('error.njk', { ...res.locals, t, message: httpStatus(appErr) === 404 ? t('error.notFound') : errorText(appErr, t) }, (renderErr, html) => {
       if (renderErr) return res.type('text/plain').send(t(appErr.messageKey));
       res.type('html').send(html);
     });

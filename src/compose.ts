@@ -111,7 +111,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       config,
       directory,
       now,
-      (req, accessToken) => auth.revoke(callContext(req), accessToken),
+      (req, accessToken) => auth.revoke(callContext(req, now), accessToken),
       createSignInPersister({ client: shared ? redis : undefined, sessionKey: (sid) => shared!.store.keys.session(sid), wait: config.redis.wait }),
     ),
     freshAccessToken: createTokenKeeper({
@@ -124,7 +124,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       onSessionEnded: (sub, sid) => directory.remove(sub, sid),
     }),
     directory,
-    formCsrf: requireFormCsrf(config),
+    formCsrf: requireFormCsrf(config, now),
     now,
   };
   return { config, logger, now, ...(redis ? { redis } : {}), sessions, cloudbase, metrics, routes };

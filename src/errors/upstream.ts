@@ -76,26 +76,30 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   temporarily_unavailable: { default: 'upstream_unavailable' },
 };
 
-/** Turns anything the CloudBase client threw into the AppError a person or client sees. */
+/**
+ * The anti-corruption layer between CloudBase's vocabulary and ours: turns anything the CloudBase client threw into a
+ * domain error (a catalogued code, no HTTP status). Only CloudBase's own facts travel on (its `retry_after`); the
+ * edge adds the code's status and default Retry-After.
+ */
 export function fromUpstream(err: unknown, step: FlowStep = 'other'): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof UpstreamUnavailableError) {
-    return new AppError(err.reason === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable', { retryAfterS: 5, cause: err });
+    return new AppError(err.reason === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable', { cause: err });
   }
   if (err instanceof CloudbaseError) {
     const row = Object.hasOwn(TABLE, err.error) ? TABLE[err.error] : undefined;
     const mapping = (row && (row[step] ?? row.default)) ?? 'upstream_error';
     const { code, key } = typeof mapping === 'string' ? { code: mapping, key: undefined } : mapping;
-    const status = CATALOGUE[code].status;
-    const retryAfterS = status === 429 ? (err.retryAfterS ?? 60) : status === 503 ? 5 : undefined;
+    // CloudBase's wait is kept only for a limit: on anything else it would not be the wait the answer means.
+    const retryAfterS = CATALOGUE[code].limit ? err.retryAfterS : undefined;
     return new AppError(code, { cause: err, ...(key ? { messageKey: key } : {}), ...(retryAfterS ? { retryAfterS } : {}) });
   }
   throw err;
 }
 
 /**
- * The one place a CloudBase call's failure becomes what the step means to a person: `await upstream('login',
- * client.signIn(…))`.
+ * The services' one translation of a CloudBase call's failure into what the step means: `await upstream('login',
+ * client.signIn(…))`. Services never see CloudBase's error strings past this point.
  */
 export function upstream<T>(step: FlowStep, call: Promise<T>): Promise<T> {
   return call.catch((e: unknown) => {

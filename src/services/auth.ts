@@ -66,7 +66,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * JSON API both call these, so both get the same abuse limits. Upstream failures come out as AppError, already mapped
  * for the step by `upstream()`.
  */
-export function createAuthService(client: CloudbaseClient, now: () => number = Date.now, options: AuthServiceOptions = {}) {
+export function createAuthService(client: CloudbaseClient, now: () => number, options: AuthServiceOptions = {}) {
   const { limits } = options;
   async function signedIn(ctx: CallContext, t: TokenResponse): Promise<SignedIn> {
     const tokens = toAuthTokens(t, now());

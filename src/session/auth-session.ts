@@ -23,7 +23,7 @@ export type RevokeReplaced = (req: Request, accessToken: string) => Promise<unkn
 export function createSessionManager(
   config: Config,
   directory: SessionDirectory,
-  clock: () => number = Date.now,
+  clock: () => number,
   revokeReplaced: RevokeReplaced = async () => undefined,
   /** stores the new session before the sign-in is answered (see durable.ts) */
   persist?: (req: Request) => Promise<void>,

@@ -112,11 +112,11 @@ export function sessionTokenVerifier(): RequestHandler {
 }
 
 /** The session token for this request's session: the one presented when still valid, else a new secret. */
-export function issueSessionToken(req: Request): string {
+export function issueSessionToken(req: Request, now: () => number): string {
   const auth = req.tokenAuth;
   if (auth?.verified && auth.presented?.sid === req.sessionID) return `${auth.presented.sid}.${auth.presented.secret}`;
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  initSession(req);
+  initSession(req, now());
   req.session.tok = hashSecret(secret).toString('base64url');
   return `${req.sessionID}.${secret}`;
 }

@@ -32,7 +32,7 @@ async function mintTicket(uid: string): Promise<string> {
   return ticket;
 }
 
-describe('POST /api/session/provider/start', () => {
+describe('when an app starts a provider sign-in for a browser', () => {
   it('answers the provider URL; the browser comes back to the callback and lands signed in on returnTo', async () => {
     const app = spa(gw);
     const res = await app.post('/api/session/provider/start', { provider_id: 'github', returnTo: '/account' });
@@ -58,7 +58,7 @@ describe('POST /api/session/provider/start', () => {
   });
 });
 
-describe('POST /api/session/provider/start in token mode (the callback can only end in a cookie session)', () => {
+describe('when an app asks to start a provider sign-in in token mode (the callback can only end in a cookie session)', () => {
   it('is refused with 400 token_mode_unsupported naming /provider/code, before CloudBase is asked and with no state kept', async () => {
     const uriCalls = async () => (await gw.emu.stats())['GET /auth/v1/provider/uri'] ?? 0;
     const before = await uriCalls();
@@ -84,7 +84,7 @@ describe('POST /api/session/provider/start in token mode (the callback can only 
   });
 });
 
-describe('POST /api/session/provider/code (native apps)', () => {
+describe('when a native app signs in with a provider code', () => {
   it('signs in with a provider code in token mode: a session_token, and no cookie', async () => {
     const app = mobile(gw);
     const code = await nativeCode('wx_open', { sub: 'wx-native-1', name: 'Native Wei' });
@@ -186,7 +186,7 @@ describe('an identity CloudBase will not sign up by itself, carried into a code 
   });
 });
 
-describe('POST /api/session/ticket', () => {
+describe('when an app signs in with a custom ticket', () => {
   it('signs in with a ticket minted by @cloudbase/node-sdk, in cookie and token mode, as the same user', async () => {
     const app = spa(gw);
     const res = await app.post('/api/session/ticket', { ticket: await mintTicket('app-user-0001') });

@@ -1,4 +1,5 @@
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 
@@ -16,7 +17,7 @@ afterAll(async () => {
 
 function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
   const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? [];
-  return cookies.find((c) => c.startsWith('cbg.sid='));
+  return cookies.find((c) => c.startsWith(`${COOKIES.session}=`));
 }
 
 describe('password sign-in', () => {
@@ -175,7 +176,7 @@ describe('anonymous sign-in', () => {
   });
 });
 
-describe('logout', () => {
+describe('when a person signs out', () => {
   it('shows a confirm page, then revokes upstream, destroys the session and clears the cookie', async () => {
     const agent = gw.agent();
     await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
@@ -195,7 +196,7 @@ describe('logout', () => {
     expect(home.text).toContain('You are not signed in.');
   });
 
-  it('sends a signed-out visitor of /logout home', async () => {
+  it('sends a signed-out visitor of the sign-out page home', async () => {
     const res = await gw.agent().get('/logout');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');

@@ -4,6 +4,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { signedSessionId } from '../../src/routes/api/session-read.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 // GET /api/session is served without express-session when nothing but a read is needed; these pin down that it
 // answers exactly like the full stack and hands every other case to it.
@@ -42,35 +43,36 @@ async function signedIn(): Promise<{ app: SpaClient; sid: string }> {
 
 const version = async (sid: string) => Number(await gw.redis.hget(gw.store.keys.session(sid), 'v'));
 
-describe('signedSessionId', () => {
+describe('when the lean read takes the session id out of a cookie', () => {
   const secrets = ['new-secret', 'old-secret'];
-  const cookie = (sid: string, secret: string) => `cbg.sid=${encodeURIComponent(`s:${cookieSignature.sign(sid, secret)}`)}`;
+  const cookie = (sid: string, secret: string) => `${COOKIES.session}=${encodeURIComponent(`s:${cookieSignature.sign(sid, secret)}`)}`;
 
   it('reads a cookie signed with any configured secret', () => {
-    expect(signedSessionId(`a=1; ${cookie('abc', 'new-secret')}`, 'cbg.sid', secrets)).toBe('abc');
-    expect(signedSessionId(cookie('abc', 'old-secret'), 'cbg.sid', secrets)).toBe('abc');
+    expect(signedSessionId(`a=1; ${cookie('abc', 'new-secret')}`, COOKIES.session, secrets)).toBe('abc');
+    expect(signedSessionId(cookie('abc', 'old-secret'), COOKIES.session, secrets)).toBe('abc');
   });
 
   it('finds the cookie by its whole name, wherever it is in the header', () => {
     const valid = cookie('abc', 'new-secret');
-    expect(signedSessionId(`xcbg.sid=junk; a=cbg.sid=junk;${valid}`, 'cbg.sid', secrets)).toBe('abc');
-    expect(signedSessionId(`cbg.sid; other=1;  ${valid.replace('=', ' = ')} ;b=2`, 'cbg.sid', secrets)).toBe('abc');
-    expect(signedSessionId(`cbg.sid=${decodeURIComponent(valid.slice('cbg.sid='.length))}`, 'cbg.sid', secrets)).toBe('abc');
+    const name = COOKIES.session;
+    expect(signedSessionId(`x${name}=junk; a=${name}=junk;${valid}`, name, secrets)).toBe('abc');
+    expect(signedSessionId(`${name}; other=1;  ${valid.replace('=', ' = ')} ;b=2`, name, secrets)).toBe('abc');
+    expect(signedSessionId(`${name}=${decodeURIComponent(valid.slice(name.length + 1))}`, name, secrets)).toBe('abc');
   });
 
   it.each([
     ['no cookie header', undefined],
     ['another cookie only', 'other=1'],
     ['an unknown secret', cookie('abc', 'someone-else')],
-    ['no s: prefix', 'cbg.sid=abc.def'],
-    ['broken percent-encoding', 'cbg.sid=s%3Aabc%zz'],
-    ['an oversized header', `cbg.sid=${'x'.repeat(9000)}`],
+    ['no s: prefix', `${COOKIES.session}=abc.def`],
+    ['broken percent-encoding', `${COOKIES.session}=s%3Aabc%zz`],
+    ['an oversized header', `${COOKIES.session}=${'x'.repeat(9000)}`],
   ])('refuses %s', (_what, header) => {
-    expect(signedSessionId(header, 'cbg.sid', secrets)).toBeUndefined();
+    expect(signedSessionId(header, COOKIES.session, secrets)).toBeUndefined();
   });
 });
 
-describe('GET /api/session on the lean path', () => {
+describe('when a signed-in read takes the lean path', () => {
   it('answers a signed-in read without writing the session', async () => {
     const { app, sid } = await signedIn();
     const v = await version(sid);
@@ -86,7 +88,7 @@ describe('GET /api/session on the lean path', () => {
 
   it('accepts a cookie signed with a previous SESSION_SECRET (rotation)', async () => {
     const { sid } = await signedIn();
-    const old = `cbg.sid=${encodeURIComponent(`s:${cookieSignature.sign(sid, 'previous-secret-0123456789abcdef-xy')}`)}`;
+    const old = `${COOKIES.session}=${encodeURIComponent(`s:${cookieSignature.sign(sid, 'previous-secret-0123456789abcdef-xy')}`)}`;
     const res = await supertest(gw.server).get('/api/session').set('Cookie', old);
     expect(res.status).toBe(200);
     const page = await supertest(gw.server).get('/?lang=en').set('Cookie', old);

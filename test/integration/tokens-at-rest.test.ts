@@ -13,6 +13,7 @@ import { mobile, phoneNumbers, RELAXED_LIMITS, spa, finishApiSuite, type MobileC
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { setEmulatorProviders } from '../support/provider.js';
 import type { RedisClient } from '../../src/session/redis.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
 const canonical = (national: string) => `+86 ${national}`;
@@ -256,7 +257,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
     expect(secrets.length).toBeGreaterThan(0); // the stored hashes of the apps' secrets have that shape
     for (const sid of sids) {
       // The ids are in the key names; a cookie needs SESSION_SECRET's signature, which Redis never sees.
-      for (const cookie of [`cbg.sid=${sid}`, `cbg.sid=${encodeURIComponent(`s:${sid}`)}`, `cbg.sid=${encodeURIComponent(`s:${sid}.${sid}`)}`]) {
+      for (const cookie of [`${COOKIES.session}=${sid}`, `${COOKIES.session}=${encodeURIComponent(`s:${sid}`)}`, `${COOKIES.session}=${encodeURIComponent(`s:${sid}.${sid}`)}`]) {
         const res = await supertest(gw.server).get('/api/session').set('Cookie', cookie);
         if (res.status !== 401) usable.push(`session id ${sid.slice(0, 6)}… as a cookie (${res.status})`);
       }

@@ -29,14 +29,14 @@ export function register(router: Router, deps: RouteDeps): void {
     if (Object.keys(body).length === 0) throw new AppError('invalid_input', { messageKey: 'api.profile_empty' });
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     req.session.user = await editProfile(flowContext(req, auth, now, undefined), caller, body);
-    res.json(sessionState(req, limits));
+    res.json(sessionState(req, limits, now()));
   });
 
   router.get('/session/history', requireUser, async (req, res) => {
     const { cursor } = req.query;
     if (cursor !== undefined && (typeof cursor !== 'string' || !HISTORY_CURSOR.test(cursor))) throw invalidInput('cursor');
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
-    const page = await signInHistory(flowContext(req, auth, now, undefined), caller, { deviceId: initSession(req), cursor });
+    const page = await signInHistory(flowContext(req, auth, now, undefined), caller, { deviceId: initSession(req, now()), cursor });
     res.json({ entries: page.entries, next_cursor: page.nextCursor ?? null });
   });
 
@@ -44,7 +44,7 @@ export function register(router: Router, deps: RouteDeps): void {
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     const { upstreamEnded } = await signOutEverywhere(flowContext(req, auth, now, undefined), directory, sessionOwner(req, () => freshAccessToken(req)), caller);
     if (upstreamEnded) await sessions.signOut(req, res);
-    else await signOutAndRevoke(req, res, { auth, sessions });
+    else await signOutAndRevoke(req, res, { auth, sessions, now });
     res.status(204).end();
   });
 
@@ -61,7 +61,7 @@ export function register(router: Router, deps: RouteDeps): void {
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     const c = flowContext(req, auth, now, body.captcha_answer);
     req.session.user = await verifyContactChange(c, caller, { code: body.verification_code, password: body.password ?? '' });
-    res.json(sessionState(req, limits));
+    res.json(sessionState(req, limits, now()));
   });
 
   router.post('/session/reauth/send', requireUser, async (req, res) => {
@@ -87,7 +87,7 @@ export function register(router: Router, deps: RouteDeps): void {
     const signed = await signInWithNewPassword(c, req.session.user, body.new_password);
     if (signed) await sessions.signIn(req, signed);
     await directory.revokeOthers(signedInSub(req), req.sessionID, alreadyRevokedUpstream);
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 
   router.post('/session/delete', requireUser, async (req, res) => {

@@ -42,12 +42,12 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
       ...(body.code_type ? { codeType: body.code_type } : {}),
     });
     await sessions.signIn(req, signed);
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 
   router.post('/session/ticket', async (req, res) => {
     const body = parseBody(ticketBody, req.body);
     await sessions.signIn(req, await signInWithTicket(flowContext(req, auth, now, undefined), body.ticket));
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 }

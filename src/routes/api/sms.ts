@@ -30,7 +30,7 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     // Whether the number or address has an account is told only after a correct code (by the verify step), so sending
     // codes cannot be used to test which are registered. `is_user` stays in the answer (the contract names it), always
     // false.
-    res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
+    res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req, now) });
   };
 
   const verify = async (req: Request, res: Response, body: { verification_code: string; captcha_answer?: string | undefined }) => {
@@ -40,9 +40,9 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     const outcome = await afterCodeVerified(c, await verifyCode(c, { purpose, code: body.verification_code }));
     if ('signedIn' in outcome) {
       await sessions.signIn(req, outcome.signedIn);
-      return sendSignedIn(req, res, limits);
+      return sendSignedIn(req, res, limits, now);
     }
-    res.json({ authenticated: false, next: outcome.next === 'reset' ? 'reset_password' : 'signup', ...tokenField(req) });
+    res.json({ authenticated: false, next: outcome.next === 'reset' ? 'reset_password' : 'signup', ...tokenField(req, now) });
   };
 
   router.post('/session/code/send', (req, res) => send(req, res, parseBody(codeSendBody, req.body)));
@@ -55,7 +55,7 @@ export function register(router: Router, { config, auth, sessions, directory, fr
     requireConsent(config, body.consent === true);
     const profile = { name: body.name?.trim(), username: body.username?.trim(), password: body.password, anonymousToken: await guestToken(req, freshAccessToken) };
     await sessions.signIn(req, await completeSignup(context(req, body), profile));
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 
   router.post('/session/password/reset', async (req, res) => {

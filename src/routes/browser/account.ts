@@ -6,6 +6,7 @@ import { AppError } from '../../errors/app-error.js';
 import { accountProfile, changePassword, deleteAccount, signInWithNewPassword, type SignedInCaller } from '../../flows/account/index.js';
 import { formFlowContext } from '../flow-context.js';
 import { fromUpstream } from '../../errors/upstream.js';
+import { httpStatus } from '../../http/errors.js';
 import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { signedInSub } from '../signed-in-sub.js';
@@ -31,7 +32,7 @@ export function register(router: Router, deps: RouteDeps): void {
     if (isSignedOut(err)) throw err;
     const appErr = err instanceof AppError ? err : fromUpstream(err);
     // When CloudBase is slow or away, asking it again for the profile would only double the wait: show the forms alone.
-    const account = appErr.status < 500 ? await loadAccount(req, res).catch(() => undefined) : undefined;
+    const account = httpStatus(appErr) < 500 ? await loadAccount(req, res).catch(() => undefined) : undefined;
     await renderFailure(req, res, auth, 'account.njk', appErr, { account, failedForm: form, reauth: reauthLocals(req, res, now) });
   }
 

@@ -45,14 +45,14 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     const { upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), caller);
     if (upstreamEnded) await sessions.signOut(req, res);
-    else await signOutAndRevoke(req, res, { auth, sessions });
+    else await signOutAndRevoke(req, res, { auth, sessions, now });
     res.redirect(303, '/login?notice=signed_out_everywhere');
   });
 
   router.post('/account/sessions/:id/revoke', requireSignedIn, formCsrf, async (req, res) => {
     const ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), String(req.params.id));
     if (ended === 'current') {
-      await signOutAndRevoke(req, res, { auth, sessions });
+      await signOutAndRevoke(req, res, { auth, sessions, now });
       return res.redirect(303, '/login?notice=signed_out');
     }
     if (ended === 'unknown') throw notFound();

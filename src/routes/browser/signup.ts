@@ -18,14 +18,14 @@ interface Failure extends Partial<SendFailure> {
  * Step 1 (phone or email), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands; with
  * the provider whose identity the new account will get, when one is waiting ("continue with your phone").
  */
-function page(req: Request, failed?: Failure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: Failure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
   const linking = { linkingProvider: req.session?.providerSignup?.id };
   if (flow && failed?.phoneStep !== true) {
     if (flow.vtok) return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values, ...linking };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false, ...linking };
+    if (flow.vid) return { step: 'code', ...codeStepLocals(flow, now), returnTo, resendFailed: failed?.phoneStep === false, ...linking };
   }
   return { step: 'phone', returnTo, values, ...linking };
 }
@@ -33,7 +33,7 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, now()));
   });
 
   registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
@@ -46,7 +46,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
     }
   });
 
@@ -59,7 +59,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, { values }));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now(), { values }));
     }
   });
 

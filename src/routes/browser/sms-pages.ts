@@ -29,7 +29,7 @@ export function maskContact(key: string): string {
 }
 
 /** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
-export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number; resendAt: number } {
+export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: string; resendIn: number; resendAt: number } {
   const resendAt = flow.resendAt ?? 0;
   return { maskedPhone: maskContact(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
@@ -80,7 +80,7 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 export function registerSendCode(
   router: Router,
   { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
-  flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
+  flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, now: number, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
 ): void {
   router.post(flow.action, formCsrf, async (req, res) => {
     try {
@@ -94,7 +94,7 @@ export function registerSendCode(
       });
       res.redirect(303, flow.start);
     } catch (err) {
-      await renderFailure(req, res, auth, flow.view, err, flow.page(req, sendFailure(req.body)));
+      await renderFailure(req, res, auth, flow.view, err, flow.page(req, now(), sendFailure(req.body)));
     }
   });
 }

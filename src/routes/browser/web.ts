@@ -29,8 +29,11 @@ const NOTICES: Record<string, MessageKey> = {
   reauthenticated: 'reauth.confirmed',
 };
 
-/** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
-export function viewLocals(config: Config): RequestHandler {
+/**
+ * Per-request view locals: language, translator, CSRF token maker, signed-in user, notice, and the gateway's clock
+ * (`now`, for what renders a page after a failure); no caching of pages.
+ */
+export function viewLocals(config: Config, now: () => number): RequestHandler {
   return function viewLocalsMiddleware(req, res, next) {
     const locale = pickLocale(req);
     const chosen = requestedLocale(req);
@@ -46,6 +49,7 @@ export function viewLocals(config: Config): RequestHandler {
       termsUrl: config.pages.termsUrl,
       privacyUrl: config.pages.privacyUrl,
       passwordMax: MAX.password,
+      now,
       // Without Redis the development store holds only this process's sessions: the sessions page says so.
       processOnlySessions: !config.redis.url && !config.redis.clusterNodes,
       fieldErrors: {},
@@ -59,7 +63,10 @@ export function viewLocals(config: Config): RequestHandler {
       t,
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
-      csrfToken: () => csrfToken(config, req, res, () => initSession(req)),
+      csrfToken: () => {
+        const t = now();
+        return csrfToken(config, req, res, t, () => initSession(req, t));
+      },
       notice:
         typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
           ? t(NOTICES[req.query.notice]!)
@@ -93,7 +100,8 @@ export async function renderFailure(
   // fromUpstream rethrows what is neither an AppError nor an upstream failure (a bug): the error page answers it.
   const appErr = fromUpstream(err);
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
-  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
+  const now = res.locals.now as () => number;
+  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth, now)) : undefined;
   const t = res.locals.t as Translate;
   const fieldErrors = appErr.extra.field ? { [appErr.extra.field]: fieldMessage(appErr, req.body) } : {};
   res.render(view, { ...locals, error: errorText(appErr, t), errorCode: appErr.code, captcha, fieldErrors });
