@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../session/redis.js';
 import { storeUnavailable } from '../errors/app-error.js';
+import { runWrites, type RedisWrite } from '../session/writes.js';
 import type { LimitKind } from './limits.js';
 
 /**
@@ -82,8 +83,6 @@ interface EnterClient {
   limitsEnter(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 }
 
-type Write = [command: string, ...args: (string | number)[]];
-
 async function orUnavailable<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
@@ -111,14 +110,7 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
     return r[0] === 1 ? { refused: r[1]! - 1, waitMs: r[2]! } : { blockMs: r.slice(1) };
   }
 
-  async function run(writes: Write[]): Promise<unknown[]> {
-    if (writes.length === 0) return [];
-    if (clustered) return orUnavailable(Promise.all(writes.map(([c, ...a]) => redis.call(c, ...a))));
-    const replies = (await orUnavailable(redis.pipeline(writes).exec())) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw storeUnavailable(failed[0]);
-    return replies.map(([, value]) => value);
-  }
+  const run = (writes: RedisWrite[]) => runWrites(client, writes);
 
   const store: GateStore = {
     async enter(gates) {
@@ -138,7 +130,7 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
     },
 
     async settle(ops) {
-      const writes: Write[] = [];
+      const writes: RedisWrite[] = [];
       const cleared: string[] = [];
       const decremented: { key: string; ttlMs: number }[] = [];
       for (const { gate, op, blockMs } of ops) {
@@ -160,7 +152,7 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
       const replies = await run(writes);
       // A counter that expired while its attempt was in flight came back as a negative one without a TTL: give it one.
       const orphans = decremented.filter((_, i) => Number(replies[first + i]) < 0);
-      await run(orphans.map((o) => ['pexpire', o.key, o.ttlMs, 'NX']));
+      await run(orphans.map((o): RedisWrite => ['pexpire', o.key, o.ttlMs, 'NX']));
     },
   };
   return store;

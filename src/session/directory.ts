@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
 import { deviceLabel } from './device-label.js';
+import type { RedisWrite } from './writes.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -133,6 +134,11 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
   return {
     async add(sub: string, sid: string, at: number): Promise<void> {
       await index?.add(sub, sid, at, indexTtlMs);
+    },
+
+    /** The writes of `add`, for the sign-in to send with the session's own (none without an index). */
+    addWrites(sub: string, sid: string, at: number): RedisWrite[] {
+      return index ? index.addWrites(sub, sid, at, indexTtlMs) : [];
     },
 
     async remove(sub: string, sid: string): Promise<void> {

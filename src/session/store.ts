@@ -6,6 +6,7 @@ import { sessionKeys, type SessionKeys } from './keys.js';
 import { defineScripts, failClosed } from './fail-closed.js';
 import { parseSession, serializeSession } from './sealed-session.js';
 import type { TokenCipher } from './token-cipher.js';
+import type { RedisWrite } from './writes.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: any, data?: any) => void;
@@ -152,6 +153,23 @@ export class VersionedRedisStore extends session.Store {
     const outcome = result === -1 ? 'destroyed' : 'conflict';
     this.onDroppedWrite?.(sid, outcome);
     return outcome;
+  }
+
+  /**
+   * The writes that store a session under an id no request has written yet (sign-in's new id: no version, no
+   * tombstone to respect), as version 1, for the caller to send with its other writes in one round trip; sets
+   * sess._v. None when the session's limits have already passed.
+   */
+  createWrites(sid: string, sess: VersionedSession): RedisWrite[] {
+    const ttl = Math.floor(this.ttlMs(sess));
+    if (ttl <= 0) return [];
+    const { _v: _ignored, ...data } = sess;
+    const key = this.keys.session(sid);
+    sess._v = 1;
+    return [
+      ['hset', key, 'v', 1, 'd', serializeSession(data, sid, this.cipher), 'u', JSON.stringify(publicView(data))],
+      ['pexpire', key, ttl],
+    ];
   }
 
   /** Deletes the session and leaves a tombstone so a late write cannot bring it back. */

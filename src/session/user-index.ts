@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis.js';
 import { sessionKeys, type SessionKeys } from './keys.js';
 import { failClosed } from './fail-closed.js';
+import { runWrites, type RedisWrite } from './writes.js';
 
 /**
  * The per-user index: a sorted set per user of session ids scored by sign-in time (its own slot: one user's sessions
@@ -18,9 +19,16 @@ export class RedisUserIndex {
   }
 
   async add(sub: string, sid: string, at: number, ttlMs: number): Promise<void> {
+    await runWrites(this.redis, this.addWrites(sub, sid, at, ttlMs));
+  }
+
+  /** The writes of `add`, for a caller sending them with others in one round trip. */
+  addWrites(sub: string, sid: string, at: number, ttlMs: number): RedisWrite[] {
     const key = this.keys.user(sub);
-    await this.redis.zadd(key, at, sid);
-    await this.redis.pexpire(key, ttlMs);
+    return [
+      ['zadd', key, at, sid],
+      ['pexpire', key, ttlMs],
+    ];
   }
 
   /** Every session id of the user's index (tests and tools; the gateway reads it by pages). */
