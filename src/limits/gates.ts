@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../session/redis.js';
 import { storeUnavailable } from '../errors/app-error.js';
-import { runWrites, type RedisWrite } from '../session/writes.js';
+import { runBatches, runWrites, type PendingWrites, type RedisWrite, type WriteBatch } from '../session/writes.js';
 import type { LimitKind } from './limits.js';
 
 /**
@@ -40,6 +40,8 @@ export interface SettleOp {
 export interface GateStore {
   enter(gates: Gate[]): Promise<Entry>;
   settle(ops: SettleOp[]): Promise<void>;
+  /** The same writes, left to the caller to send with its own (in this process: done now, nothing left). */
+  settleLater(ops: SettleOp[]): PendingWrites | undefined;
 }
 
 const STRIKES_MS = 24 * 3600 * 1000;
@@ -110,7 +112,35 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
     return r[0] === 1 ? { refused: r[1]! - 1, waitMs: r[2]! } : { blockMs: r.slice(1) };
   }
 
-  const run = (writes: RedisWrite[]) => runWrites(client, writes);
+  function settleWrites(ops: SettleOp[]): WriteBatch {
+    const writes: RedisWrite[] = [];
+    const cleared: string[] = [];
+    const decremented: { key: string; ttlMs: number }[] = [];
+    for (const { gate, op, blockMs } of ops) {
+      const k = keysOf(gate);
+      if (op === 'clear') {
+        if (clustered) writes.push(['del', k.f, k.s, k.b]);
+        else cleared.push(k.f, k.s, k.b);
+        continue;
+      }
+      decremented.push({ key: k.f, ttlMs: times.windowMs });
+      if (blockMs > 0) {
+        writes.push(['del', k.b]);
+        decremented.push({ key: k.s, ttlMs: STRIKES_MS });
+      }
+    }
+    if (cleared.length) writes.push(['del', ...cleared]);
+    const first = writes.length;
+    for (const d of decremented) writes.push(['decr', d.key]);
+    return {
+      writes,
+      async settled(replies) {
+        // A counter that expired while its attempt was in flight came back as a negative one without a TTL: give it one.
+        const orphans = decremented.filter((_, i) => Number(replies[first + i]) < 0);
+        await runWrites(client, orphans.map((o): RedisWrite => ['pexpire', o.key, o.ttlMs, 'NX']));
+      },
+    };
+  }
 
   const store: GateStore = {
     async enter(gates) {
@@ -130,29 +160,12 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
     },
 
     async settle(ops) {
-      const writes: RedisWrite[] = [];
-      const cleared: string[] = [];
-      const decremented: { key: string; ttlMs: number }[] = [];
-      for (const { gate, op, blockMs } of ops) {
-        const k = keysOf(gate);
-        if (op === 'clear') {
-          if (clustered) writes.push(['del', k.f, k.s, k.b]);
-          else cleared.push(k.f, k.s, k.b);
-          continue;
-        }
-        decremented.push({ key: k.f, ttlMs: times.windowMs });
-        if (blockMs > 0) {
-          writes.push(['del', k.b]);
-          decremented.push({ key: k.s, ttlMs: STRIKES_MS });
-        }
-      }
-      if (cleared.length) writes.push(['del', ...cleared]);
-      const first = writes.length;
-      for (const d of decremented) writes.push(['decr', d.key]);
-      const replies = await run(writes);
-      // A counter that expired while its attempt was in flight came back as a negative one without a TTL: give it one.
-      const orphans = decremented.filter((_, i) => Number(replies[first + i]) < 0);
-      await run(orphans.map((o): RedisWrite => ['pexpire', o.key, o.ttlMs, 'NX']));
+      await runBatches(client, [settleWrites(ops)]);
+    },
+
+    settleLater(ops) {
+      const batch = settleWrites(ops);
+      return { ...batch, flush: () => runBatches(client, [batch]) };
     },
   };
   return store;
@@ -173,6 +186,20 @@ export function memoryGates(times: GateTimes, now: () => number = () => Date.now
     return get(key)!.n;
   };
   const k = (g: Gate, part: string) => `${g.kind}:${g.key}:${part}`;
+
+  function apply(ops: SettleOp[]): void {
+    for (const { gate, op, blockMs } of ops) {
+      if (op === 'clear') {
+        for (const part of ['f', 's', 'b']) values.delete(k(gate, part));
+        continue;
+      }
+      incr(k(gate, 'f'), times.windowMs, -1);
+      if (blockMs > 0) {
+        values.delete(k(gate, 'b'));
+        incr(k(gate, 's'), STRIKES_MS, -1);
+      }
+    }
+  }
 
   return {
     enter(gates) {
@@ -195,18 +222,14 @@ export function memoryGates(times: GateTimes, now: () => number = () => Date.now
     },
 
     settle(ops) {
-      for (const { gate, op, blockMs } of ops) {
-        if (op === 'clear') {
-          for (const part of ['f', 's', 'b']) values.delete(k(gate, part));
-          continue;
-        }
-        incr(k(gate, 'f'), times.windowMs, -1);
-        if (blockMs > 0) {
-          values.delete(k(gate, 'b'));
-          incr(k(gate, 's'), STRIKES_MS, -1);
-        }
-      }
+      apply(ops);
       return Promise.resolve();
     },
+
+    settleLater(ops) {
+      apply(ops);
+      return undefined;
+    },
   };
+
 }

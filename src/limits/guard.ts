@@ -6,6 +6,7 @@ import { AppError, storeUnavailable } from '../errors/app-error.js';
 import { accountKey, digest, ipKey, ipScope, phoneKey } from './keys.js';
 import type { BackoffLimit, LimitKind, Limiters } from './limits.js';
 import type { Gate, SettleOp } from './gates.js';
+import type { PendingWrites } from '../session/writes.js';
 import { createDeviceProofs } from './device.js';
 
 export { accountKey, ipKey, ipScope, phoneKey } from './keys.js';
@@ -68,6 +69,11 @@ export interface PasswordAttempt {
    */
   settle(outcome: 'success'): Promise<string>;
   settle(outcome: 'failure' | 'void'): Promise<void>;
+  /**
+   * 'success' with its writes left to the sign-in, which sends them with the new session's in one round trip (a path
+   * that stores no session calls `pending.flush()`).
+   */
+  succeed(): { proof: string; pending: PendingWrites | undefined };
 }
 
 /** A gate passed: `blockMs` > 0 when this attempt took the block to get through. */
@@ -102,17 +108,19 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
   const gate = (limit: BackoffLimit, key: string): Gate => ({ kind: limit.kind, key, threshold: limit.threshold });
 
   /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
-  async function through(list: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
+  async function through(list: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void>; succeedLater(): PendingWrites | undefined }> {
     const entry = await gates.enter(list);
     if ('refused' in entry) refuse(list[entry.refused]!.kind, tooManyAttempts(entry.waitMs));
     const passes: Pass[] = list.map((g, i) => ({ gate: g, blockMs: (entry as { blockMs: number[] }).blockMs[i] ?? 0 }));
     const giveBack = (p: Pass): SettleOp => ({ gate: p.gate, op: 'giveBack', blockMs: p.blockMs });
+    // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
+    // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
+    const success = () => passes.map((p): SettleOp => (p.gate.kind === login.ip.kind ? giveBack(p) : { gate: p.gate, op: 'clear', blockMs: p.blockMs }));
     return {
+      succeedLater: () => gates.settleLater(success()),
       async settle(outcome) {
         if (outcome === 'success') {
-          // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
-          // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
-          await gates.settle(passes.map((p) => (p.gate.kind === login.ip.kind ? giveBack(p) : { gate: p.gate, op: 'clear', blockMs: p.blockMs })));
+          await gates.settle(success());
         } else if (outcome === 'void') {
           await gates.settle(passes.map(giveBack));
         } else {
@@ -143,7 +151,11 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
         await attempt.settle(outcome);
         return outcome === 'success' ? devices.issue(who.deviceProof, account) : undefined;
       }
-      return { knownDevice: nonce !== undefined, settle: settleAttempt as PasswordAttempt['settle'] };
+      return {
+        knownDevice: nonce !== undefined,
+        settle: settleAttempt as PasswordAttempt['settle'],
+        succeed: () => ({ pending: attempt.succeedLater(), proof: devices.issue(who.deviceProof, account) }),
+      };
     },
 
     /**

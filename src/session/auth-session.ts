@@ -49,8 +49,12 @@ export function createSessionManager(
       const replaced = req.session.auth ? { sid: req.sessionID, auth: req.session.auth } : undefined;
       const latest = replaced && (await directory.storedAccessToken(replaced.sid));
       // A session this request never read from the store nor wrote (no version) exists nowhere but here.
-      if (replaced || (req.session as VersionedSession)._v !== undefined) await regenerate(req);
-      else fresh(req);
+      if (replaced || (req.session as VersionedSession)._v !== undefined) {
+        await regenerate(req).catch(async (e: unknown) => {
+          await signed.pending?.flush();
+          throw e;
+        });
+      } else fresh(req);
       if (replaced) {
         await directory.remove(replaced.auth.sub, replaced.sid);
         for (const at of new Set([replaced.auth.at, latest ?? replaced.auth.at])) await revokeReplaced(req, at).catch(() => undefined);
@@ -65,8 +69,12 @@ export function createSessionManager(
       const ua = req.get('user-agent');
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
-      if (persist) await persist(req, directory.addWrites(signed.user.sub, req.sessionID, now));
-      else await directory.add(signed.user.sub, req.sessionID, now);
+      const index = { writes: directory.addWrites(signed.user.sub, req.sessionID, now) };
+      if (persist) await persist(req, signed.pending ? [index, signed.pending] : [index]);
+      else {
+        await directory.add(signed.user.sub, req.sessionID, now);
+        await signed.pending?.flush();
+      }
     },
 
     async signOut(req: Request, res: Response): Promise<void> {

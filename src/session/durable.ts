@@ -3,7 +3,7 @@ import type { Session, SessionData } from 'express-session';
 import { storeUnavailable } from '../errors/app-error.js';
 import type { RedisClient } from './redis.js';
 import type { VersionedRedisStore, VersionedSession } from './store.js';
-import { runWrites, type RedisWrite } from './writes.js';
+import { runBatches, type PendingWrites, type WriteBatch } from './writes.js';
 
 // A write of its own on the session's node, so the WAIT that follows on the same connection covers it whatever
 // happened to the connection since the save (a fresh connection has written nothing and WAIT would not wait), and
@@ -23,8 +23,8 @@ export interface DurableWriteOptions {
   wait: { replicas: number; timeoutMs: number };
 }
 
-/** Stores a new sign-in's session, with `writes` (the user index's) in the same round trip. */
-export type SignInPersister = (req: Request, writes: RedisWrite[]) => Promise<void>;
+/** Stores a new sign-in's session, with `batches` (the user index's, the limits' bookkeeping) in the same round trip. */
+export type SignInPersister = (req: Request, batches: WriteBatch[]) => Promise<void>;
 
 /** The session as express-session compares it (its cookie left out), to see whether anything changed since. */
 const contentOf = (s: Session & Partial<SessionData>) => JSON.stringify(s, function (key, value: unknown) {
@@ -37,7 +37,7 @@ const contentOf = (s: Session & Partial<SessionData>) => JSON.stringify(s, funct
  */
 function skipSaveWhileUnchanged(s: Session & Partial<SessionData>): void {
   const stored = contentOf(s);
-  const save = s.save;
+  const save = s.save.bind(s);
   Object.defineProperty(s, 'save', {
     configurable: true,
     enumerable: false,
@@ -47,7 +47,7 @@ function skipSaveWhileUnchanged(s: Session & Partial<SessionData>): void {
         cb?.();
         return this;
       }
-      return save.call(this, cb);
+      return save(cb);
     },
   });
 }
@@ -63,12 +63,14 @@ function skipSaveWhileUnchanged(s: Session & Partial<SessionData>): void {
  */
 export function createSignInPersister(opts: DurableWriteOptions): SignInPersister {
   const { client, store, wait } = opts;
-  return async function persistSignIn(req: Request, writes: RedisWrite[]): Promise<void> {
+  return async function persistSignIn(req: Request, batches: WriteBatch[]): Promise<void> {
     if (!client || !store) {
+      // Without Redis the limits kept their counts in this process (nothing pending); this is for completeness.
+      for (const b of batches) if ('flush' in b) await (b as PendingWrites).flush();
       await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session save failed', { cause: err })) : resolve())));
       return;
     }
-    await runWrites(client, [...store.createWrites(req.sessionID, req.session as unknown as VersionedSession), ...writes]);
+    await runBatches(client, [{ writes: store.createWrites(req.sessionID, req.session as unknown as VersionedSession) }, ...batches]);
     skipSaveWhileUnchanged(req.session);
     if (wait.replicas === 0) return;
     // One pipeline: in a Cluster both commands go to the master of the session's slot, in order.

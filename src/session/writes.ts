@@ -15,10 +15,35 @@ export async function runWrites(client: RedisClient, writes: RedisWrite[]): Prom
   try {
     if (client instanceof Cluster) return await Promise.all(writes.map(([command, ...args]) => client.call(command, ...args)));
     const replies = (await client.pipeline(writes).exec()) ?? [];
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     return replies.map(([, value]) => value);
   } catch (e) {
     throw storeUnavailable(e);
+  }
+}
+
+/** Writes one owner hands to another to send with its own, and what to do with their replies. */
+export interface WriteBatch {
+  writes: RedisWrite[];
+  /** called with the replies to `writes`, in order, once they are in */
+  settled?(replies: unknown[]): Promise<void>;
+}
+
+/**
+ * Writes whose owner (the abuse limits) leaves them to the sign-in, to go out with the session's in one round trip;
+ * `flush` sends them alone, for a path that ends without storing a session.
+ */
+export interface PendingWrites extends WriteBatch {
+  flush(): Promise<void>;
+}
+
+/** Sends several owners' writes in one round trip (see runWrites), then hands each its replies. */
+export async function runBatches(client: RedisClient, batches: WriteBatch[]): Promise<void> {
+  const replies = await runWrites(client, batches.flatMap((b) => b.writes));
+  let at = 0;
+  for (const b of batches) {
+    await b.settled?.(replies.slice(at, at + b.writes.length));
+    at += b.writes.length;
   }
 }
