@@ -231,5 +231,4 @@ export function memoryGates(times: GateTimes, now: () => number = () => Date.now
       return undefined;
     },
   };
-
 }
