@@ -110,7 +110,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       directory,
       now,
       (req, accessToken) => auth.revoke(callContext(req), accessToken),
-      createSignInPersister({ ...(shared && redis ? { client: redis, store: shared.store } : {}), wait: config.redis.wait }),
+      createSignInPersister({ ...(shared && redis ? { client: redis, shared } : {}), wait: config.redis.wait }),
     ),
     freshAccessToken: createTokenKeeper({
       client: cloudbase,

@@ -2,7 +2,8 @@ import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
 import { storeUnavailable } from '../errors/app-error.js';
 import type { RedisClient } from './redis.js';
-import type { VersionedRedisStore, VersionedSession } from './store.js';
+import type { VersionedSession } from './store.js';
+import type { SharedSessions } from './shared.js';
 import { runBatches, type PendingWrites, type WriteBatch } from './writes.js';
 
 // A write of its own on the session's node, so the WAIT that follows on the same connection covers it whatever
@@ -17,8 +18,8 @@ return 1
 
 export interface DurableWriteOptions {
   client?: RedisClient;
-  /** the Redis session store (absent with the development store: the session is saved through express-session) */
-  store?: VersionedRedisStore;
+  /** the sessions in Redis (absent with the development store: the session is saved through express-session) */
+  shared?: Pick<SharedSessions, 'store' | 'create'>;
   /** replicas that must hold the session before the sign-in is answered (0: do not wait), and for how long at most */
   wait: { replicas: number; timeoutMs: number };
 }
@@ -62,21 +63,21 @@ function skipSaveWhileUnchanged(s: Session & Partial<SessionData>): void {
  * guarantee the replication set-up cannot give at that moment.
  */
 export function createSignInPersister(opts: DurableWriteOptions): SignInPersister {
-  const { client, store, wait } = opts;
+  const { client, shared, wait } = opts;
   return async function persistSignIn(req: Request, batches: WriteBatch[]): Promise<void> {
-    if (!client || !store) {
+    if (!client || !shared) {
       // Without Redis the limits kept their counts in this process (nothing pending); this is for completeness.
       for (const b of batches) if ('flush' in b) await (b as PendingWrites).flush();
       await new Promise<void>((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session save failed', { cause: err })) : resolve())));
       return;
     }
-    await runBatches(client, [{ writes: store.createWrites(req.sessionID, req.session as unknown as VersionedSession) }, ...batches]);
+    await runBatches(client, [{ writes: shared.create(req.sessionID, req.session as unknown as VersionedSession) }, ...batches]);
     skipSaveWhileUnchanged(req.session);
     if (wait.replicas === 0) return;
     // One pipeline: in a Cluster both commands go to the master of the session's slot, in order.
     const replies = await client
       .pipeline()
-      .eval(CONFIRM, 1, store.keys.session(req.sessionID))
+      .eval(CONFIRM, 1, shared.store.keys.session(req.sessionID))
       .call('WAIT', String(wait.replicas), String(wait.timeoutMs))
       .exec()
       .catch((e: unknown) => {

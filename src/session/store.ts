@@ -54,6 +54,29 @@ function publicView(s: SessionData): SessionView {
 
 export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
 
+/** Builds the writes that store a session under an id no request has written yet; see `sessionCreator`. */
+export type SessionCreator = (sid: string, sess: VersionedSession) => RedisWrite[];
+
+/**
+ * The writes that store a session under an id no request has written yet (sign-in's new id: no version to compare,
+ * no tombstone to respect), as version 1 in the store's own format, for the caller to send with its other writes in
+ * one round trip; sets sess._v. None when the session's limits have already passed.
+ */
+export function sessionCreator(opts: Pick<VersionedStoreOptions, 'prefix' | 'ttlMs' | 'cipher'>): SessionCreator {
+  const keys = sessionKeys(opts.prefix);
+  return (sid, sess) => {
+    const ttl = Math.floor(opts.ttlMs(sess));
+    if (ttl <= 0) return [];
+    const { _v: _ignored, ...data } = sess;
+    const key = keys.session(sid);
+    sess._v = 1;
+    return [
+      ['hset', key, 'v', 1, 'd', serializeSession(data, sid, opts.cipher), 'u', JSON.stringify(publicView(data))],
+      ['pexpire', key, ttl],
+    ];
+  };
+}
+
 export interface VersionedStoreOptions {
   client: RedisClient;
   prefix: string;
@@ -153,23 +176,6 @@ export class VersionedRedisStore extends session.Store {
     const outcome = result === -1 ? 'destroyed' : 'conflict';
     this.onDroppedWrite?.(sid, outcome);
     return outcome;
-  }
-
-  /**
-   * The writes that store a session under an id no request has written yet (sign-in's new id: no version, no
-   * tombstone to respect), as version 1, for the caller to send with its other writes in one round trip; sets
-   * sess._v. None when the session's limits have already passed.
-   */
-  createWrites(sid: string, sess: VersionedSession): RedisWrite[] {
-    const ttl = Math.floor(this.ttlMs(sess));
-    if (ttl <= 0) return [];
-    const { _v: _ignored, ...data } = sess;
-    const key = this.keys.session(sid);
-    sess._v = 1;
-    return [
-      ['hset', key, 'v', 1, 'd', serializeSession(data, sid, this.cipher), 'u', JSON.stringify(publicView(data))],
-      ['pexpire', key, ttl],
-    ];
   }
 
   /** Deletes the session and leaves a tombstone so a late write cannot bring it back. */
