@@ -2,7 +2,6 @@ import { Cluster } from 'ioredis';
 import type { RedisClient } from '../session/redis.js';
 import { storeUnavailable } from '../errors/app-error.js';
 import { runBatches, runWrites, type PendingWrites, type RedisWrite, type WriteBatch } from '../session/writes.js';
-import type { LimitKind } from './limits.js';
 
 /**
  * The counters behind the password limits, per gate (a limit and the key it judges this attempt by): `f` the attempts
@@ -14,8 +13,9 @@ import type { LimitKind } from './limits.js';
  * pipeline. Redis counts the commands a script runs, so the common case is kept short: one EXISTS over every block,
  * then one SET NX (a new window) or SET NX + INCR (a running one) per gate.
  */
-export interface Gate {
-  kind: LimitKind;
+export interface Gate<Kind extends string = string> {
+  /** the limit: names the keys, and what a refusal counts as */
+  kind: Kind;
   key: string;
   /** attempts in the window before each further one needs the block */
   threshold: number;

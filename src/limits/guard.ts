@@ -78,7 +78,7 @@ export interface PasswordAttempt {
 
 /** A gate passed: `blockMs` > 0 when this attempt took the block to get through. */
 interface Pass {
-  gate: Gate;
+  gate: Gate<LimitKind>;
   blockMs: number;
 }
 
@@ -105,10 +105,10 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     throw err;
   };
 
-  const gate = (limit: BackoffLimit, key: string): Gate => ({ kind: limit.kind, key, threshold: limit.threshold });
+  const gate = (limit: BackoffLimit, key: string): Gate<LimitKind> => ({ kind: limit.kind, key, threshold: limit.threshold });
 
   /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
-  async function through(list: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void>; succeedLater(): PendingWrites | undefined }> {
+  async function through(list: Gate<LimitKind>[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void>; succeedLater(): PendingWrites | undefined }> {
     const entry = await gates.enter(list);
     if ('refused' in entry) refuse(list[entry.refused]!.kind, tooManyAttempts(entry.waitMs));
     const passes: Pass[] = list.map((g, i) => ({ gate: g, blockMs: (entry as { blockMs: number[] }).blockMs[i] ?? 0 }));
@@ -139,7 +139,7 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     async reservePasswordAttempt(username: string, who: Requester & { deviceProof?: string | undefined } = {}): Promise<PasswordAttempt> {
       const account = accountKey(username);
       const nonce = devices.verify(who.deviceProof, account);
-      const judged: Gate[] = nonce
+      const judged: Gate<LimitKind>[] = nonce
         ? [gate(login.device, digest(`${account}.${nonce}`))]
         : [
             gate(login.account, account),
