@@ -11,7 +11,7 @@ import { runBatches, runWrites, type PendingWrites, type RedisWrite, type WriteB
  * All of an attempt's gates are checked and taken in one Lua step on a single Redis (one round trip; on a Cluster one
  * step per gate, in parallel, the passes of a refused attempt given back), and the writes that settle it go out in one
  * pipeline. Redis counts the commands a script runs, so the common case is kept short: one EXISTS over every block,
- * then one SET NX (a new window) or SET NX + INCR (a running one) per gate.
+ * then one command per gate (SET NX for a counter a success cleared, INCR for one a success gave its point back to).
  */
 export interface Gate<Kind extends string = string> {
   /** the limit: names the keys, and what a refusal counts as */
@@ -19,6 +19,11 @@ export interface Gate<Kind extends string = string> {
   key: string;
   /** attempts in the window before each further one needs the block */
   threshold: number;
+  /**
+   * A success gives this gate its point back rather than clearing it (the address's limit), so its counter is usually
+   * there already: counted with INCR first (one command), where a cleared gate's is made with SET NX (one command).
+   */
+  kept?: boolean;
 }
 
 export interface GateTimes {
@@ -48,7 +53,8 @@ const STRIKES_MS = 24 * 3600 * 1000;
 /** A block found without a TTL (never written so) still makes the attempt wait. */
 const NO_TTL_WAIT_MS = 1000;
 
-// KEYS: f, s, b per gate. ARGV: windowMs, blockMs, blockMaxMs, strikesMs, then each gate's threshold.
+// KEYS: f, s, b per gate. ARGV: windowMs, blockMs, blockMaxMs, strikesMs, then each gate's threshold, then each gate's
+// '1' when its counter is usually there (INCR, and a new window when it starts again from nothing) or '0' (SET NX).
 // Returns {0, blockMs per gate} when every gate let the attempt through, {1, gate, waitMs} when one refused (nothing
 // taken). Past its threshold a gate's block is taken (no block exists: checked above, in the same atomic step).
 const ENTER = `
@@ -68,7 +74,12 @@ local out = {0}
 for i = 1, n do
   local f, s, b = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   local count = 1
-  if redis.call('SET', f, '1', 'PX', ARGV[1], 'NX', 'GET') then count = redis.call('INCR', f) end
+  if ARGV[4 + n + i] == '1' then
+    count = redis.call('INCR', f)
+    if count == 1 then redis.call('PEXPIRE', f, ARGV[1]) end
+  elseif redis.call('SET', f, '1', 'PX', ARGV[1], 'NX', 'GET') then
+    count = redis.call('INCR', f)
+  end
   local blockMs = 0
   if count >= tonumber(ARGV[4 + i]) then
     local strikes = tonumber(redis.call('GET', s) or '0')
@@ -107,7 +118,7 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
       const k = keysOf(g);
       return [k.f, k.s, k.b];
     });
-    const args = [times.windowMs, times.blockMs, times.blockMaxMs, STRIKES_MS, ...gates.map((g) => g.threshold)];
+    const args = [times.windowMs, times.blockMs, times.blockMaxMs, STRIKES_MS, ...gates.map((g) => g.threshold), ...gates.map((g) => (g.kept ? 1 : 0))];
     const r = await orUnavailable(redis.limitsEnter(keys.length, ...keys, ...args));
     return r[0] === 1 ? { refused: r[1]! - 1, waitMs: r[2]! } : { blockMs: r.slice(1) };
   }

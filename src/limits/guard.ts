@@ -105,7 +105,12 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     throw err;
   };
 
-  const gate = (limit: BackoffLimit, key: string): Gate<LimitKind> => ({ kind: limit.kind, key, threshold: limit.threshold });
+  const gate = (limit: BackoffLimit, key: string): Gate<LimitKind> => ({
+    kind: limit.kind,
+    key,
+    threshold: limit.threshold,
+    ...(limit === login.ip ? { kept: true } : {}),
+  });
 
   /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
   async function through(list: Gate<LimitKind>[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void>; succeedLater(): PendingWrites | undefined }> {
