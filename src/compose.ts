@@ -112,7 +112,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       directory,
       now,
       (req, accessToken) => auth.revoke(callContext(req, now), accessToken),
-      createSignInPersister({ client: shared ? redis : undefined, sessionKey: (sid) => shared!.store.keys.session(sid), wait: config.redis.wait }),
+      createSignInPersister({ ...(shared && redis ? { client: redis, shared } : {}), wait: config.redis.wait }),
     ),
     freshAccessToken: createTokenKeeper({
       client: cloudbase,

@@ -49,6 +49,7 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  const upstreamChildren = new Map<string, { count: ReturnType<typeof upstreamCalls.labels>; duration: ReturnType<typeof upstreamDuration.labels> }>();
   const refreshes = new Counter({
     name: 'token_refreshes_total',
     help: 'Access-token refreshes by outcome: refreshed, adopted (another request had refreshed), invalid_grant, unavailable, backoff (not asked: the session backs off after a failure)',
@@ -112,9 +113,16 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
 
     upstreamCall(info: CallInfo): void {
       const error = info.error ? (KNOWN_ERRORS.has(info.error) ? info.error : 'other') : '';
-      const labels = { method: info.method, endpoint: info.endpoint, error };
-      upstreamCalls.inc(labels);
-      upstreamDuration.observe(labels, info.durationMs / 1000);
+      // Label children cached per (method, endpoint, error), as for the HTTP metrics: no label hashing per call.
+      const key = `${info.method} ${info.endpoint} ${error}`;
+      let c = upstreamChildren.get(key);
+      if (!c) {
+        const labels = { method: info.method, endpoint: info.endpoint, error };
+        c = { count: upstreamCalls.labels(labels), duration: upstreamDuration.labels(labels) };
+        upstreamChildren.set(key, c);
+      }
+      c.count.inc();
+      c.duration.observe(info.durationMs / 1000);
     },
 
     refresh(event: RefreshEvent): void {

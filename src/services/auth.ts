@@ -121,8 +121,13 @@ export function createAuthService(client: CloudbaseClient, now: () => number, op
         await sleep(started + (options.failureMinMs ?? 0) - performance.now());
         throw err;
       }
-      const proof = await attempt?.settle('success');
-      return { ...(await signedIn(ctx, t)), deviceProof: proof };
+      const done = attempt?.succeed();
+      try {
+        return { ...(await signedIn(ctx, t)), deviceProof: done?.proof, pending: done?.pending };
+      } catch (e) {
+        await done?.pending?.flush();
+        throw e;
+      }
     },
 
     async anonymousLogin(ctx: CallContext): Promise<SignedIn> {

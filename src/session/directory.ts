@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
 import { deviceLabel } from './device-label.js';
+import type { RedisWrite } from './writes.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -96,10 +97,10 @@ async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promi
 }
 
 /**
- * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids scored by sign-in
- * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here reads
- * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
- * Redis (development store) only the current session is known.
+ * The sessions of one user, browser and token sessions alike: an index per user of session ids with their sign-in
+ * times (user-index.ts), listed by pages (newest first) and pruned of sessions that ended on their own as it is read; ending them all walks
+ * the index a batch at a time, each batch destroyed before the next is read, so a user with thousands of sessions is
+ * ended completely. Without Redis (development store) only the current session is known.
  */
 export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'index'> | undefined, indexTtlMs: number) {
   const store = shared?.store;
@@ -139,10 +140,12 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
     if (!store) return 0;
     const upstream: EndedUpstream[] = [];
     let ended = 0;
-    let before: number | undefined;
+    let cursor = '0';
     do {
-      const page = await indexPage(sub, before, BATCH);
-      const sids = page.sids.filter((sid) => sid !== exceptSid);
+      // In no order, a batch at a time (HSCAN): what is destroyed leaves the index before the next batch is read.
+      const batch = await index!.scan(sub, cursor, BATCH);
+      cursor = batch.cursor;
+      const sids = batch.sids.filter((sid) => sid !== exceptSid);
       const dids = endDevice ? await devicesOf(sub, sids) : new Map<string, string | undefined>();
       const { mine, dead } = await split(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
@@ -151,8 +154,7 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
       // Entries whose session could not be read (data lost, key removed): only their device can still end them upstream.
       for (const sid of dead) if (dids.get(sid)) upstream.push({ at: undefined, did: dids.get(sid) });
       ended += mine.length;
-      before = page.next;
-    } while (before !== undefined);
+    } while (cursor !== '0');
     const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, (e) => endUpstream(e, revoke, endDevice));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([revoked, new Promise((resolve) => (timer = setTimeout(resolve, UPSTREAM_WAIT_MS).unref()))]);
@@ -164,6 +166,11 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
     /** `deviceId`: the `x-device-id` the session signed in with, kept to end it at CloudBase without opening it. */
     async add(sub: string, sid: string, at: number, deviceId?: string): Promise<void> {
       await index?.add(sub, sid, at, indexTtlMs, deviceId);
+    },
+
+    /** The writes of `add`, for the sign-in to send with the session's own (none without an index). */
+    addWrites(sub: string, sid: string, at: number, deviceId?: string): RedisWrite[] {
+      return index ? index.addWrites(sub, sid, at, indexTtlMs, deviceId) : [];
     },
 
     async remove(sub: string, sid: string): Promise<void> {
@@ -209,26 +216,19 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
      */
     async revoke(sub: string, publicId: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<boolean> {
       if (!store) return false;
-      let before: number | undefined;
-      do {
-        const page = await indexPage(sub, before, BATCH);
-        const sid = page.sids.find((candidate) => publicSessionId(candidate) === publicId);
-        if (sid) {
-          const did = endDevice ? (await index!.devices(sub, [sid]))[0] : undefined;
-          const [hit] = await live(sub, [sid]);
-          if (!hit) {
-            if (!did) return false;
-            await endUpstream({ at: undefined, did }, revoke, endDevice).catch(() => undefined);
-            return true;
-          }
-          await endUpstream({ at: hit[1].auth?.at, did }, revoke, endDevice).catch(() => undefined);
-          await store.remove(sid);
-          await index!.remove(sub, sid);
-          return true;
-        }
-        before = page.next;
-      } while (before !== undefined);
-      return false;
+      const sid = (await index!.members(sub)).find((candidate) => publicSessionId(candidate) === publicId);
+      if (!sid) return false;
+      const did = endDevice ? (await index!.devices(sub, [sid]))[0] : undefined;
+      const [hit] = await live(sub, [sid]);
+      if (!hit) {
+        if (!did) return false;
+        await endUpstream({ at: undefined, did }, revoke, endDevice).catch(() => undefined);
+        return true;
+      }
+      await endUpstream({ at: hit[1].auth?.at, did }, revoke, endDevice).catch(() => undefined);
+      await store.remove(sid);
+      await index!.remove(sub, sid);
+      return true;
     },
 
     /** Ends every session of the user but the current one, however many; returns how many. */

@@ -5,6 +5,7 @@ import { sessionKeys, type SessionKeys } from './keys.js';
 import { defineScripts, failClosed } from './fail-closed.js';
 import { parseRecord, parseView, serializeRecord, type SessionRecord, type SessionView } from './session-record.js';
 import type { TokenCipher } from './token-cipher.js';
+import type { RedisWrite } from './writes.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: any, data?: any) => void;
@@ -45,6 +46,30 @@ return 1
 export type { SessionView } from './session-record.js';
 
 export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
+
+/** Builds the writes that store a session under an id no request has written yet; see `sessionCreator`. */
+export type SessionCreator = (sid: string, sess: VersionedSession) => RedisWrite[];
+
+/**
+ * The writes that store a session under an id no request has written yet (sign-in's new id: no version to compare,
+ * no tombstone to respect), as version 1 in the store's own format, for the caller to send with its other writes in
+ * one round trip; sets sess._v. None when the session's limits have already passed.
+ */
+export function sessionCreator(opts: Pick<VersionedStoreOptions, 'prefix' | 'ttlMs' | 'cipher'> & { defaultCookie: string }): SessionCreator {
+  const keys = sessionKeys(opts.prefix);
+  return (sid, sess) => {
+    const ttl = Math.floor(opts.ttlMs(sess));
+    if (ttl <= 0) return [];
+    const { _v: _ignored, ...data } = sess;
+    const key = keys.session(sid);
+    sess._v = 1;
+    const record = serializeRecord(data, sid, opts.cipher, opts.defaultCookie);
+    return [
+      ['hset', key, 'v', 1, 'd', record.d, 'u', record.u, ...(record.k ? ['k', record.k] : [])],
+      ['pexpire', key, ttl],
+    ];
+  };
+}
 
 export interface VersionedStoreOptions {
   client: RedisClient;

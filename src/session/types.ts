@@ -1,4 +1,5 @@
 import 'express-session';
+import type { PendingWrites } from './writes.js';
 
 /** The user's public profile as the BFF keeps it (never a token). */
 export interface PublicUser {
@@ -30,6 +31,8 @@ export interface AuthTokens {
 export interface SignedIn {
   tokens: AuthTokens;
   user: PublicUser;
+  /** the abuse limits' bookkeeping of this sign-in, sent with the new session's writes */
+  pending?: PendingWrites | undefined;
 }
 
 export type SmsPurpose = 'signup' | 'login' | 'reset';
