@@ -26,7 +26,7 @@ import {
   refreshFanin,
   runScenario,
 } from './lib/scenarios.js';
-import { BENCH_ENV, startStack } from './lib/stack.js';
+import { BENCH_ENV, bffScript, startStack } from './lib/stack.js';
 
 /**
  * `npm run bench`: starts Redis, the emulator, an echo upstream, the BFF and the baselines as processes, runs every
@@ -61,6 +61,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<void> {
   const loadBefore = Math.round(loadavg()[0]! * 100) / 100;
   log(`bench: ${settings.rounds} rounds x ${settings.duration_s} s, warm-up ${settings.warmup_s} s; starting processes`);
+  if (process.env.BENCH_BFF_DIR) log(`bench: the BFF measured is ${bffScript()}`);
   if (loadBefore > availableParallelism() / 2) {
     log(`warning: load average ${loadBefore} on ${availableParallelism()} CPUs: other work will skew these numbers`);
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { cookieName } from '../../src/config/cookies.js';
 
 /** Identity shared by the emulator and the BFF (the emulator checks the client secret, as CloudBase does). */
 export const BENCH_ENV = {
@@ -11,7 +12,7 @@ export const BENCH_ENV = {
   publicOrigin: 'https://bench.invalid',
   /** 32 random bytes: seals the tokens in sessions */
   tokenKeys: `bench:${randomBytes(32).toString('base64url')}`,
-  cookieName: '__Host-cbg.sid',
+  cookieName: cookieName('session', true),
   keyPrefix: 'cbg:',
   proxyName: 'echo',
   refreshSkewS: 60,

@@ -29,7 +29,7 @@ export async function measureSession(redisUrl: string, prefix: string, sid: stri
     } while (cursor !== '0');
     const indexKey = `${prefix}u:{${sub}}`;
     const indexBytes = Number((await redis.call('MEMORY', 'USAGE', indexKey, 'SAMPLES', '0')) ?? 0);
-    const indexMembers = (await redis.exists(indexKey)) ? await redis.zcard(indexKey) : 0;
+    const indexMembers = (await redis.exists(indexKey)) ? await redis.hlen(indexKey) : 0;
     const d = await redis.hget(`${prefix}s:{${sid}}`, 'd');
     const own = Object.values(sessionKeys).reduce((a, b) => a + b, 0);
     return {

@@ -1,4 +1,5 @@
 import { BENCH_ENV } from './env.js';
+import { resolve } from 'node:path';
 import { startNodeService, startRedis, type Service } from './procs.js';
 
 export { BENCH_ENV } from './env.js';
@@ -13,6 +14,14 @@ export interface Stack {
   bareProxy?: Service;
   all(): Service[];
   stop(): Promise<void>;
+}
+
+/**
+ * The BFF measured: this checkout's dist/main.js, or BENCH_BFF_DIR's (another checkout's build, e.g. an older
+ * commit's, to compare two versions the same hour on the same machine; the emulator and baselines stay this one's).
+ */
+export function bffScript(dir = process.env.BENCH_BFF_DIR): string {
+  return dir ? resolve(dir, 'dist/main.js') : 'dist/main.js';
 }
 
 export interface StackOptions {
@@ -53,7 +62,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const bff = keep(
       await startNodeService({
         name: 'bff',
-        script: 'dist/main.js',
+        script: bffScript(),
         env: {
           NODE_ENV: 'production',
           LOG_LEVEL: 'warn',

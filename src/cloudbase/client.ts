@@ -4,6 +4,8 @@
  * reports metrics that hold no secrets. (Over ~250 lines: the request rules every call shares — headers, credentials,
  * sudo and captcha tokens, retries — are the point of one file; the provider and account calls live in their own.)
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import got, { type Method, type RetryOptions } from 'got';
 import {
   CloudbaseError,
@@ -58,6 +60,8 @@ export interface CloudbaseClientOptions {
 }
 
 const MAX_CONNECT_MS = 2000;
+/** Idle keep-alive sockets are closed before a server's usual 5 s keep-alive timeout, so none is reused as it closes. */
+const IDLE_SOCKET_MS = 4000;
 
 const NO_RETRY: Partial<RetryOptions> = { limit: 0 };
 
@@ -84,8 +88,17 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     ? `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`
     : undefined;
 
+  const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
+  // Every call is a small JSON request and answer: a keep-alive pool of its own, and none of got's features a plain
+  // JSON POST does not need (no decompression: no Accept-Encoding is sent, so answers come uncompressed; no cache, no
+  // DNS cache, no HTTP/2 negotiation, no hooks; retries only where set per call below).
   const http = got.extend({
     prefixUrl: `${options.apiOrigin.replace(/\/+$/, '')}/auth/v1`,
+    agent: { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) },
+    decompress: false,
+    cache: false,
+    dnsCache: false,
+    http2: false,
     timeout: { connect: Math.min(timeoutMs, MAX_CONNECT_MS), request: timeoutMs },
     retry: NO_RETRY,
     // Bodies are parsed here, so that a 200 carrying `error` and a 4xx/5xx go through the same mapping.

@@ -8,12 +8,12 @@ export interface AppErrorExtra {
 }
 
 /**
- * Every error a person or client may see: a catalogued `code` callers branch on, the HTTP status the catalogue gives
- * it, and the message key that turns into text in the person's language (the code's own, unless a more precise one
- * is named).
+ * Every error a person or client may see, as services and flows throw it: a catalogued `code` callers branch on, the
+ * message key that turns into text in the person's language (the code's own, unless a more precise one is named),
+ * and extras (the real wait of a limit, the field at fault). No HTTP status: the edge maps the code to one
+ * (`src/http/errors.ts`).
  */
 export class AppError extends Error {
-  readonly status: number;
   readonly messageKey: MessageKey;
   readonly extra: AppErrorExtra;
 
@@ -23,13 +23,17 @@ export class AppError extends Error {
   ) {
     super(code);
     this.name = 'AppError';
-    this.status = CATALOGUE[code].status;
     this.messageKey = messageKey ?? CATALOGUE[code].key;
     this.extra = extra;
   }
 
   get retryable(): boolean {
     return CATALOGUE[this.code].retryable;
+  }
+
+  /** How long to wait before trying again: the error's own wait, else its code's default; undefined if not retryable. */
+  get retryAfterS(): number | undefined {
+    return this.extra.retryAfterS ?? CATALOGUE[this.code].retryAfterS;
   }
 
   /** The same error with some of its extras replaced (a Retry-After worked out later). */
@@ -44,17 +48,17 @@ export const flowExpired = () => new AppError('flow_expired');
 export const csrfFailed = () => new AppError('csrf_failed');
 export const invalidInput = (field?: string) => new AppError('invalid_input', field ? { field } : {});
 export const notFound = () => new AppError('not_found');
-export const storeUnavailable = (cause?: unknown) => new AppError('store_unavailable', { retryAfterS: 2, cause });
+export const storeUnavailable = (cause?: unknown) => new AppError('store_unavailable', { cause });
 export const internalError = (cause: unknown) => new AppError('internal', { cause });
 
 /** Limits whose message is completed with the wait (other 429s say what to do instead, e.g. ask for a new code). */
 const WAIT_MESSAGES: ReadonlySet<MessageKey> = new Set<MessageKey>(['err.rate_limited', 'err.too_many_attempts']);
 
-/** The text a person reads for an error; a rate limit says when to try again. */
+/** The text a person reads for an error; a limit says when to try again. */
 export function errorText(err: AppError, t: Translate): string {
   const text = t(err.messageKey);
-  const s = err.extra.retryAfterS;
-  if (err.status !== 429 || !s || !WAIT_MESSAGES.has(err.messageKey)) return text;
+  const s = err.retryAfterS;
+  if (!CATALOGUE[err.code].limit || !s || !WAIT_MESSAGES.has(err.messageKey)) return text;
   const wait = s >= 120 ? t('err.retry_in_minutes', { minutes: Math.ceil(s / 60) }) : t('err.retry_in_seconds', { seconds: s });
   return /[。！？]$/.test(text) ? `${text}${wait}` : `${text} ${wait}`;
 }

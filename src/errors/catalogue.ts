@@ -1,18 +1,28 @@
 import type { MessageKey } from '../i18n/index.js';
 
 interface Entry {
+  /** the HTTP status the edge answers with; only the edge reads it (`src/http/errors.ts`) */
   status: number;
   /** the message a person reads unless the site names a more precise one */
   key: MessageKey;
   /** whether the same request may succeed later unchanged (a limit, an outage); such answers carry Retry-After */
   retryable: boolean;
+  /** a retryable code's Retry-After (seconds) when the error carries no wait of its own */
+  retryAfterS?: number;
+  /** a limit: the person's message may tell how long to wait */
+  limit?: boolean;
 }
 
-const e = (status: number, key: MessageKey, retryable = false): Entry => ({ status, key, retryable });
+const e = (status: number, key: MessageKey): Entry => ({ status, key, retryable: false });
+/** retryable: an outage, tried again after `retryAfterS` unless the error knows better */
+const outage = (status: number, key: MessageKey, retryAfterS: number): Entry => ({ status, key, retryable: true, retryAfterS });
+/** retryable: a limit (429), whose error normally carries the real wait; CloudBase's limits may not say */
+const limit = (key: MessageKey): Entry => ({ status: 429, key, retryable: true, retryAfterS: 60, limit: true });
 
 /**
- * Every error code the gateway answers with: its HTTP status, default message and whether it is retryable. Callers
- * (and clients) branch on the code; an `AppError` takes its status from here, so a code always means one status.
+ * Every error code the gateway answers with: its HTTP status, default message, whether it is retryable and after how
+ * long. Services and flows throw an `AppError` with a code and no status; callers (and clients) branch on the code,
+ * and the edge maps it to the status and Retry-After found here, so a code always means one status.
  */
 export const CATALOGUE = {
   // input
@@ -53,6 +63,7 @@ export const CATALOGUE = {
   provider_state_invalid: e(400, 'err.provider_state'),
   provider_code_invalid: e(400, 'err.provider_code'),
   provider_signup_required: e(403, 'err.provider_signup'),
+  token_mode_unsupported: e(400, 'api.token_mode_unsupported'),
   ticket_invalid: e(401, 'err.ticket_invalid'),
   provider_bind_refused: e(409, 'err.provider_bind_refused'),
   provider_last_method: e(409, 'err.provider_last_method'),
@@ -60,17 +71,17 @@ export const CATALOGUE = {
   already_exists: e(409, 'err.already_exists'),
   contact_taken: e(409, 'err.contact_taken'),
   // limits
-  too_many_attempts: e(429, 'err.too_many_attempts', true),
-  rate_limited: e(429, 'err.rate_limited', true),
-  resend_too_soon: e(429, 'err.resend_too_soon', true),
+  too_many_attempts: limit('err.too_many_attempts'),
+  rate_limited: limit('err.rate_limited'),
+  resend_too_soon: limit('err.resend_too_soon'),
   // the gateway and what it depends on
   internal: e(500, 'err.internal'),
   upstream_error: e(502, 'err.upstream_error'),
-  upstream_unreachable: e(502, 'api.proxy_unavailable', true),
+  upstream_unreachable: outage(502, 'api.proxy_unavailable', 5),
   gateway_misconfigured: e(502, 'err.gateway_misconfigured'),
-  upstream_unavailable: e(503, 'err.upstream_unavailable', true),
-  store_unavailable: e(503, 'err.store_unavailable', true),
-  upstream_timeout: e(504, 'err.upstream_timeout', true),
+  upstream_unavailable: outage(503, 'err.upstream_unavailable', 5),
+  store_unavailable: outage(503, 'err.store_unavailable', 2),
+  upstream_timeout: outage(504, 'err.upstream_timeout', 5),
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof CATALOGUE;

@@ -23,7 +23,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   invalid_username_or_password: { default: LOGIN_FAILED },
   invalid_credentials: { default: LOGIN_FAILED },
   wrong_password: { default: LOGIN_FAILED, reauth: 'wrong_password' },
-  password_not_set: { default: LOGIN_FAILED },
+  // A password typed to re-authenticate an account that has none: it must use a code to its own phone or email.
+  password_not_set: { default: LOGIN_FAILED, reauth: { code: 'reauth_required', key: 'err.reauth_no_password' } },
   // Provider sign-in of an identity no user has, with sign-up off: the person may sign up with a phone instead.
   not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED, provider: 'provider_signup_required' },
   user_not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED },
@@ -55,7 +56,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   },
   invalid_request: { default: 'invalid_input' },
   // A provider code or token that is used, expired or foreign; a bad, expired or foreign custom ticket.
-  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE, provider: 'provider_code_invalid', ticket: 'ticket_invalid' },
+  // At sign-up, only a provider token is a grant (its verification token is an argument).
+  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE, provider: 'provider_code_invalid', signup: 'provider_code_invalid', ticket: 'ticket_invalid' },
   unauthenticated: { default: SESSION_EXPIRED },
   unauthorized: { default: SESSION_EXPIRED },
   permission_denied: { default: 'reauth_required', login: LOGIN_FAILED },
@@ -64,8 +66,9 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unimplemented: { default: 'method_disabled' },
   provider_not_enabled: { default: 'method_disabled' },
   provider_not_found: { default: 'not_found' },
-  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest); unbinding the last way in.
-  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
+  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest; at sign-up too); unbinding the
+  // last way in.
+  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', signup: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
   login_method_disabled: { default: 'method_disabled' },
   login_type_disabled: { default: 'method_disabled' },
   deadline_exceeded: { default: 'upstream_timeout' },
@@ -73,26 +76,30 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   temporarily_unavailable: { default: 'upstream_unavailable' },
 };
 
-/** Turns anything the CloudBase client threw into the AppError a person or client sees. */
+/**
+ * The anti-corruption layer between CloudBase's vocabulary and ours: turns anything the CloudBase client threw into a
+ * domain error (a catalogued code, no HTTP status). Only CloudBase's own facts travel on (its `retry_after`); the
+ * edge adds the code's status and default Retry-After.
+ */
 export function fromUpstream(err: unknown, step: FlowStep = 'other'): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof UpstreamUnavailableError) {
-    return new AppError(err.reason === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable', { retryAfterS: 5, cause: err });
+    return new AppError(err.reason === 'timeout' ? 'upstream_timeout' : 'upstream_unavailable', { cause: err });
   }
   if (err instanceof CloudbaseError) {
     const row = Object.hasOwn(TABLE, err.error) ? TABLE[err.error] : undefined;
     const mapping = (row && (row[step] ?? row.default)) ?? 'upstream_error';
     const { code, key } = typeof mapping === 'string' ? { code: mapping, key: undefined } : mapping;
-    const status = CATALOGUE[code].status;
-    const retryAfterS = status === 429 ? (err.retryAfterS ?? 60) : status === 503 ? 5 : undefined;
+    // CloudBase's wait is kept only for a limit: on anything else it would not be the wait the answer means.
+    const retryAfterS = CATALOGUE[code].limit ? err.retryAfterS : undefined;
     return new AppError(code, { cause: err, ...(key ? { messageKey: key } : {}), ...(retryAfterS ? { retryAfterS } : {}) });
   }
   throw err;
 }
 
 /**
- * The one place a CloudBase call's failure becomes what the step means to a person: `await upstream('login',
- * client.signIn(…))`.
+ * The services' one translation of a CloudBase call's failure into what the step means: `await upstream('login',
+ * client.signIn(…))`. Services never see CloudBase's error strings past this point.
  */
 export function upstream<T>(step: FlowStep, call: Promise<T>): Promise<T> {
   return call.catch((e: unknown) => {

@@ -66,7 +66,7 @@ function issuePreLoginSecret(config: Config, req: Request, res: Response, now: n
  * holds one, otherwise from the visitor's pre-login cookie (no session write). `onSessionSecret` runs before a secret
  * is added to the session (to initialise it for storing).
  */
-export function csrfToken(config: Config, req: Request, res: Response, onSessionSecret?: () => void, now = Date.now()): string {
+export function csrfToken(config: Config, req: Request, res: Response, now: number, onSessionSecret?: () => void): string {
   const s = req.session as Request['session'] | undefined;
   if (s && (s.csrf || s.auth)) {
     if (!s.csrf) {
@@ -82,7 +82,7 @@ export function csrfToken(config: Config, req: Request, res: Response, onSession
  * The session's own secret verifies; a session that is not signed in also accepts its visitor's pre-login cookie. A
  * signed-in session never does: a cookie planted by someone else could otherwise stand in for its secret.
  */
-export function csrfTokenValid(config: Config, req: Request, token: unknown, now = Date.now()): boolean {
+export function csrfTokenValid(config: Config, req: Request, token: unknown, now: number): boolean {
   if (typeof token !== 'string' || token.length >= 200) return false;
   const s = req.session as Request['session'] | undefined;
   if (s?.csrf && tokens.verify(s.csrf, token)) return true;
@@ -109,10 +109,10 @@ export function sameOriginCheck(config: Config, req: Request): boolean {
 }
 
 /** For server-rendered forms: same-origin check, then the `_csrf` field against the session's secret. */
-export function requireFormCsrf(config: Config): RequestHandler {
+export function requireFormCsrf(config: Config, now: () => number): RequestHandler {
   return function formCsrf(req, _res, next) {
     const body = req.body as Record<string, unknown> | undefined;
-    if (!sameOriginCheck(config, req) || !csrfTokenValid(config, req, body?._csrf)) return next(csrfFailed());
+    if (!sameOriginCheck(config, req) || !csrfTokenValid(config, req, body?._csrf, now())) return next(csrfFailed());
     next();
   };
 }

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError, storeUnavailable } from '../errors/app-error.js';
 import { accountKey, digest, ipKey, ipScope, phoneKey } from './keys.js';
-import type { BackoffLimiters, LimitKind, Limiters } from './limits.js';
+import type { BackoffLimit, LimitKind, Limiters } from './limits.js';
+import type { Gate, SettleOp } from './gates.js';
+import type { PendingWrites } from '../session/writes.js';
 import { createDeviceProofs } from './device.js';
 
 export { accountKey, ipKey, ipScope, phoneKey } from './keys.js';
@@ -67,17 +69,17 @@ export interface PasswordAttempt {
    */
   settle(outcome: 'success'): Promise<string>;
   settle(outcome: 'failure' | 'void'): Promise<void>;
+  /**
+   * 'success' with its writes left to the sign-in, which sends them with the new session's in one round trip (a path
+   * that stores no session calls `pending.flush()`).
+   */
+  succeed(): { proof: string; pending: PendingWrites | undefined };
 }
 
-interface Gate {
-  b: BackoffLimiters;
-  key: string;
-}
-
-/** A gate passed: `blockS` > 0 when this attempt took the block to get through. */
+/** A gate passed: `blockMs` > 0 when this attempt took the block to get through. */
 interface Pass {
-  gate: Gate;
-  blockS: number;
+  gate: Gate<LimitKind>;
+  blockMs: number;
 }
 
 /**
@@ -91,10 +93,10 @@ interface Pass {
  * its window; the last of them, and each one after, must first take the limit's block (`blockS`, doubling per further
  * block up to `blockMaxS`), so past the limit one attempt at a time goes through, once per block. A success clears the
  * account's limits and back-off (the owner is slowed, never locked out) and gives the address its point back, so only
- * failures stay counted.
+ * failures stay counted. All of an attempt's limits are checked and taken in one step (gates.ts).
  */
 export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {}) {
-  const { login, sms, config } = limiters;
+  const { login, sms, gates } = limiters;
   // Without secrets (unit tests), proofs hold for this process only.
   const devices = createDeviceProofs(opts.secrets ?? [randomBytes(32).toString('base64url')]);
 
@@ -103,61 +105,32 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     throw err;
   };
 
-  const blockSeconds = (strikes: number) => Math.min(config.login.blockS * 2 ** Math.min(strikes, 30), config.login.blockMaxS);
-
-  /** Takes this attempt's point, or says how long to wait. */
-  async function enter(g: Gate): Promise<{ pass: Pass } | { waitMs: number }> {
-    const blocked = waitMs(await settle(g.b.block.get(g.key)), 1);
-    if (blocked > 0) return { waitMs: blocked };
-    const count = (await settle(g.b.failures.consume(g.key)))?.consumedPoints ?? 0;
-    if (count < g.b.threshold) return { pass: { gate: g, blockS: 0 } };
-    // Its block is the ticket: of all attempts racing here, only the one that starts it goes on.
-    const blockS = blockSeconds((await settle(g.b.strikes.get(g.key)))?.consumedPoints ?? 0);
-    const block = await settle(g.b.block.consume(g.key, 1, { customDuration: blockS }));
-    if (!block || block.consumedPoints > 1) {
-      await settle(g.b.failures.reward(g.key));
-      return { waitMs: waitMs(block, 1) };
-    }
-    await settle(g.b.strikes.consume(g.key));
-    return { pass: { gate: g, blockS } };
-  }
-
-  /** Gives a pass back: its point, and its block and strike if it took them. */
-  async function giveBack(p: Pass): Promise<void> {
-    const { b, key } = p.gate;
-    await Promise.all([
-      settle(b.failures.reward(key)),
-      ...(p.blockS > 0 ? [settle(b.block.delete(key)), settle(b.strikes.reward(key))] : []),
-    ]);
-  }
-
-  async function clear({ b, key }: Gate): Promise<void> {
-    await Promise.all([settle(b.failures.delete(key)), settle(b.strikes.delete(key)), settle(b.block.delete(key))]);
-  }
+  const gate = (limit: BackoffLimit, key: string): Gate<LimitKind> => ({
+    kind: limit.kind,
+    key,
+    threshold: limit.threshold,
+    ...(limit === login.ip ? { kept: true } : {}),
+  });
 
   /** Takes a point of every gate, or refuses having taken none; the attempt is then settled by how it ended. */
-  async function through(gates: Gate[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
-    const entered = await Promise.all(gates.map(enter));
-    const passes = entered.flatMap((e) => ('pass' in e ? [e.pass] : []));
-    const refused = entered
-      .map((e, i) => ({ kind: gates[i]!.b.kind, ms: 'waitMs' in e ? e.waitMs : 0 }))
-      .filter((r) => r.ms > 0)
-      .sort((x, y) => y.ms - x.ms)[0];
-    if (refused) {
-      await Promise.all(passes.map(giveBack));
-      refuse(refused.kind, tooManyAttempts(refused.ms));
-    }
+  async function through(list: Gate<LimitKind>[]): Promise<{ settle(outcome: AttemptOutcome): Promise<void>; succeedLater(): PendingWrites | undefined }> {
+    const entry = await gates.enter(list);
+    if ('refused' in entry) refuse(list[entry.refused]!.kind, tooManyAttempts(entry.waitMs));
+    const passes: Pass[] = list.map((g, i) => ({ gate: g, blockMs: (entry as { blockMs: number[] }).blockMs[i] ?? 0 }));
+    const giveBack = (p: Pass): SettleOp => ({ gate: p.gate, op: 'giveBack', blockMs: p.blockMs });
+    // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
+    // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
+    const success = () => passes.map((p): SettleOp => (p.gate.kind === login.ip.kind ? giveBack(p) : { gate: p.gate, op: 'clear', blockMs: p.blockMs }));
     return {
+      succeedLater: () => gates.settleLater(success()),
       async settle(outcome) {
         if (outcome === 'success') {
-          // The account (or the device) starts afresh. The address only gets this attempt back: its past failures stay,
-          // so a known password cannot buy a spray more guesses, and a busy NAT's good sign-ins never count.
-          await Promise.all(passes.map((p) => (p.gate.b === login.ip ? giveBack(p) : clear(p.gate))));
+          await gates.settle(success());
         } else if (outcome === 'void') {
-          await Promise.all(passes.map(giveBack));
+          await gates.settle(passes.map(giveBack));
         } else {
-          const held = passes.filter((p) => p.blockS > 0).sort((x, y) => y.blockS - x.blockS)[0];
-          if (held) refuse(held.gate.b.kind, tooManyAttempts(held.blockS * 1000));
+          const held = passes.filter((p) => p.blockMs > 0).sort((x, y) => y.blockMs - x.blockMs)[0];
+          if (held) refuse(held.gate.kind, tooManyAttempts(held.blockMs));
         }
       },
     };
@@ -171,24 +144,23 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
     async reservePasswordAttempt(username: string, who: Requester & { deviceProof?: string | undefined } = {}): Promise<PasswordAttempt> {
       const account = accountKey(username);
       const nonce = devices.verify(who.deviceProof, account);
-      const gates: Gate[] = nonce
-        ? [{ b: login.device, key: digest(`${account}.${nonce}`) }]
+      const judged: Gate<LimitKind>[] = nonce
+        ? [gate(login.device, digest(`${account}.${nonce}`))]
         : [
-            { b: login.account, key: account },
-            ...(who.ip
-              ? [
-                  { b: login.accountIp, key: digest(`${account}.${ipScope(who.ip)}`) },
-                  { b: login.ip, key: ipKey(who.ip) },
-                ]
-              : []),
+            gate(login.account, account),
+            ...(who.ip ? [gate(login.accountIp, digest(`${account}.${ipScope(who.ip)}`)), gate(login.ip, ipKey(who.ip))] : []),
           ];
 
-      const attempt = await through(gates);
+      const attempt = await through(judged);
       async function settleAttempt(outcome: AttemptOutcome): Promise<string | undefined> {
         await attempt.settle(outcome);
         return outcome === 'success' ? devices.issue(who.deviceProof, account) : undefined;
       }
-      return { knownDevice: nonce !== undefined, settle: settleAttempt as PasswordAttempt['settle'] };
+      return {
+        knownDevice: nonce !== undefined,
+        settle: settleAttempt as PasswordAttempt['settle'],
+        succeed: () => ({ pending: attempt.succeedLater(), proof: devices.issue(who.deviceProof, account) }),
+      };
     },
 
     /**
@@ -196,7 +168,7 @@ export function createLimitGuard(limiters: Limiters, opts: LimitGuardOptions = {
      * limit of its own (LIMIT_LOGIN_DEVICE_FAILURES), so a stolen session cannot be used to guess the password.
      */
     async reserveReauthAttempt(who: Requester = {}): Promise<{ settle(outcome: AttemptOutcome): Promise<void> }> {
-      return through(who.sessionKey ? [{ b: login.reauth, key: digest(`s:${who.sessionKey}`) }] : []);
+      return through(who.sessionKey ? [gate(login.reauth, digest(`s:${who.sessionKey}`))] : []);
     },
 
     /**

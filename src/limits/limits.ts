@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { LimitsConfig } from '../config/index.js';
 import type { RedisClient } from '../session/redis.js';
+import { memoryGates, redisGates, type GateStore } from './gates.js';
 
 /** What a rejection was about: the label of `rate_limit_rejections_total`. */
 export type LimitKind =
@@ -17,23 +18,17 @@ export type LimitKind =
   | 'code_guesses'
   | 'anonymous_ip';
 
-/** Counters whose limit is compared by the guard itself (an attempt count, a strike count, a block flag). */
-export interface BackoffLimiters {
-  /** what refusals by these counters are counted as */
+/** A password limit: what its refusals count as, and the attempts in the window before each further one needs its block. */
+export interface BackoffLimit {
   kind: LimitKind;
-  /** password attempts in the window, taken before each call and given back on success */
-  failures: RateLimiterAbstract;
-  /** how many times the failures crossed the limit (drives the doubling), kept for a day */
-  strikes: RateLimiterAbstract;
-  /** set while blocked; its TTL is the wait. Taking it is how an attempt past the limit gets through, one at a time */
-  block: RateLimiterAbstract;
-  /** attempts in the window before each further one needs the block */
   threshold: number;
 }
 
 export interface Limiters {
   config: LimitsConfig;
-  login: { account: BackoffLimiters; accountIp: BackoffLimiters; device: BackoffLimiters; ip: BackoffLimiters; reauth: BackoffLimiters };
+  login: { account: BackoffLimit; accountIp: BackoffLimit; device: BackoffLimit; ip: BackoffLimit; reauth: BackoffLimit };
+  /** the password limits' counters, checked and taken for all of an attempt's limits at once (gates.ts) */
+  gates: GateStore;
   /** per-window counters: `points` is the limit; no cooldown limiter when LIMIT_SMS_COOLDOWN_S is 0 */
   /** anonymous sign-ins per IP */
   anonymous: RateLimiterAbstract;
@@ -44,12 +39,10 @@ export interface Limiters {
 
 const HOUR_S = 3600;
 const DAY_S = 24 * HOUR_S;
-/** Effectively unlimited points: the guard compares counts against its own thresholds. */
-const UNCAPPED = 1_000_000_000;
 
 /**
- * Builds every limiter from the config: in Redis (shared by all instances; single-key Lua, so Redis Cluster works too)
- * or, with the development store, in this process. Keys live under `<REDIS_KEY_PREFIX>rl:<name>:`.
+ * Builds every limiter from the config: in Redis (shared by all instances; single-key Lua, or one slot's keys, so Redis
+ * Cluster works too) or, with the development store, in this process. Keys live under `<REDIS_KEY_PREFIX>rl:<name>:`.
  */
 export function createLimiters(config: LimitsConfig, redis: RedisClient | undefined, keyPrefix: string): Limiters {
   const make = (name: string, points: number, duration: number): RateLimiterAbstract =>
@@ -57,16 +50,12 @@ export function createLimiters(config: LimitsConfig, redis: RedisClient | undefi
       ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}rl:${name}`, points, duration })
       : new RateLimiterMemory({ keyPrefix: `rl:${name}`, points, duration });
 
-  const backoff = (name: LimitKind, threshold: number): BackoffLimiters => ({
-    kind: name,
-    failures: make(`${name}:f`, UNCAPPED, config.login.windowS),
-    strikes: make(`${name}:s`, UNCAPPED, DAY_S),
-    block: make(`${name}:b`, 1, 1),
-    threshold,
-  });
+  const backoff = (kind: LimitKind, threshold: number): BackoffLimit => ({ kind, threshold });
+  const times = { windowMs: config.login.windowS * 1000, blockMs: config.login.blockS * 1000, blockMaxMs: config.login.blockMaxS * 1000 };
 
   return {
     config,
+    gates: redis ? redisGates(redis, keyPrefix, times) : memoryGates(times),
     login: {
       account: backoff('login_account', config.login.failuresPerAccount),
       accountIp: backoff('login_account_ip', config.login.failuresPerAccountIp),

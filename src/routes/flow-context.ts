@@ -11,7 +11,7 @@ export function flowContext(req: Request, auth: AuthService, now: () => number, 
   return {
     auth,
     session: req.session,
-    call: (captchaToken) => callContext(req, captchaToken),
+    call: (captchaToken) => callContext(req, now, captchaToken),
     captchaAnswer: typeof captchaAnswer === 'string' ? captchaAnswer : undefined,
     now,
     ...(req.log ? { log: req.log } : {}),
@@ -24,6 +24,6 @@ export function formFlowContext(req: Request, auth: AuthService, now: () => numb
 }
 
 /** Enough of a flow's context to ask for a new captcha (the error responders do, when CloudBase wants one). */
-export function captchaContext(req: Request, auth: AuthService): Pick<FlowContext, 'auth' | 'session' | 'call'> {
-  return { auth, session: req.session, call: () => callContext(req) };
+export function captchaContext(req: Request, auth: AuthService, now: () => number): Pick<FlowContext, 'auth' | 'session' | 'call'> {
+  return { auth, session: req.session, call: () => callContext(req, now) };
 }

@@ -3,9 +3,16 @@ import type { Config } from '../config/index.js';
 import { initSession } from './policy.js';
 import type { SessionDirectory } from './directory.js';
 import type { SignedIn } from './types.js';
+import type { SignInPersister } from './durable.js';
+import type { VersionedSession } from './store.js';
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
+}
+
+/** A new session id and an empty session, as regenerate makes, for a session never stored: nothing to destroy. */
+function fresh(req: Request): void {
+  req.sessionStore.generate(req);
 }
 
 function destroy(req: Request): Promise<void> {
@@ -23,10 +30,10 @@ export type RevokeReplaced = (req: Request, accessToken: string) => Promise<unkn
 export function createSessionManager(
   config: Config,
   directory: SessionDirectory,
-  clock: () => number = Date.now,
+  clock: () => number,
   revokeReplaced: RevokeReplaced = async () => undefined,
-  /** stores the new session before the sign-in is answered (see durable.ts) */
-  persist?: (req: Request) => Promise<void>,
+  /** stores the new session, with the user index's writes, before the sign-in is answered (see durable.ts) */
+  persist?: SignInPersister,
 ) {
   const cookieOptions = {
     path: '/',
@@ -41,7 +48,13 @@ export function createSessionManager(
       const did = req.session.did;
       const replaced = req.session.auth ? { sid: req.sessionID, auth: req.session.auth } : undefined;
       const latest = replaced && (await directory.storedAccessToken(replaced.sid));
-      await regenerate(req);
+      // A session this request never read from the store nor wrote (no version) exists nowhere but here.
+      if (replaced || (req.session as VersionedSession)._v !== undefined) {
+        await regenerate(req).catch(async (e: unknown) => {
+          await signed.pending?.flush();
+          throw e;
+        });
+      } else fresh(req);
       if (replaced) {
         await directory.remove(replaced.auth.sub, replaced.sid);
         for (const at of new Set([replaced.auth.at, latest ?? replaced.auth.at])) await revokeReplaced(req, at).catch(() => undefined);
@@ -56,8 +69,12 @@ export function createSessionManager(
       const ua = req.get('user-agent');
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
-      await directory.add(signed.user.sub, req.sessionID, now);
-      await persist?.(req);
+      const index = { writes: directory.addWrites(signed.user.sub, req.sessionID, now, s.did) };
+      if (persist) await persist(req, signed.pending ? [index, signed.pending] : [index]);
+      else {
+        await directory.add(signed.user.sub, req.sessionID, now, s.did);
+        await signed.pending?.flush();
+      }
     },
 
     async signOut(req: Request, res: Response): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
 import { deviceLabel } from './device-label.js';
+import type { RedisWrite } from './writes.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -14,8 +15,28 @@ export interface SessionSummary {
   last_seen_at: string;
 }
 
-/** Revokes one session's CloudBase tokens (best effort). */
+/** Revokes one session's CloudBase tokens (best effort); `false` when CloudBase did not confirm. */
 export type RevokeUpstream = (accessToken: string) => Promise<unknown>;
+
+/**
+ * Ends one device's sessions at CloudBase by the device id a session signed in with (`DELETE
+ * /user/authorized/devices/{id}`), for a session whose tokens cannot be used: it could not be opened (its key was
+ * removed, its data lost) or its token revoke failed. Best effort.
+ */
+export type EndDeviceUpstream = (deviceId: string) => Promise<unknown>;
+
+/** What is known of an ended session upstream: its access token when it could be read, its device id when indexed. */
+interface EndedUpstream {
+  at: string | undefined;
+  did: string | undefined;
+}
+
+/** Token revoke first; the device when there is no token to use or CloudBase did not take it. */
+async function endUpstream(ended: EndedUpstream, revoke: RevokeUpstream, endDevice: EndDeviceUpstream | undefined): Promise<void> {
+  const revoked = ended.at ? await revoke(ended.at).catch(() => false) : false;
+  if (revoked !== false && ended.at) return;
+  if (ended.did && endDevice) await endDevice(ended.did);
+}
 
 export function publicSessionId(sid: string): string {
   return createHash('sha256').update(sid).digest('base64url').slice(0, 22);
@@ -76,10 +97,10 @@ async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promi
 }
 
 /**
- * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids scored by sign-in
- * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here reads
- * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
- * Redis (development store) only the current session is known.
+ * The sessions of one user, browser and token sessions alike: an index per user of session ids with their sign-in
+ * times (user-index.ts), listed by pages (newest first) and pruned of sessions that ended on their own as it is read; ending them all walks
+ * the index a batch at a time, each batch destroyed before the next is read, so a user with thousands of sessions is
+ * ended completely. Without Redis (development store) only the current session is known.
  */
 export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'index'> | undefined, indexTtlMs: number) {
   const store = shared?.store;
@@ -95,12 +116,19 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
     return { sids: [...sids], next: last };
   }
 
-  /** The sessions of `sids` that are alive and still this user's; the rest leave the index. */
-  async function live(sub: string, sids: string[]): Promise<[string, VersionedSession][]> {
+  /** The sessions of `sids` that are alive and still this user's; the rest leave the index (and are returned apart). */
+  async function split(sub: string, sids: string[]): Promise<{ mine: [string, VersionedSession][]; dead: string[] }> {
     const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
     const dead = sids.filter((_, i) => sessions[i]?.auth?.sub !== sub);
     if (dead.length) await index!.remove(sub, ...dead);
-    return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : []));
+    return { mine: sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : [])), dead };
+  }
+  const live = async (sub: string, sids: string[]) => (await split(sub, sids)).mine;
+
+  /** The indexed device id of each of `sids` (read before their entries leave the index). */
+  async function devicesOf(sub: string, sids: string[]): Promise<Map<string, string | undefined>> {
+    const dids = await index!.devices(sub, sids);
+    return new Map(sids.map((sid, i) => [sid, dids[i]]));
   }
 
   /**
@@ -108,22 +136,26 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
    * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
    * (waited for up to UPSTREAM_WAIT_MS).
    */
-  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream): Promise<number> {
+  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<number> {
     if (!store) return 0;
-    const upstream: string[] = [];
+    const upstream: EndedUpstream[] = [];
     let ended = 0;
-    let before: number | undefined;
+    let cursor = '0';
     do {
-      const page = await indexPage(sub, before, BATCH);
-      const sids = page.sids.filter((sid) => sid !== exceptSid);
-      const mine = await live(sub, sids);
+      // In no order, a batch at a time (HSCAN): what is destroyed leaves the index before the next batch is read.
+      const batch = await index!.scan(sub, cursor, BATCH);
+      cursor = batch.cursor;
+      const sids = batch.sids.filter((sid) => sid !== exceptSid);
+      const dids = endDevice ? await devicesOf(sub, sids) : new Map<string, string | undefined>();
+      const { mine, dead } = await split(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
       if (mine.length) await index!.remove(sub, ...mine.map(([sid]) => sid));
-      for (const [, s] of mine) if (s.auth?.at) upstream.push(s.auth.at);
+      for (const [sid, s] of mine) upstream.push({ at: s.auth?.at, did: dids.get(sid) });
+      // Entries whose session could not be read (data lost, key removed): only their device can still end them upstream.
+      for (const sid of dead) if (dids.get(sid)) upstream.push({ at: undefined, did: dids.get(sid) });
       ended += mine.length;
-      before = page.next;
-    } while (before !== undefined);
-    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, revoke);
+    } while (cursor !== '0');
+    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, (e) => endUpstream(e, revoke, endDevice));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([revoked, new Promise((resolve) => (timer = setTimeout(resolve, UPSTREAM_WAIT_MS).unref()))]);
     clearTimeout(timer);
@@ -131,8 +163,14 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
   }
 
   return {
-    async add(sub: string, sid: string, at: number): Promise<void> {
-      await index?.add(sub, sid, at, indexTtlMs);
+    /** `deviceId`: the `x-device-id` the session signed in with, kept to end it at CloudBase without opening it. */
+    async add(sub: string, sid: string, at: number, deviceId?: string): Promise<void> {
+      await index?.add(sub, sid, at, indexTtlMs, deviceId);
+    },
+
+    /** The writes of `add`, for the sign-in to send with the session's own (none without an index). */
+    addWrites(sub: string, sid: string, at: number, deviceId?: string): RedisWrite[] {
+      return index ? index.addWrites(sub, sid, at, indexTtlMs, deviceId) : [];
     },
 
     async remove(sub: string, sid: string): Promise<void> {
@@ -148,45 +186,54 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
      * One page of the user's sessions, newest sign-in first; the first page (no cursor) starts with the current
      * session. Pages skip sessions found dead, reading on until the page is full or the index ends.
      */
-    async list(sub: string, current: { sid: string; session: VersionedSession }, cursor?: number): Promise<SessionPage> {
+    async list(sub: string, current: { sid: string; session: VersionedSession }, cursor?: number, endDevice?: EndDeviceUpstream): Promise<SessionPage> {
       const found: [string, VersionedSession][] = cursor === undefined ? [[current.sid, current.session]] : [];
+      const orphans: string[] = [];
       let before = cursor;
       let next: number | undefined;
       for (let round = 0; store && round < 4; round++) {
         const page = await indexPage(sub, before, LIST_PAGE_SIZE);
-        found.push(...(await live(sub, page.sids.filter((sid) => sid !== current.sid))));
+        const sids = page.sids.filter((sid) => sid !== current.sid);
+        const dids = endDevice ? await devicesOf(sub, sids) : undefined;
+        const { mine, dead } = await split(sub, sids);
+        found.push(...mine);
+        for (const sid of dead) if (dids?.get(sid)) orphans.push(dids.get(sid)!);
         before = next = page.next;
         if (next === undefined || found.length >= LIST_PAGE_SIZE) break;
       }
+      // Sessions found dead here (timed out, data lost, key removed) leave the list; whatever CloudBase still holds of
+      // them is ended too, since no one can use it any more.
+      if (endDevice && orphans.length) await eachLimited(orphans, UPSTREAM_CONCURRENCY, endDevice);
       return {
         sessions: found.map(([sid, s]) => summarize(sid, s, current.sid)),
         ...(next !== undefined ? { nextCursor: String(next) } : {}),
       };
     },
 
-    /** Ends one of the user's sessions by public id; false when it is not theirs or already gone. */
-    async revoke(sub: string, publicId: string, revoke: RevokeUpstream): Promise<boolean> {
+    /**
+     * Ends one of the user's sessions by public id; false when it is not theirs or already gone. With `endDevice`, an
+     * indexed session that can no longer be read here is still ended at CloudBase by its device (and counts as ended).
+     */
+    async revoke(sub: string, publicId: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<boolean> {
       if (!store) return false;
-      let before: number | undefined;
-      do {
-        const page = await indexPage(sub, before, BATCH);
-        const sid = page.sids.find((candidate) => publicSessionId(candidate) === publicId);
-        if (sid) {
-          const [hit] = await live(sub, [sid]);
-          if (!hit) return false;
-          if (hit[1].auth?.at) await revoke(hit[1].auth.at).catch(() => undefined);
-          await store.remove(sid);
-          await index!.remove(sub, sid);
-          return true;
-        }
-        before = page.next;
-      } while (before !== undefined);
-      return false;
+      const sid = (await index!.members(sub)).find((candidate) => publicSessionId(candidate) === publicId);
+      if (!sid) return false;
+      const did = endDevice ? (await index!.devices(sub, [sid]))[0] : undefined;
+      const [hit] = await live(sub, [sid]);
+      if (!hit) {
+        if (!did) return false;
+        await endUpstream({ at: undefined, did }, revoke, endDevice).catch(() => undefined);
+        return true;
+      }
+      await endUpstream({ at: hit[1].auth?.at, did }, revoke, endDevice).catch(() => undefined);
+      await store.remove(sid);
+      await index!.remove(sub, sid);
+      return true;
     },
 
     /** Ends every session of the user but the current one, however many; returns how many. */
-    revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream): Promise<number> {
-      return endAll(sub, currentSid, revoke);
+    revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<number> {
+      return endAll(sub, currentSid, revoke, endDevice);
     },
 
     /** Ends every session of the user (a password reset: nobody is signed in as them here); returns how many. */

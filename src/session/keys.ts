@@ -7,7 +7,7 @@ export interface SessionKeys {
   refreshFailed(sid: string): string;
   /** consecutive transient refresh failures of the session, which size the back-off */
   refreshFailures(sid: string): string;
-  /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
+  /** per-user index of sessions: session id → sign-in time and sealed device id (its own slot: one user's sessions live in many slots) */
   user(sub: string): string;
 }
 

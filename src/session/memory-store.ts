@@ -9,7 +9,7 @@ export interface MemoryStoreOptions {
   ttlMs: (sess: SessionData) => number;
   /** How long a destroyed session's tombstone blocks late writes. */
   tombstoneMs: number;
-  now?: () => number;
+  now: () => number;
   onDroppedWrite?: (sid: string, outcome: Exclude<WriteOutcome, 'written'>) => void;
 }
 
@@ -35,7 +35,7 @@ export class DevMemoryStore extends session.Store {
 
   constructor(private readonly opts: MemoryStoreOptions) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now;
   }
 
   private entry(sid: string): Entry | undefined {

@@ -26,7 +26,7 @@ export function remainingMs(sess: Partial<SessionData>, limits: SessionLimits, n
 }
 
 /** Fills in what every stored session carries (a no-op for an initialised one); returns the device id. */
-export function initSession(req: Request, now = Date.now()): string {
+export function initSession(req: Request, now: number): string {
   const s = req.session;
   if (!s.created) {
     s.created = now;
@@ -47,7 +47,7 @@ declare module 'express-serve-static-core' {
  * Enforces idle and absolute timeouts on the server (whatever the cookie says) and records activity at most once
  * per half idle window, so a busy session costs no Redis write on most requests.
  */
-export function sessionPolicy(config: Config, now: () => number = Date.now): RequestHandler {
+export function sessionPolicy(config: Config, now: () => number): RequestHandler {
   const limits = sessionLimits(config);
   return function sessionPolicyMiddleware(req, _res, next) {
     const s = req.session;

@@ -1,4 +1,4 @@
-import { VersionedRedisStore, type VersionedStoreOptions } from './store.js';
+import { VersionedRedisStore, sessionCreator, type SessionCreator, type VersionedStoreOptions } from './store.js';
 import { RedisRefreshLock } from './refresh-lock.js';
 import { RedisUserIndex } from './user-index.js';
 
@@ -7,12 +7,16 @@ export interface SharedSessions {
   store: VersionedRedisStore;
   lock: RedisRefreshLock;
   index: RedisUserIndex;
+  /** a new session's writes, in the store's format (sign-in sends them with its other writes) */
+  create: SessionCreator;
 }
 
 export function createSharedSessions(opts: VersionedStoreOptions): SharedSessions {
+  const store = new VersionedRedisStore(opts);
   return {
-    store: new VersionedRedisStore(opts),
+    store,
     lock: new RedisRefreshLock(opts),
     index: new RedisUserIndex(opts),
+    create: sessionCreator({ ...opts, defaultCookie: store.defaultCookie }),
   };
 }

@@ -32,13 +32,15 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
-function secretMatches(secret: string, storedHash: string): boolean {
+/** The presented secret against the session's stored hash (`tok`), in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'base64url');
   const actual = hashSecret(secret);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-function parseSessionAuthorization(header: string): TokenAuth['presented'] {
+/** `Session <sid>.<secret>` from an Authorization header, when well-formed. */
+export function parseSessionAuthorization(header: string): TokenAuth['presented'] {
   if (header.length > MAX_HEADER) return undefined;
   const m = /^Session\s+(\S+)\s*$/i.exec(header);
   const parts = m ? TOKEN.exec(m[1]!) : null;
@@ -110,11 +112,11 @@ export function sessionTokenVerifier(): RequestHandler {
 }
 
 /** The session token for this request's session: the one presented when still valid, else a new secret. */
-export function issueSessionToken(req: Request): string {
+export function issueSessionToken(req: Request, now: () => number): string {
   const auth = req.tokenAuth;
   if (auth?.verified && auth.presented?.sid === req.sessionID) return `${auth.presented.sid}.${auth.presented.secret}`;
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  initSession(req);
+  initSession(req, now());
   req.session.tok = hashSecret(secret).toString('base64url');
   return `${req.sessionID}.${secret}`;
 }

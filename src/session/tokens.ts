@@ -4,6 +4,7 @@ import type { CloudbaseClient } from '../cloudbase/client.js';
 import { CloudbaseError, UpstreamUnavailableError } from '../cloudbase/errors.js';
 import { fromUpstream } from '../errors/upstream.js';
 import { AppError, notSignedIn, sessionExpired, storeUnavailable } from '../errors/app-error.js';
+import { CATALOGUE } from '../errors/catalogue.js';
 import { toAuthTokens } from './auth-tokens.js';
 import { callContext } from './context.js';
 import type { VersionedSession } from './store.js';
@@ -19,7 +20,7 @@ export interface TokenKeeperOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** upstream timeout; the lock outlives it so a live holder never loses the lock mid-call */
   upstreamTimeoutMs: number;
-  now?: () => number;
+  now: () => number;
   onRefresh?: (outcome: 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait' | 'backoff') => void;
   /** ends a session's index entry when its refresh token is spent */
   onSessionEnded?: (sub: string, sid: string) => Promise<void>;
@@ -92,7 +93,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
   const store = opts.shared?.store;
   const lock = opts.shared?.lock;
   const backoff = opts.backoff ?? DEFAULT_REFRESH_BACKOFF;
-  const now = opts.now ?? Date.now;
+  const { now } = opts;
   const lockTtlMs = opts.upstreamTimeoutMs + 2000;
   const inflight = new Map<string, Promise<Refreshed>>();
   const isFresh = (a: AuthTokens) => refreshDueAt(a, skewS) > now();
@@ -101,7 +102,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
 
   async function callUpstream(req: Request, sid: string, auth: AuthTokens, deadline = now()): Promise<AuthTokens> {
     try {
-      const next = toAuthTokens(await client.refreshToken(callContext(req), auth.rt!), now());
+      const next = toAuthTokens(await client.refreshToken(callContext(req, now), auth.rt!), now());
       // Keep the old refresh token only if CloudBase sent no new one.
       if (!next.rt && auth.rt) next.rt = auth.rt;
       opts.onRefresh?.('refreshed');
@@ -125,7 +126,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       if (backoffMs === undefined) throw err;
       // Retry-After advises the back-off (asking sooner would only meet it), or a rate limit's longer wait.
       const backoffS = Math.ceil(backoffMs / 1000);
-      const retryAfterS = err.status === 429 ? Math.max(err.extra.retryAfterS ?? 0, backoffS) : backoffS;
+      const retryAfterS = CATALOGUE[err.code].limit ? Math.max(err.retryAfterS ?? 0, backoffS) : backoffS;
       throw err.with({ retryAfterS });
     }
   }
@@ -154,7 +155,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
       }
       if (outcome === 'destroyed') {
         // Logged out while we refreshed: the new tokens must not outlive the session.
-        await client.revoke(callContext(req), cur.auth.at).catch(() => undefined);
+        await client.revoke(callContext(req, now), cur.auth.at).catch(() => undefined);
         throw sessionExpired();
       }
       // Another write (not a refresh: we hold the lock) landed in between; our tokens are spent already, so this

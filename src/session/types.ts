@@ -1,4 +1,5 @@
 import 'express-session';
+import type { PendingWrites } from './writes.js';
 
 /** The user's public profile as the BFF keeps it (never a token). */
 export interface PublicUser {
@@ -30,6 +31,8 @@ export interface AuthTokens {
 export interface SignedIn {
   tokens: AuthTokens;
   user: PublicUser;
+  /** the abuse limits' bookkeeping of this sign-in, sent with the new session's writes */
+  pending?: PendingWrites | undefined;
 }
 
 export type SmsPurpose = 'signup' | 'login' | 'reset';
@@ -49,6 +52,23 @@ export interface FlowState {
   isUser?: boolean;
   /** same-origin path to land on once the flow signs the person in */
   returnTo?: string;
+}
+
+/**
+ * Re-authentication by a code to the account's own phone or email (accounts without a password, or by choice): the
+ * code's verification id while it is pending, then CloudBase's sudo token until it is spent or runs out.
+ */
+export interface ReauthState {
+  /** the account's own phone ("+86 …") or email the code went to */
+  to: string;
+  /** verification_id of the code sent (POST /verification, target CUR_USER) */
+  vid?: string;
+  /** epoch ms when a new code may be requested */
+  resendAt?: number;
+  /** sudo_token from POST /user/sudo with the code's verification token */
+  sudo?: string;
+  /** epoch ms until which the sudo token is used (a little before CloudBase's own expiry) */
+  until?: number;
 }
 
 /** A captcha challenge CloudBase asked for, waiting to be solved before the action is retried. */
@@ -74,6 +94,7 @@ declare module 'express-session' {
     auth?: AuthTokens;
     user?: PublicUser;
     flow?: FlowState;
+    reauth?: ReauthState;
     captcha?: CaptchaState;
     /** device label and address, for the session list */
     ua?: string;

@@ -16,6 +16,7 @@ import { startTestEmulator, type RunningEmulator } from '../support/emulator.js'
 import { emulatorControl, type EmulatorControl } from '../support/gateway.js';
 import { findLeaks } from '../support/leak-guard.js';
 import { en, zhCN, type MessageKey } from '../../src/i18n/messages.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 type Lang = 'en' | 'zh-CN';
 
@@ -154,7 +155,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
 
   /** The session cookie, when the browser holds one. */
   async function sessionCookie(context: BrowserContext): Promise<Cookie | undefined> {
-    return (await context.cookies()).find((c) => c.name.endsWith('cbg.sid'));
+    return (await context.cookies()).find((c) => c.name.endsWith(COOKIES.session));
   }
 
   async function passwordLogin(page: Page, username: string, password: string): Promise<void> {
@@ -275,7 +276,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
       expect((await sessionCookie(context))?.httpOnly).toBe(true);
     }, 60_000);
 
-    it('changes the password on /account and sees a notice', async () => {
+    it('changes the password on the account page and sees a notice', async () => {
       await Promise.all([page.waitForURL(/\/account(\?|$)/), page.locator('header a[href="/account"]').click()]);
       await page.waitForLoadState('load');
       expect(await text(page)).toContain(NAME);
@@ -371,7 +372,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
         for (const c of cookies) {
           if (JWT.test(c.value)) leaks.push(`a JWT in cookie ${c.name} at ${where}`);
           for (const s of SECRETS) if (c.value.includes(s)) leaks.push(`a password in cookie ${c.name} at ${where}`);
-          if (c.name.endsWith('cbg.sid')) {
+          if (c.name.endsWith(COOKIES.session)) {
             sessionCookiesSeen += 1;
             if (!c.httpOnly) leaks.push(`session cookie not HttpOnly at ${where}`);
           }

@@ -30,7 +30,7 @@ afterEach(async () => {
 
 afterAll(() => finishApiSuite(gw));
 
-describe('PATCH /api/session/user', () => {
+describe('when a signed-in caller edits the profile over the API', () => {
   it('saves name, gender and picture; the session (lean read included) and CloudBase show them at once', async () => {
     const p = await newPerson();
     const app = await signedIn(spa(gw), p);
@@ -121,7 +121,7 @@ describe('PATCH /api/session/user', () => {
   });
 });
 
-describe('GET /api/session/history', () => {
+describe('when a signed-in caller reads the sign-in history over the API', () => {
   it('lists sign-ins newest first, marks this session\'s, and pages through all of them with next_cursor', async () => {
     const p = await newPerson();
     const others = 22;
@@ -164,7 +164,7 @@ describe('GET /api/session/history', () => {
   });
 });
 
-describe('POST /api/sessions/revoke-all', () => {
+describe('when a signed-in caller signs out everywhere over the API', () => {
   const revokeAllCalls = async () => (await gw.emu.stats())['DELETE /auth/v1/user/revoke/all'] ?? 0;
 
   it('ends every session of the user, cookie and token alike, this one included, and CloudBase\'s all at once', async () => {
@@ -245,7 +245,7 @@ describe('a guest who signs up', () => {
   });
 });
 
-describe('changing phone or email (POST /api/session/contact/send, /contact/verify)', () => {
+describe('when a signed-in caller changes phone or email over the API', () => {
   const newPhone = () => {
     seq += 1;
     return `1350000${String(seq).padStart(4, '0')}`;
@@ -331,7 +331,7 @@ describe('changing phone or email (POST /api/session/contact/send, /contact/veri
     expectApiError(await app.post('/api/session/contact/verify', { verification_code: '123456', password: p.password }), 409, 'flow_expired');
   });
 
-  it('a contact flow is not an SMS sign-in flow: sms/verify refuses it', async () => {
+  it('a contact flow is not an SMS sign-in flow: the SMS sign-in verify refuses it', async () => {
     const app = await signedIn(spa(gw), await newPerson());
     const phone = newPhone();
     await app.post('/api/session/contact/send', { phone_number: phone });

@@ -4,6 +4,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { finishApiSuite, RELAXED_LIMITS } from '../support/api.js';
 import type { paths } from '../../src/routes/api/openapi-types.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 // The README's advice for an SPA on its own dev server: the dev server proxies /api to the gateway (as Vite's
 // `server.proxy` does without `changeOrigin`), the gateway's PUBLIC_ORIGIN is the dev server's origin, and the SPA's
@@ -44,7 +45,7 @@ function browserPage(pageOrigin: string): Client<paths> {
       return request;
     },
     onResponse({ response }) {
-      const session = response.headers.getSetCookie().find((c) => c.startsWith('cbg.sid='));
+      const session = response.headers.getSetCookie().find((c) => c.startsWith(`${COOKIES.session}=`));
       if (session) cookie = session.split(';')[0];
       return response;
     },

@@ -36,7 +36,7 @@ function documentedRoutes(): string[] {
     .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
 }
 
-describe('GET /api/openapi.json', () => {
+describe('when a client generator reads the OpenAPI document', () => {
   it('serves the OpenAPI 3.1 document', async () => {
     const res = await spa(gw).get('/api/openapi.json');
     expect(res.status).toBe(200);

@@ -19,7 +19,7 @@ afterAll(() => finishApiSuite(gw));
 
 const login = { username: 'api-alice', password: PASSWORD };
 
-describe('GET /api/session', () => {
+describe('when a caller asks whether it is signed in', () => {
   it('is 401 {authenticated: false} when signed out, never cached', async () => {
     const res = await spa(gw).get('/api/session');
     expect(res.status).toBe(401);
@@ -43,7 +43,7 @@ describe('GET /api/session', () => {
   });
 });
 
-describe('POST /api/session/login', () => {
+describe('when a caller signs in with a password over the API', () => {
   it.each([
     ['a username', 'api-alice'],
     ['an email', 'api-alice@example.com'],
@@ -137,7 +137,7 @@ describe('POST /api/session/login', () => {
   });
 });
 
-describe('POST /api/session/anonymous', () => {
+describe('when a caller signs in as a guest over the API', () => {
   it('signs in a guest', async () => {
     const app = spa(gw);
     const res = await app.post('/api/session/anonymous', {});
@@ -160,7 +160,7 @@ describe('POST /api/session/anonymous', () => {
   });
 });
 
-describe('DELETE /api/session', () => {
+describe('when a caller signs out over the API', () => {
   it('revokes the CloudBase session, ends ours and clears the cookie', async () => {
     const app = spa(gw);
     await app.post('/api/session/login', login);

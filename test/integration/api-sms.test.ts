@@ -108,7 +108,7 @@ describe('SMS sign-up', () => {
   });
 });
 
-describe('when a caller probes numbers with sms/send before proving any code', () => {
+describe('when a caller probes numbers by asking for codes before proving any', () => {
   it('gives registered and unregistered numbers the same answer, for every purpose, many at once', async () => {
     const known = await Promise.all(['Pia', 'Quinn', 'Ravi', 'Sol'].map((n) => registered(n)));
     const unknown = [newPhone(), newPhone(), newPhone(), newPhone()];
@@ -195,7 +195,7 @@ describe('SMS sign-in', () => {
   });
 });
 
-describe('POST /api/session/sms/send', () => {
+describe('when a caller asks for an SMS code', () => {
   it.each([
     ['an invalid number', { phone_number: '12345', purpose: 'login' }, 'invalid_phone', 'phone_number'],
     ['an unknown purpose', { phone_number: '13800000000', purpose: 'admin' }, 'invalid_input', 'purpose'],

@@ -3,6 +3,7 @@ import cookieSignature from 'cookie-signature';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { expectApiError, mobile, RELAXED_LIMITS, sessionCookieOf, spa, type MobileClient, finishApiSuite } from '../support/api.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 let clock = Date.now();
@@ -122,7 +123,7 @@ describe('a bad session token', () => {
   });
 
   it('cannot be used as a cookie, even correctly signed', async () => {
-    const cookie = `cbg.sid=${encodeURIComponent(`s:${cookieSignature.sign(sid(), gw.config.session.secrets[0]!)}`)}`;
+    const cookie = `${COOKIES.session}=${encodeURIComponent(`s:${cookieSignature.sign(sid(), gw.config.session.secrets[0]!)}`)}`;
     expect((await supertest(gw.server).get('/api/session').set('Cookie', cookie)).status).toBe(401);
     expect((await withToken('/api/session', valid)).status).toBe(200);
   });

@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 describe('when signed out', () => {
-  it('sends GET /account to sign-in with returnTo', async () => {
+  it('sends a signed-out visit of the account page to sign-in with returnTo', async () => {
     const res = await gw.agent().get('/account');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/login?returnTo=%2Faccount');

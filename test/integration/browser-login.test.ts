@@ -1,5 +1,6 @@
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
 import { failedPost, limitCounters } from '../support/prg.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
   const cookies = (res.headers['set-cookie'] as string[] | undefined) ?? [];
-  return cookies.find((c) => c.startsWith('cbg.sid='));
+  return cookies.find((c) => c.startsWith(`${COOKIES.session}=`));
 }
 
 describe('password sign-in', () => {
@@ -268,7 +269,7 @@ describe('anonymous sign-in', () => {
   });
 });
 
-describe('logout', () => {
+describe('when a person signs out', () => {
   it('shows a confirm page, then revokes upstream, destroys the session and clears the cookie', async () => {
     const agent = gw.agent();
     await submitForm(agent, '/login', '/login', { username: 'alice', password: 'Passw0rd!alice' });
@@ -288,7 +289,7 @@ describe('logout', () => {
     expect(home.text).toContain('You are not signed in.');
   });
 
-  it('sends a signed-out visitor of /logout home', async () => {
+  it('sends a signed-out visitor of the sign-out page home', async () => {
     const res = await gw.agent().get('/logout');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/');

@@ -35,7 +35,7 @@ afterAll(async () => {
   await gw.close();
 });
 
-describe('/account/profile', () => {
+describe('when a person edits the profile in the browser', () => {
   it('sends a signed-out browser to sign in, coming back here', async () => {
     const res = await gw.agent().get('/account/profile');
     expect(res.status).toBe(303);
@@ -117,7 +117,7 @@ describe('/account/profile', () => {
   });
 });
 
-describe('/account/history', () => {
+describe('when a person reads the sign-in history in the browser', () => {
   it.each([
     ['en', 'Sign-in history', 'this session'],
     ['zh-CN', '登录记录', '当前会话'],
@@ -141,7 +141,7 @@ describe('/account/history', () => {
   });
 });
 
-describe('sign out everywhere (/account/sessions)', () => {
+describe('when a person signs out everywhere in the browser', () => {
   it.each([
     ['en', 'Sign out everywhere', 'You were signed out everywhere.'],
     ['zh-CN', '退出所有设备', '已在所有设备上退出登录。'],
@@ -187,7 +187,7 @@ describe('a guest who signs up in the browser', () => {
   });
 });
 
-describe('/account/contact', () => {
+describe('when a person changes phone or email in the browser', () => {
   const newPhone = () => {
     seq += 1;
     return `1340000${String(seq).padStart(4, '0')}`;

@@ -2,6 +2,7 @@ import tcb from '@cloudbase/node-sdk';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { failedPost } from '../support/prg.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 let gw: TestGateway;
 
@@ -22,7 +23,7 @@ function remember(callback: URL): URL {
 }
 
 function sidOf(setCookie: unknown): string | undefined {
-  return ((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith('cbg.sid='))?.split(';')[0];
+  return ((setCookie as string[] | undefined) ?? []).find((c) => c.startsWith(`${COOKIES.session}=`))?.split(';')[0];
 }
 
 async function signedInAs(agent: ReturnType<TestGateway['agent']>): Promise<string> {
@@ -31,7 +32,7 @@ async function signedInAs(agent: ReturnType<TestGateway['agent']>): Promise<stri
 }
 
 describe('provider buttons', () => {
-  it('shows one button per AUTH_PROVIDERS entry on /login and /signup, named in the page language', async () => {
+  it('shows one button per configured provider on the sign-in and sign-up pages, named in the page language', async () => {
     const en = await gw.agent().get('/login?lang=en&returnTo=%2Faccount');
     expect(en.text).toContain('href="/login/provider/wx_open?returnTo=%2Faccount"');
     expect(en.text).toContain('Continue with WeChat');
@@ -200,7 +201,7 @@ describe('provider sign-in that must fail cleanly (a 4xx page, never a session)'
   });
 });
 
-describe('POST /login/ticket', () => {
+describe('when a browser signs in with a custom ticket', () => {
   async function mintTicket(uid: string): Promise<string> {
     const res = await fetch(`${gw.emulator.url}/__emulator/custom-login-key`);
     const creds = (await res.json()) as { env_id: string; private_key_id: string; private_key: string };

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 // What Node's HTTP parser refuses never reaches express; it still gets the uniform JSON error body.
 let gw: TestGateway;
@@ -33,7 +34,7 @@ function parse(answer: string): { status: number; headers: string; body: unknown
 }
 
 it('answers headers over the size limit with 431 and the JSON error body', async () => {
-  const res = parse(await raw(`GET /api/session HTTP/1.1\r\nHost: x\r\nCookie: cbg.sid=${'a'.repeat(20_000)}\r\n\r\n`));
+  const res = parse(await raw(`GET /api/session HTTP/1.1\r\nHost: x\r\nCookie: ${COOKIES.session}=${'a'.repeat(20_000)}\r\n\r\n`));
   expect(res.status).toBe(431);
   expect(res.headers).toMatch(/Content-Type: application\/json/);
   expect(res.body).toEqual({ error: { code: 'headers_too_large', message: expect.stringContaining('too large') } });

@@ -192,8 +192,8 @@ describe('CloudBase client against the emulator', () => {
     });
   });
 
-  describe('each method', () => {
-    it('signInWithPassword: invalid_password, not_found, invalid_argument', async () => {
+  describe('when each typed call meets an error', () => {
+    it('a password sign-in meets invalid_password, not_found, invalid_argument', async () => {
       await signedIn();
       const e = await expectCloudbaseError((c) => client.signInWithPassword(c, { username: 'alice', password: 'Wrong-pass1' }), 'invalid_password', 400);
       expect(e.description).toBe('wrong password');
@@ -201,7 +201,7 @@ describe('CloudBase client against the emulator', () => {
       await expectCloudbaseError((c) => client.signInWithPassword(c, { username: 'alice', password: '' }), 'invalid_argument', 400);
     });
 
-    it('signInWithVerificationToken: signs an existing user in by SMS; a bad token is invalid_argument', async () => {
+    it('a sign-in by verification token signs an existing user in; a bad token is invalid_argument', async () => {
       const alice = await signedIn();
       const { verification_token, is_user } = await verificationToken('+86 13800000001');
       expect(is_user).toBe(true);
@@ -210,7 +210,7 @@ describe('CloudBase client against the emulator', () => {
       await expectCloudbaseError((c) => client.signInWithVerificationToken(c, { verification_token: 'bogus' }), 'invalid_argument', 400);
     });
 
-    it('signUp: an existing phone is already_exists, a weak password weak_password', async () => {
+    it('a sign-up with an existing phone is already_exists, with a weak password weak_password', async () => {
       await seedUser({ phone_number: '+86 13800000003' });
       const { verification_token } = await verificationToken('+86 13800000003');
       await expectCloudbaseError((c) => client.signUp(c, { phone_number: '+86 13800000003', verification_token }), 'already_exists', 409);
@@ -222,7 +222,7 @@ describe('CloudBase client against the emulator', () => {
       );
     });
 
-    it('sendVerification: invalid_phone_number, user_not_found for target USER, resource_exhausted on resend', async () => {
+    it('asking for a code meets invalid_phone_number, user_not_found for target USER, resource_exhausted on resend', async () => {
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '13800000005', target: 'ANY' }), 'invalid_phone_number', 400);
       await expectCloudbaseError((c) => client.sendVerification(c, { phone_number: '+86 13800000005', target: 'USER' }), 'user_not_found', 404);
       await client.sendVerification(ctx(), { phone_number: '+86 13800000005', target: 'ANY' });
@@ -230,13 +230,13 @@ describe('CloudBase client against the emulator', () => {
       expect(limited.retryAfterS).toBeGreaterThan(0);
     });
 
-    it('sendVerification with a Bearer for target CUR_USER', async () => {
+    it('asking for a code for target CUR_USER carries a Bearer', async () => {
       const alice = await signedIn();
       const sent = await client.sendVerification(ctx(), { phone_number: '+86 13800000001', target: 'CUR_USER' }, alice.access_token);
       expect(sent.verification_id).toEqual(expect.any(String));
     });
 
-    it('verify: a wrong code is invalid_verification_code', async () => {
+    it('a wrong code is invalid_verification_code', async () => {
       const sent = await client.sendVerification(ctx(), { phone_number: '+86 13800000006', target: 'ANY' });
       const right = await smsCode('+86 13800000006');
       const wrong = right === '000000' ? '111111' : '000000';
@@ -244,29 +244,29 @@ describe('CloudBase client against the emulator', () => {
       expect(e.message).not.toContain(wrong);
     });
 
-    it('signInAnonymously: a too-short device id is invalid_argument', async () => {
+    it('an anonymous sign-in with a too-short device id is invalid_argument', async () => {
       const c = ctx({ deviceId: 'short' });
       await expect(client.signInAnonymously(c)).rejects.toMatchObject({ error: 'invalid_argument', status: 400, requestId: c.requestId });
     });
 
-    it('refreshToken: an unknown refresh token is invalid_grant', async () => {
+    it('an unknown refresh token is invalid_grant', async () => {
       await expectCloudbaseError((c) => client.refreshToken(c, 'm.unknown'), 'invalid_grant', 400);
     });
 
-    it('getUser: a bad access token is unauthenticated', async () => {
+    it('reading the user with a bad access token is unauthenticated', async () => {
       await expectCloudbaseError((c) => client.getUser(c, 'not-a-token'), 'unauthenticated', 401);
     });
 
-    it('getProviders: a bad access token is unauthenticated', async () => {
+    it('listing providers with a bad access token is unauthenticated', async () => {
       await expectCloudbaseError((c) => client.getProviders(c, 'not-a-token'), 'unauthenticated', 401);
     });
 
-    it('revoke: an unknown token is not an error', async () => {
+    it('revoking an unknown token is not an error', async () => {
       // The client sends the token as Bearer and in the body; the emulator, like RFC 7009, ignores unknown body tokens.
       await expect(client.revoke(ctx(), 'not-a-token')).resolves.toBeUndefined();
     });
 
-    it('sudo: a wrong password is invalid_password; a verification token works too', async () => {
+    it('asking for sudo with a wrong password is invalid_password; a verification token works too', async () => {
       const alice = await signedIn();
       await expectCloudbaseError((c) => client.sudo(c, alice.access_token, { password: 'Wrong-pass1' }), 'invalid_password', 400);
       const { verification_token } = await verificationToken('+86 13800000001');
@@ -274,7 +274,7 @@ describe('CloudBase client against the emulator', () => {
       expect(sudo).toEqual({ sudo_token: expect.any(String), expires_in: expect.any(Number) });
     });
 
-    it('changePassword: a bad sudo token is permission_denied, a weak password weak_password', async () => {
+    it('a password change with a bad sudo token is permission_denied, with a weak password weak_password', async () => {
       const alice = await signedIn();
       await expectCloudbaseError(
         (c) => client.changePassword(c, alice.access_token, { sudo_token: 'bogus', new_password: NEW_PASSWORD }),
@@ -285,13 +285,13 @@ describe('CloudBase client against the emulator', () => {
       await expectCloudbaseError((c) => client.changePassword(c, alice.access_token, { sudo_token, new_password: 'weak' }), 'weak_password', 400);
     });
 
-    it('deleteMe: a bad sudo token is permission_denied', async () => {
+    it('deleting the account with a bad sudo token is permission_denied', async () => {
       const alice = await signedIn();
       const e = await expectCloudbaseError((c) => client.deleteMe(c, alice.access_token, 'bogus'), 'permission_denied', 403);
       expect(e.description).toBe('bad sudo token');
     });
 
-    it('resetPassword: resets with a verification token; a missing contact is invalid_argument', async () => {
+    it('a reset with a verification token resets; a missing contact is invalid_argument', async () => {
       await signedIn();
       const { verification_token } = await verificationToken('+86 13800000001', 'USER');
       await expect(
@@ -305,7 +305,7 @@ describe('CloudBase client against the emulator', () => {
       );
     });
 
-    it('captcha: captcha_required, then solve it and retry with the captcha token', async () => {
+    it('when a captcha is required, solving it and retrying with the captcha token signs in', async () => {
       await signedIn();
       await configure({ fail: { 'POST /auth/v1/signin': 'captcha_required' } });
       await expectCloudbaseError((c) => client.signInWithPassword(c, { username: 'alice', password: PASSWORD }), 'captcha_required', 400);
@@ -427,7 +427,7 @@ describe('CloudBase client against the emulator', () => {
       await expectCloudbaseError((c) => client.signInWithPassword(c, { username: 'alice', password: PASSWORD }), 'user_blocked', 403);
     });
 
-    it('times out when latency exceeds timeoutMs, without retrying', async () => {
+    it('times out when latency exceeds the timeout, without retrying', async () => {
       const alice = await signedIn();
       await configure({ latency_ms: 600 });
       const slow = createCloudbaseClient({ apiOrigin: emu.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, timeoutMs: 200 });
@@ -461,7 +461,7 @@ describe('CloudBase client against the emulator', () => {
     });
   });
 
-  describe('onCall', () => {
+  describe('when a call ends, what is reported', () => {
     it('reports method, endpoint, status, error and duration, and no secrets', async () => {
       const alice = await signedIn();
       await client.signInWithPassword(ctx(), { username: 'alice', password: 'Wrong-pass1' }).catch(() => undefined);
@@ -618,33 +618,33 @@ describe('CloudBase client on the wire', () => {
     expect(jsonBody(refresh)).toEqual({ grant_type: 'refresh_token', refresh_token: 'm.rt', client_id: CLIENT_ID });
   });
 
-  it('refreshToken sends grant_type, the refresh token and the client credentials in the body', async () => {
+  it('a refresh sends grant_type, the refresh token and the client credentials in the body', async () => {
     await client.refreshToken(ctx(), 'm.rt');
     expect(jsonBody(only())).toEqual({ grant_type: 'refresh_token', refresh_token: 'm.rt', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
   });
 
-  it('revoke sends the token as Bearer and as body {token}', async () => {
+  it('a revocation sends the token as Bearer and as body {token}', async () => {
     await client.revoke(ctx(), 'AT');
     const r = only();
     expect(r.headers.authorization).toBe('Bearer AT');
     expect(jsonBody(r)).toEqual({ token: 'AT' });
   });
 
-  it('changePassword sends the sudo token in the query and in the body', async () => {
+  it('a password change sends the sudo token in the query and in the body', async () => {
     await client.changePassword(ctx(), 'AT', { sudo_token: 'ST', new_password: 'n', old_password: 'o' });
     const r = only();
     expect(r.url.searchParams.get('sudo_token')).toBe('ST');
     expect(jsonBody(r)).toEqual({ sudo_token: 'ST', new_password: 'n', old_password: 'o' });
   });
 
-  it('deleteMe sends the sudo token in the query and no body', async () => {
+  it('an account deletion sends the sudo token in the query and no body', async () => {
     await client.deleteMe(ctx(), 'AT', 'ST');
     const r = only();
     expect(r.url.searchParams.get('sudo_token')).toBe('ST');
     expect(r.body).toBe('');
   });
 
-  it('signInAnonymously posts {}', async () => {
+  it('an anonymous sign-in posts {}', async () => {
     await client.signInAnonymously(ctx());
     expect(jsonBody(only())).toEqual({});
   });

@@ -8,6 +8,7 @@ import { emulatorControl, type EmulatorControl } from '../support/gateway.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { findLeaks } from '../support/leak-guard.js';
 import { waitFor } from '../support/sessions.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 /**
  * The development set-up as `npm start` wires it without REDIS_URL (the in-process store), over real HTTP: a slow
@@ -68,7 +69,7 @@ async function signIn(agent: TestAgent): Promise<string> {
   const res = await recorded(agent.post('/login').type('form').send({ _csrf: csrfOf(page.text), username: 'dev-user', password: PASSWORD }));
   expect(res.status).toBe(303);
   const cookies = res.headers['set-cookie'] as unknown as string[];
-  return cookies.find((c) => c.startsWith('cbg.sid='))!.split(';')[0]!;
+  return cookies.find((c) => c.startsWith(`${COOKIES.session}=`))!.split(';')[0]!;
 }
 
 it('a slow request that ends after the sign-out does not sign the person back in', async () => {

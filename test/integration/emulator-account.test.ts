@@ -65,8 +65,8 @@ describe('email as a second channel', () => {
   });
 });
 
-describe('POST /user/basic/edit', () => {
-  it('edits nickname, username, gender and avatar, shown by /user/me under its own names', async () => {
+describe('when a user edits the profile at the emulator', () => {
+  it('edits nickname, username, gender and avatar, shown when the user is read, under its own names', async () => {
     const user = await signUp({ phone_number: '+86 13800000001' });
     await api()
       .post('/auth/v1/user/basic/edit')
@@ -90,7 +90,7 @@ describe('POST /user/basic/edit', () => {
   });
 });
 
-describe('PATCH /user/contact', () => {
+describe('when a user changes phone or email at the emulator', () => {
   it('changes the phone with a sudo token and a verification token for the new phone', async () => {
     const user = await signUp({ phone_number: '+86 13800000001' });
     const newPhone = { phone_number: '+86 13900000009' };
@@ -143,7 +143,7 @@ describe('history and devices', () => {
     expectError(await page({ limit: 0 }), 400, 'invalid_argument');
   });
 
-  it('DELETE /user/authorized/devices/{id} ends only that device\'s sessions of the user', async () => {
+  it('ending one device ends only that device\'s sessions of the user', async () => {
     await signUp({ phone_number: '+86 13800000001' });
     const signIn = (device: string) =>
       api().post('/auth/v1/signin').set('x-device-id', device).send({ username: '+86 13800000001', password: PASSWORD }).expect(200);

@@ -37,7 +37,7 @@ beforeEach(() => {
   clockOffsetMs = 0;
 });
 
-describe('POST /auth/v1/signin/custom with @cloudbase/node-sdk tickets', () => {
+describe('when a client signs in at the emulator with a @cloudbase/node-sdk ticket', () => {
   it('publishes the key in the node-sdk credentials format', async () => {
     const creds = await credentials();
     expect(creds).toEqual({ private_key_id: expect.stringMatching(/^[0-9a-f]{32}$/), private_key: expect.stringContaining('PRIVATE KEY'), env_id: ENV_ID });

@@ -181,7 +181,7 @@ describe('the cURL cheat-sheet scenarios, as written', () => {
   });
 });
 
-describe('POST /auth/v1/signin', () => {
+describe('when a client signs in at the emulator', () => {
   beforeEach(async () => {
     await seedUser({ username: 'alice', email: 'alice@example.com', phone_number: PHONE, password: PASSWORD });
   });
@@ -214,7 +214,7 @@ describe('POST /auth/v1/signin', () => {
   });
 });
 
-describe('POST /auth/v1/signup', () => {
+describe('when a client signs up at the emulator', () => {
   it('issues RS256 tokens shaped like CloudBase', async () => {
     const tokens = await signUp();
     expect(decodeProtectedHeader(tokens.access_token)).toEqual({ alg: 'RS256', kid: emu.state.key.kid });
@@ -253,7 +253,7 @@ describe('POST /auth/v1/signup', () => {
   });
 });
 
-describe('POST /auth/v1/verification and /verification/verify', () => {
+describe('when a client asks the emulator for a code and verifies it', () => {
   it('answers user_not_found (USER), already_exists (NOT_USER) and is_user', async () => {
     expectError(await api().post('/auth/v1/verification').send({ phone_number: PHONE, target: 'USER' }), 404, 'user_not_found');
     await signUp();
@@ -313,7 +313,7 @@ describe('POST /auth/v1/verification and /verification/verify', () => {
   });
 });
 
-describe('POST /auth/v1/signin/anonymously', () => {
+describe('when a device signs in anonymously at the emulator', () => {
   it('gives the same x-device-id the same sub and needs the header', async () => {
     const first = await api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({}).expect(200);
     const second = await api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({}).expect(200);
@@ -325,7 +325,7 @@ describe('POST /auth/v1/signin/anonymously', () => {
   });
 });
 
-describe('POST /auth/v1/token', () => {
+describe('when a client refreshes tokens at the emulator', () => {
   it('rotates refresh tokens (a used one answers invalid_grant) and supports the password grant', async () => {
     const tokens = await signUp();
     await api().post('/auth/v1/token').send({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }).expect(200);
@@ -371,7 +371,7 @@ describe('introspection, revocation, sign-out', () => {
     expectError(await api().post('/auth/v1/revoke').auth(tokens.access_token, { type: 'bearer' }).send({}), 401, 'unauthenticated');
   });
 
-  it('signs out with POST /user/signout', async () => {
+  it('signs out with the sign-out call', async () => {
     const tokens = await signUp();
     const res = await api()
       .post('/auth/v1/user/signout')
@@ -383,8 +383,8 @@ describe('introspection, revocation, sign-out', () => {
   });
 });
 
-describe('/auth/v1/user/*', () => {
-  it('GET /user/me returns every documented field', async () => {
+describe('when a signed-in user reads or changes the account at the emulator', () => {
+  it('reading the user returns every documented field', async () => {
     const tokens = await signUp(PHONE, { username: 'alice', name: '张三', gender: 'MALE' });
     const res = await api().get('/auth/v1/user/me').auth(tokens.access_token, { type: 'bearer' }).expect(200);
     expect(Object.keys(res.body).sort()).toEqual(
@@ -410,7 +410,7 @@ describe('/auth/v1/user/*', () => {
     expectError(await api().get('/auth/v1/user/me'), 401, 'unauthenticated');
   });
 
-  it('sudo → PATCH /user/password with the sudo token in the query or the body; bad sudo is permission_denied', async () => {
+  it('a password change with the sudo token in the query or the body works; a bad sudo token is permission_denied', async () => {
     const tokens = await signUp();
     const bearer = (t: Test) => t.auth(tokens.access_token, { type: 'bearer' });
     expectError(await bearer(api().post('/auth/v1/user/sudo')).send({ password: 'wrong' }), 400, 'invalid_password');
@@ -449,7 +449,7 @@ describe('/auth/v1/user/*', () => {
       .expect(200);
   });
 
-  it('DELETE /user/me needs a sudo token', async () => {
+  it('deleting the account needs a sudo token', async () => {
     const tokens = await signUp();
     expectError(await api().delete('/auth/v1/user/me').auth(tokens.access_token, { type: 'bearer' }), 403, 'permission_denied');
     expectError(
@@ -459,7 +459,7 @@ describe('/auth/v1/user/*', () => {
     );
   });
 
-  it('GET /user/provider lists the enabled providers, none bound yet', async () => {
+  it('listing providers shows the enabled ones, none bound yet', async () => {
     const tokens = await signUp();
     const res = await api().get('/auth/v1/user/provider').auth(tokens.access_token, { type: 'bearer' }).expect(200);
     expect(res.body).toEqual({
@@ -473,7 +473,7 @@ describe('/auth/v1/user/*', () => {
   });
 });
 
-describe('POST /auth/v1/reset', () => {
+describe('when a user resets the password at the emulator', () => {
   it('resets the password with a verification token and answers the documented errors', async () => {
     const tokens = await signUp();
     expectError(await api().post('/auth/v1/reset').send({ new_password: 'NewPassw0rd!' }), 400, 'invalid_argument');
@@ -496,7 +496,7 @@ describe('captcha', () => {
     return res.body.captcha_token as string;
   }
 
-  it('POST /captcha/data returns an image data URL', async () => {
+  it('a captcha request returns an image data URL', async () => {
     const res = await api().post('/auth/v1/captcha/data').send({}).expect(200);
     expect(res.body).toEqual({
       data: expect.stringMatching(/^data:image\/svg\+xml;base64,/),
@@ -550,8 +550,8 @@ describe('client credentials', () => {
   });
 });
 
-describe('control routes', () => {
-  it('GET /__emulator/sms finds the last code with or without the space, and 404s otherwise', async () => {
+describe('when a test drives the emulator through its control routes', () => {
+  it('the last code sent is found with or without the space, and 404s otherwise', async () => {
     await api().post('/auth/v1/verification').send({ phone_number: PHONE }).expect(200);
     await api().post('/auth/v1/verification').send({ phone_number: PHONE }).expect(200);
     const last = emu.state.lastCodes.get(PHONE);
@@ -565,7 +565,7 @@ describe('control routes', () => {
     expect(all.body.messages).toHaveLength(2);
   });
 
-  it('GET /__emulator/stats counts calls by method and the path called', async () => {
+  it('calls are counted by method and the path called', async () => {
     await api().post('/auth/v1/signin-anonymously').set('x-device-id', DEVICE).send({});
     await api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({});
     await api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({});
@@ -580,7 +580,7 @@ describe('control routes', () => {
     });
   });
 
-  it('GET/PUT /__emulator/config, with validation', async () => {
+  it('the config reads back what was put, and a bad config is refused', async () => {
     const res = await api().put('/__emulator/config').send({ access_token_ttl_s: 60, fail: {} }).expect(200);
     expect(res.body).toEqual({
       access_token_ttl_s: 60,
@@ -597,7 +597,7 @@ describe('control routes', () => {
     expect(decodeJwt(tokens.access_token).exp! - decodeJwt(tokens.access_token).iat!).toBe(60);
   });
 
-  it('POST /__emulator/users creates users (201) and refuses duplicates (409)', async () => {
+  it('seeding users creates them (201) and refuses duplicates (409)', async () => {
     const res = await api().post('/__emulator/users').send({ username: 'zed', phone_number: PHONE, password: 'x', name: 'Zed' }).expect(201);
     expect(res.body).toMatchObject({ sub: expect.any(String), username: 'zed', phone_number: PHONE, name: 'Zed', has_password: true });
     expect(JSON.stringify(res.body)).not.toContain('"x"');
@@ -605,7 +605,7 @@ describe('control routes', () => {
     expectError(await api().post('/__emulator/users').send({ phone_number: '138' }), 400, 'invalid_phone_number');
   });
 
-  it('POST /__emulator/reset forgets users and tokens', async () => {
+  it('a reset forgets users and tokens', async () => {
     const tokens = await signUp();
     await api().post('/__emulator/reset').expect(200);
     expectError(await api().get('/auth/v1/user/me').auth(tokens.access_token, { type: 'bearer' }), 401, 'unauthenticated');
@@ -626,7 +626,7 @@ describe('forced errors and latency', () => {
     await signIn('alice');
   });
 
-  it('delays every /auth/v1 response by latency_ms', async () => {
+  it('delays every auth response by latency_ms', async () => {
     await setConfig({ latency_ms: 300 });
     const started = Date.now();
     await api().post('/auth/v1/signin/anonymously').set('x-device-id', DEVICE).send({}).expect(200);
@@ -736,7 +736,7 @@ describe('HTTP details', () => {
     expect(res.headers['x-request-id']).toBe('abc-123');
   });
 
-  it('answers 404 not_found for unknown /auth/v1 paths and 400 invalid_argument for malformed JSON', async () => {
+  it('answers 404 not_found for unknown auth paths and 400 invalid_argument for malformed JSON', async () => {
     expectError(await api().get('/auth/v1/nope'), 404, 'not_found');
     expectError(await api().post('/auth/v1/signin').set('content-type', 'application/json').send('{"username":'), 400, 'invalid_argument');
     expectError(await api().post('/auth/v1/signin').set('content-type', 'application/json').send('[1]'), 400, 'invalid_argument');

@@ -108,7 +108,7 @@ describe('@cloudbase/oauth against the emulator', () => {
     await expect(authApi.signIn({ username: 'alice', password: 'wrong' })).rejects.toMatchObject({ error: 'invalid_password' });
   });
 
-  it('signs up by SMS: getVerification → verify → signUp', async () => {
+  it('signs up by SMS: a code, its verification, then the sign-up', async () => {
     const { authApi } = newClient();
     const sent = await authApi.getVerification({ phone_number: '13800000000', target: 'ANY' });
     expect(sent).toMatchObject({ expires_in: 600, is_user: false });

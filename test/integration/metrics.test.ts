@@ -170,7 +170,7 @@ describe('when an outsider asks the public port for the metrics', () => {
   });
 });
 
-describe('when the gateway runs as it does in production (startGateway)', () => {
+describe('when the gateway runs as it does in production', () => {
   it('listens for metrics on METRICS_HOST:METRICS_PORT (loopback by default) and not on the public port', async () => {
     const redis = await startRedis();
     const gateway = await startGateway(

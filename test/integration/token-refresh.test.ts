@@ -8,7 +8,7 @@ import { cookiePair, issuedTokens, sessionIdFromCookie, waitFor } from '../suppo
 
 interface Signed {
   agent: TestAgent;
-  /** `cbg.sid=…`, for a second client on the same session */
+  /** the session cookie's `name=value`, for a second client on the same session */
   cookie: string;
   sid: string;
   sub: string;

@@ -41,7 +41,7 @@ function scenario(name: ScenarioName, rps: number, extra: Partial<ScenarioResult
 const machine = { cpus: 2, model: 'test cpu', memory: 4 * 2 ** 30, platform: 'linux' };
 const settings = { duration_s: 5, rounds: 3, warmup_s: 2 };
 
-describe('median', () => {
+describe('when rounds are summarised by their median', () => {
   it('takes the middle value of an odd count and the mean of the middle two of an even count', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
@@ -59,7 +59,7 @@ describe('median', () => {
   });
 });
 
-describe('percentileSorted', () => {
+describe('when latencies are summarised as nearest-rank percentiles', () => {
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
 
   it('is nearest-rank', () => {
@@ -74,7 +74,7 @@ describe('percentileSorted', () => {
   });
 });
 
-describe('summarizeScenario', () => {
+describe('when a scenario\'s rounds are summarised', () => {
   it('reports the median of each metric over the rounds', () => {
     const s = summarizeScenario('session-read', 100, 200, [sample(900, 3, 30), sample(1000, 1, 10), sample(1100, 2, 20)]);
     expect(s).toMatchObject({ name: 'session-read', connections: 100, rps: 1000, p50_ms: 2, p99_ms: 20, rounds: 3, unexpected: 0 });
@@ -96,7 +96,7 @@ describe('summarizeScenario', () => {
   });
 });
 
-describe('worstRefreshCount', () => {
+describe('when refresh fan-in rounds are summarised', () => {
   it('reports the round furthest from exactly one refresh', () => {
     expect(worstRefreshCount([1, 1, 1])).toBe(1);
     expect(worstRefreshCount([1, 3, 1])).toBe(3);
@@ -104,7 +104,7 @@ describe('worstRefreshCount', () => {
   });
 });
 
-describe('ratio', () => {
+describe('when two scenarios are compared as a ratio', () => {
   it('divides, rounded to three places, and is null when a side is missing or zero', () => {
     expect(ratio(2, 3)).toBe(0.667);
     expect(ratio(undefined, 3)).toBeNull();
@@ -112,7 +112,7 @@ describe('ratio', () => {
   });
 });
 
-describe('evaluateTargets', () => {
+describe('when the results are checked against the targets', () => {
   const cpu = (s: ScenarioResult, us: number): ScenarioResult => ({ ...s, server_cpu_us_per_req: us });
   const passing = (): ScenarioResult[] => [
     cpu(scenario('bare-express', 10000), 140),
@@ -268,7 +268,7 @@ describe('the memory fixture\'s ids', () => {
   });
 });
 
-describe('buildResult', () => {
+describe('when a run is written as a result', () => {
   const scenarios = SCENARIOS.map((name) => scenario(name, 1000)).reverse();
   const result = buildResult({
     node: 'v20.0.0',
@@ -366,7 +366,7 @@ describe('the stock-session fixture', () => {
   });
 });
 
-describe('summarizeProfile', () => {
+describe('when a CPU profile is summarised', () => {
   const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0, columnNumber: 0 });
   // root → handler (app) → hash (express-session) → digest (native); plus idle and GC
   const profile: CpuProfile = {

@@ -40,7 +40,7 @@ function expectUnavailable(e: unknown, reason: UpstreamUnavailableError['reason'
   expect(e).toMatchObject({ reason, requestId: RID, status });
 }
 
-describe('failureFromResponse', () => {
+describe('when CloudBase answers with a failure', () => {
   it('maps a CloudBase error body on a 4xx', () => {
     const body = { error: 'invalid_password', error_code: 4001, error_description: 'wrong password' };
     expectCloudbaseError(failureFromResponse(400, body, RID), 'invalid_password', 400, 'wrong password');
@@ -102,7 +102,7 @@ describe('failureFromResponse', () => {
   });
 });
 
-describe('parseBody', () => {
+describe('when a CloudBase body is read', () => {
   it('reads JSON, an empty body as {}, and anything else as undefined', () => {
     expect(parseBody('{"a":1}')).toEqual({ a: 1 });
     expect(parseBody('')).toEqual({});
@@ -111,7 +111,7 @@ describe('parseBody', () => {
   });
 });
 
-describe('fromGotError', () => {
+describe('when the HTTP call itself fails', () => {
   it('passes our own errors through', () => {
     const ce = new CloudbaseError({ error: 'x', status: 400, requestId: RID });
     const ue = new UpstreamUnavailableError({ reason: 'network', requestId: RID });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import yaml from 'js-yaml';
 import { loadConfig, ConfigError, withApiOrigin, type Config } from '../../src/config/index.js';
+import { COOKIES } from '../../src/config/cookies.js';
 
 /** As `openssl rand -base64 33` makes one: production accepts only secrets like this. */
 const STRONG_SECRET = 'q7Vx2LmP9sK4tR1wZ8nB3cY6hJ0dF5gA2eU7iO4p';
@@ -27,7 +28,7 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
   throw new Error('expected loadConfig to throw');
 }
 
-describe('loadConfig', () => {
+describe('when the configuration is read from the environment', () => {
   describe('with an empty environment (development)', () => {
     const config = loadConfig({});
 
@@ -63,6 +64,8 @@ describe('loadConfig', () => {
 
     it('uses a plain cookie name without Secure', () => {
       expect(config.session.secureCookie).toBe(false);
+      // On purpose the one literal of the cookie's name in the tests: it is public (apps and proxies may key on it), so
+      // renaming it in src/config/cookies.ts must fail here. Every other test imports COOKIES.
       expect(config.session.cookieName).toBe('cbg.sid');
     });
   });
@@ -129,7 +132,7 @@ describe('loadConfig', () => {
       const config = loadConfig({ PUBLIC_ORIGIN: 'https://app.example.com' });
       expect(config.publicOrigin).toBe('https://app.example.com');
       expect(config.session.secureCookie).toBe(true);
-      expect(config.session.cookieName).toBe('__Host-cbg.sid');
+      expect(config.session.cookieName).toBe(`__Host-${COOKIES.session}`);
     });
 
     it('keeps a plain cookie for http', () => {

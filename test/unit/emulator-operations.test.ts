@@ -376,7 +376,7 @@ describe('client credentials', () => {
   });
 });
 
-describe('resetState', () => {
+describe('when the emulator\'s state is reset', () => {
   it('forgets users and tokens but keeps the key and restores the config', async () => {
     await signUp();
     state.config.latency_ms = 100;

@@ -1,17 +1,18 @@
 import { FORMS, MAX, readForm } from '../../src/routes/forms.js';
 import { AppError } from '../../src/errors/app-error.js';
+import { httpStatus } from '../../src/http/errors.js';
 
 function refusal(schema: Parameters<typeof readForm>[0], body: unknown): { status: number; code: string; key: string; field?: string } {
   try {
     readForm(schema, body);
   } catch (e) {
-    if (e instanceof AppError) return { status: e.status, code: e.code, key: e.messageKey, ...(e.extra.field ? { field: e.extra.field } : {}) };
+    if (e instanceof AppError) return { status: httpStatus(e), code: e.code, key: e.messageKey, ...(e.extra.field ? { field: e.extra.field } : {}) };
     throw e;
   }
   throw new Error('expected a refusal');
 }
 
-describe('readForm', () => {
+describe('when a form body is read', () => {
   it('trims text, keeps passwords exactly, and reads absent fields as empty', () => {
     expect(readForm(FORMS.signupProfile, { name: '  Ada ', password: ' pass word ' })).toEqual({ name: 'Ada', username: '', password: ' pass word ', consent: '' });
     expect(readForm(FORMS.login, undefined)).toEqual({ username: '', password: '' });

@@ -3,6 +3,7 @@ import { createLimiters } from '../../src/limits/limits.js';
 import { accountKey, createLimitGuard, ipScope, phoneKey } from '../../src/limits/guard.js';
 import type { LimitKind } from '../../src/limits/limits.js';
 import { AppError } from '../../src/errors/app-error.js';
+import { httpStatus } from '../../src/http/errors.js';
 import { createDeviceProofs, MAX_ENTRIES } from '../../src/limits/device.js';
 
 function guardWith(env: Record<string, string> = {}) {
@@ -64,7 +65,8 @@ describe('password attempts', () => {
     await fail(guard, 'alice');
     await fail(guard, 'ALICE');
     const third = await refusal(fail(guard, 'alice'));
-    expect(third).toMatchObject({ status: 429, code: 'too_many_attempts', extra: { retryAfterS: 60 } });
+    expect(third).toMatchObject({ code: 'too_many_attempts', extra: { retryAfterS: 60 } });
+    expect(httpStatus(third)).toBe(429);
     const blocked = await refusal(guard.reservePasswordAttempt('Alice'));
     expect(blocked.code).toBe('too_many_attempts');
     expect(blocked.extra.retryAfterS).toBeGreaterThan(50);
@@ -162,7 +164,8 @@ describe('SMS allowances', () => {
     const { guard, rejected } = guardWith({ LIMIT_SMS_COOLDOWN_S: '60' });
     const taken = await guard.takeSmsSend('+86 13800000000');
     const err = await refusal(guard.takeSmsSend('138 0000 0000'));
-    expect(err).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(err).toMatchObject({ code: 'rate_limited' });
+    expect(httpStatus(err)).toBe(429);
     expect(err.extra.retryAfterS).toBeGreaterThan(55);
     expect(rejected).toEqual(['sms_cooldown']);
     await taken.refund();
@@ -203,7 +206,8 @@ describe('SMS allowances', () => {
     await guard.takeCodeGuess('vid-1');
     await guard.takeCodeGuess('vid-1');
     const err = await refusal(guard.takeCodeGuess('vid-1'));
-    expect(err).toMatchObject({ status: 429, code: 'rate_limited', messageKey: 'err.too_many_guesses' });
+    expect(err).toMatchObject({ code: 'rate_limited', messageKey: 'err.too_many_guesses' });
+    expect(httpStatus(err)).toBe(429);
     await guard.takeCodeGuess('vid-2');
     expect(rejected).toEqual(['code_guesses']);
   });

@@ -1,6 +1,6 @@
 import { maskPhone, normalizePhone } from '../../src/phone.js';
 
-describe('normalizePhone', () => {
+describe('when a typed phone number is read', () => {
   it.each([
     ['13800000000', '+86 13800000000'],
     ['+86 138 0000 0000', '+86 13800000000'],
@@ -36,7 +36,7 @@ describe('normalizePhone', () => {
   });
 });
 
-describe('maskPhone', () => {
+describe('when a phone number is shown masked', () => {
   it('keeps the first three and last four digits', () => {
     expect(maskPhone('+86 13812345678')).toBe('+86 138****5678');
   });

@@ -3,7 +3,7 @@ import { dotSegmentPaths, staysOn } from '../support/hostile-paths.js';
 
 const ORIGIN = 'https://app.example.com';
 
-describe('safeReturnTo', () => {
+describe('when a returnTo comes from a request', () => {
   describe('when the path has dot segments, slashes or backslashes in any spelling', () => {
     const payloads = dotSegmentPaths();
 

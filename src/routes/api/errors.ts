@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../../logger.js';
 import type { AuthService } from '../../services/auth.js';
 import { AppError, errorText, internalError } from '../../errors/app-error.js';
-import { startErrorResponse } from '../../http/errors.js';
+import { httpStatus, startErrorResponse } from '../../http/errors.js';
 import { fromBodyParserError } from '../../http/body-guard.js';
 import { pickLocale, translator, type MessageKey } from '../../i18n/index.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
@@ -27,7 +27,7 @@ export function toApiError(err: unknown): AppError {
   return internalError(err);
 }
 
-async function errorBody(req: Request, err: AppError, auth: AuthService): Promise<ApiErrorBody> {
+async function errorBody(req: Request, err: AppError, auth: AuthService, now: () => number): Promise<ApiErrorBody> {
   const t = translator(pickLocale(req, 'en'));
   const field = err.extra.field;
   const body: ApiErrorBody = {
@@ -35,22 +35,23 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
   };
   if (!req.session) return body;
   if (wantsCaptcha(err)) {
-    const c = await newCaptchaChallenge(captchaContext(req, auth));
+    const c = await newCaptchaChallenge(captchaContext(req, auth, now));
     if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
   }
-  if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);
+  // A flow, a captcha or an identity waiting for a sign-up lives on in the session: a token-mode app needs its token.
+  if (isTokenMode(req) && (req.session.flow || req.session.captcha || req.session.providerSignup)) body.session_token = issueSessionToken(req, now);
   return body;
 }
 
 /** The API's one error handler: `{error: {code, message}}` with the AppError's status; logs only 5xx. */
-export function jsonErrors(logger: Logger, auth: AuthService): ErrorRequestHandler {
+export function jsonErrors(logger: Logger, auth: AuthService, now: () => number): ErrorRequestHandler {
   return async function apiErrorHandler(err, req, res, _next) {
     const appErr = toApiError(err);
     if (!startErrorResponse(req, res, appErr, { logger, level: 'error', msg: 'api request failed' }, err)) {
       res.destroy();
       return;
     }
-    if (appErr.status === 401) challenge(res);
-    res.json(await errorBody(req, appErr, auth));
+    if (httpStatus(appErr) === 401) challenge(res);
+    res.json(await errorBody(req, appErr, auth, now));
   };
 }

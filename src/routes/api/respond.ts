@@ -21,7 +21,7 @@ function apiUser(u: PublicUser): ApiUser {
 }
 
 /** The signed-in session as `GET /api/session` shows it; undefined when signed out. */
-export function sessionState(req: Request, limits: SessionLimits, now = Date.now()): SessionState | undefined {
+export function sessionState(req: Request, limits: SessionLimits, now: number): SessionState | undefined {
   const s = req.session;
   return s ? sessionStateOf({ created: s.created, seen: s.seen, signedIn: !!s.auth, user: s.user }, limits, now) : undefined;
 }
@@ -37,13 +37,13 @@ export function sessionStateOf(
 }
 
 /** In token mode, the session token to carry on with (the caller sets no cookie); nothing otherwise. */
-export function tokenField(req: Request): { session_token?: string } {
-  return isTokenMode(req) ? { session_token: issueSessionToken(req) } : {};
+export function tokenField(req: Request, now: () => number): { session_token?: string } {
+  return isTokenMode(req) ? { session_token: issueSessionToken(req, now) } : {};
 }
 
 /** The answer to a call that signed the caller in. */
-export function sendSignedIn(req: Request, res: Response, limits: SessionLimits, extra: { device_token?: string } = {}): void {
-  res.json({ ...sessionState(req, limits), ...tokenField(req), ...extra });
+export function sendSignedIn(req: Request, res: Response, limits: SessionLimits, now: () => number, extra: { device_token?: string } = {}): void {
+  res.json({ ...sessionState(req, limits, now()), ...tokenField(req, now), ...extra });
 }
 
 /** API routes of a signed-in caller: 401 JSON otherwise (session_expired when the timeout policy just ended it). */

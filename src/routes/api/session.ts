@@ -15,7 +15,7 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
   const limits = sessionLimits(config);
 
   router.get('/session', (req, res) => {
-    const state = sessionState(req, limits);
+    const state = sessionState(req, limits, now());
     if (!state) {
       challenge(res);
       return res.status(401).json({ authenticated: false });
@@ -29,17 +29,17 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
     const c = flowContext(req, auth, now, body.captcha_answer);
     const signed = await passwordLogin(c, { username: body.username.trim(), password: body.password, deviceProof });
     await sessions.signIn(req, signed);
-    sendSignedIn(req, res, limits, handOverDeviceProof(req, res, config, signed.deviceProof));
+    sendSignedIn(req, res, limits, now, handOverDeviceProof(req, res, config, signed.deviceProof));
   });
 
   router.post('/session/anonymous', async (req, res) => {
     parseBody(anonymousBody, req.body);
     await sessions.signIn(req, await anonymousLogin(flowContext(req, auth, now, undefined)));
-    sendSignedIn(req, res, limits);
+    sendSignedIn(req, res, limits, now);
   });
 
   router.delete('/session', async (req, res) => {
-    await signOutAndRevoke(req, res, { auth, sessions });
+    await signOutAndRevoke(req, res, { auth, sessions, now });
     res.status(204).end();
   });
 }

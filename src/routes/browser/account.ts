@@ -8,8 +8,9 @@ import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { signedInSub } from '../signed-in-sub.js';
 import { failForm, failedPost } from './web.js';
+import { reauthLocals, registerReauth } from './account-reauth.js';
 
-type AccountForm = 'password' | 'delete';
+type AccountForm = 'password' | 'delete' | 'reauth';
 
 /** For sessions CloudBase already signed out itself: only this gateway's side of them is left to end. */
 const alreadyRevokedUpstream = async (): Promise<void> => undefined;
@@ -50,8 +51,10 @@ export function register(router: Router, deps: RouteDeps): void {
   }
 
   router.get('/account', requireSignedIn, async (req, res) => {
-    res.render('account.njk', { account: await accountAfter(req, res) });
+    res.render('account.njk', { account: await accountAfter(req, res), reauth: reauthLocals(req, res, now) });
   });
+
+  registerReauth(router, '/account', deps, (req, res, err) => renderAccountFailure(req, res, 'reauth', err));
 
   router.post('/account/password', requireSignedIn, formCsrf, async (req, res) => {
     let newPassword: string;

@@ -5,7 +5,7 @@ import { callContext } from '../../session/context.js';
 import { decodeImage } from './web.js';
 
 /** CloudBase's captcha image for the form on screen; the id is bound to this session. */
-export function register(router: Router, { auth }: RouteDeps): void {
+export function register(router: Router, { auth, now }: RouteDeps): void {
   router.get('/captcha/:id', (req, res, next) => {
     const c = req.session?.captcha;
     const image = c && c.id === req.params.id ? decodeImage(c.img) : undefined;
@@ -20,7 +20,7 @@ export function register(router: Router, { auth }: RouteDeps): void {
   router.get('/captcha/:id/new', async (req, res, next) => {
     const c = req.session?.captcha;
     if (!c || c.id !== req.params.id) return next(notFound());
-    const fresh = await auth.captcha(callContext(req));
+    const fresh = await auth.captcha(callContext(req, now));
     req.session.captcha = { id: c.id, token: fresh.token, img: fresh.data };
     res.redirect(303, `/captcha/${encodeURIComponent(c.id)}`);
   });

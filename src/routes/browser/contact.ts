@@ -8,6 +8,7 @@ import { MAX, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { failForm, failedPost, str } from './web.js';
+import { reauthLocals, registerReauth } from './account-reauth.js';
 
 const VIEW = 'contact.njk';
 const present = (v: string | undefined) => (v ? v : undefined);
@@ -16,10 +17,10 @@ const present = (v: string | undefined) => (v ? v : undefined);
 export function register(router: Router, deps: RouteDeps): void {
   const { config, auth, freshAccessToken, formCsrf, now } = deps;
   const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
-  const page = (req: Request, extra: Record<string, unknown> = {}) => {
+  const page = (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const flow = req.session.flow?.purpose === 'contact' ? req.session.flow : undefined;
     const sentTo = flow ? (flow.phone.includes('@') ? flow.phone : maskPhone(flow.phone)) : undefined;
-    return { sentTo, guest: req.session.user?.anonymous === true, ...extra };
+    return { sentTo, guest: req.session.user?.anonymous === true, reauth: reauthLocals(req, res, now), ...extra };
   };
   const fail = async (req: Request, res: Response, err: unknown, failed: { form?: string; values?: Record<string, string | undefined> } = {}) => {
     if (isSignedOut(err)) throw err;
@@ -28,8 +29,10 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.get('/account/contact', requireSignedIn, (req, res) => {
     // A failed send shows the "new contact" step again, whatever flow is under way.
-    res.render(VIEW, page(req, failedPost(res)?.form === 'new' ? { step: 'new' } : {}));
+    res.render(VIEW, page(req, res, failedPost(res)?.form === 'new' ? { step: 'new' } : {}));
   });
+
+  registerReauth(router, '/account/contact', deps, (req, res, err) => fail(req, res, err, { form: 'reauth' }));
 
   router.post('/account/contact/code', requireSignedIn, formCsrf, async (req, res) => {
     try {

@@ -12,7 +12,7 @@ export function register(router: Router, { auth, freshAccessToken, now }: RouteD
     const { cursor } = req.query;
     if (cursor !== undefined && (typeof cursor !== 'string' || !HISTORY_CURSOR.test(cursor))) throw invalidInput('cursor');
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
-    const page = await signInHistory(formFlowContext(req, auth, now), caller, { deviceId: initSession(req), cursor });
+    const page = await signInHistory(formFlowContext(req, auth, now), caller, { deviceId: initSession(req, now()), cursor });
     const format = new Intl.DateTimeFormat(String(res.locals.locale), { dateStyle: 'medium', timeStyle: 'short' });
     res.render('history.njk', {
       entries: page.entries.map((e) => ({ ...e, createdText: format.format(new Date(e.created_at)) })),

@@ -13,11 +13,11 @@ const VIEW = 'reset.njk';
  * The phone step, or the code + new password step. The second looks the same whether or not the number has an
  * account: the flow exists in both cases, only its (hidden) verification id differs.
  */
-function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'reset');
   if (flow && failed?.phoneStep !== true) {
     const resendFailed = failed?.phoneStep === false;
-    return { step: 'code', ...codeStepLocals(flow), codeVerified: !!flow.vtok, resendFailed };
+    return { step: 'code', ...codeStepLocals(flow, now), codeVerified: !!flow.vtok, resendFailed };
   }
   return { step: 'phone', values: failed?.values ?? {} };
 }
@@ -25,7 +25,7 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, formCsrf, now, directory } = deps;
   router.get('/password/reset', (req, res) => {
-    res.render(VIEW, page(req, lastFailure(res)));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
   registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', keepReturnTo: false });

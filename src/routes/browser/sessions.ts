@@ -36,7 +36,7 @@ export function register(router: Router, deps: RouteDeps): void {
   router.get('/account/sessions', requireSignedIn, async (req, res) => {
     const cursor = sessionCursorFrom(req.query.cursor);
     if (cursor === null) throw invalidInput('cursor');
-    const page = await listSessions(directory, sessionOwner(req), cursor);
+    const page = await listSessions(directory, sessionOwner(req, () => freshAccessToken(req)), cursor, formFlowContext(req, auth, now));
     res.render('sessions.njk', {
       sessions: rows(page.sessions, String(res.locals.locale)),
       firstPage: cursor === undefined,
@@ -46,7 +46,7 @@ export function register(router: Router, deps: RouteDeps): void {
 
   router.post('/account/sessions/revoke-others', requireSignedIn, formCsrf, async (req, res) => {
     try {
-      await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req));
+      await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)));
     } catch (err) {
       return fail(req, res, err);
     }
@@ -57,25 +57,25 @@ export function register(router: Router, deps: RouteDeps): void {
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
     let upstreamEnded: boolean;
     try {
-      ({ upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req), caller));
+      ({ upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), caller));
     } catch (err) {
       return fail(req, res, err);
     }
     if (upstreamEnded) await sessions.signOut(req, res);
-    else await signOutAndRevoke(req, res, { auth, sessions });
+    else await signOutAndRevoke(req, res, { auth, sessions, now });
     res.redirect(303, '/login?notice=signed_out_everywhere');
   });
 
   router.post('/account/sessions/:id/revoke', requireSignedIn, formCsrf, async (req, res) => {
     let ended: Awaited<ReturnType<typeof endSession>>;
     try {
-      ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req), String(req.params.id));
+      ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), String(req.params.id));
       if (ended === 'unknown') throw notFound();
     } catch (err) {
       return fail(req, res, err);
     }
     if (ended === 'current') {
-      await signOutAndRevoke(req, res, { auth, sessions });
+      await signOutAndRevoke(req, res, { auth, sessions, now });
       return res.redirect(303, '/login?notice=signed_out');
     }
     res.redirect(303, '/account/sessions?notice=session_revoked');

@@ -1,32 +1,35 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, lastFailure, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { codeStepLocals, flowOf, landing, lastFailure, maskContact, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { failForm, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
 
 const VIEW = 'signup.njk';
 
-/** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
-function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+/**
+ * Step 1 (phone or email), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands; with
+ * the provider whose identity the new account will get, when one is waiting ("continue with your phone").
+ */
+function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const values = failed?.values ?? {};
+  const linking = { linkingProvider: req.session?.providerSignup?.id };
   if (flow && failed?.phoneStep !== true) {
-    if (flow.vtok) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+    if (flow.vtok) return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values, ...linking };
+    if (flow.vid) return { step: 'code', ...codeStepLocals(flow, now), returnTo, resendFailed: failed?.phoneStep === false, ...linking };
   }
-  return { step: 'phone', returnTo, values };
+  return { step: 'phone', returnTo, values, ...linking };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', (req, res) => {
-    res.render(VIEW, page(req, lastFailure(res)));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
   registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', keepReturnTo: true });

@@ -11,11 +11,11 @@ const VIEW = 'login-sms.njk';
  * The page as the session's flow stands: the phone step, or the code step once a code went out. A failed send of a
  * typed number shows the phone step again, whatever the flow.
  */
-function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'login');
   const returnTo = landing(req, flow);
   if (flow?.vid && failed?.phoneStep !== true) {
-    return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
+    return { step: 'code', ...codeStepLocals(flow, now), returnTo, resendFailed: failed?.phoneStep === false };
   }
   return { step: 'phone', returnTo, values: failed?.values ?? {} };
 }
@@ -23,7 +23,7 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now } = deps;
   router.get('/login/sms', (req, res) => {
-    res.render(VIEW, page(req, lastFailure(res)));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
   registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', keepReturnTo: true });

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
-import { currentFlow, sendCode, verifyCode, type VerifiedFlow } from '../../flows/sms/index.js';
+import { currentFlow, sendCode, verifyCode, type TypedContact, type VerifiedFlow } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone } from '../../phone.js';
@@ -8,7 +8,7 @@ import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
 import { failForm, failedPost, str } from './web.js';
 
-/** What the SMS pages (sign-in, sign-up, reset) share: reading their forms into the SMS flow's steps, and the views. */
+/** What the code pages (sign-in, sign-up, reset; by SMS or mail) share: reading their forms into the SMS flow's steps, and the views. */
 
 /** This session's flow, when it is one of `purpose`. */
 export function flowOf(req: Request, purpose: SmsPurpose): FlowState | undefined {
@@ -21,15 +21,23 @@ export function landing(req: Request, flow: FlowState | undefined): string {
   return flow?.returnTo ?? safeReturnTo(req.query.returnTo ?? body?.returnTo);
 }
 
-/** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
-export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number; resendAt: number } {
-  const resendAt = flow.resendAt ?? 0;
-  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
+/** A flow's phone number or email address as the pages show it: enough to recognise, not to read off. */
+export function maskContact(key: string): string {
+  const at = key.lastIndexOf('@');
+  if (at < 0) return maskPhone(key);
+  return `${key.slice(0, Math.min(2, at - 1))}***${key.slice(at)}`;
 }
 
-/** Whether a POST to a send-code route is the code step's resend button (which carries no phone field). */
+/** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
+export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: string; resendIn: number; resendAt: number } {
+  const resendAt = flow.resendAt ?? 0;
+  return { maskedPhone: maskContact(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
+}
+
+/** Whether a POST to a send-code route is the code step's resend button (which carries no phone or email field). */
 function isResend(body: unknown): boolean {
-  return (body as Record<string, unknown> | undefined)?.phone_number === undefined;
+  const b = body as Record<string, unknown> | undefined;
+  return b?.phone_number === undefined && b?.email === undefined;
 }
 
 /**
@@ -47,6 +55,24 @@ export function lastFailure(res: Response): SendFailure | undefined {
   if (!failed) return undefined;
   const phoneStep = failed.form === 'phone' ? true : failed.form === 'resend' ? false : undefined;
   return { ...(phoneStep === undefined ? {} : { phoneStep }), values: failed.values };
+}
+
+/** The phone number or email address as typed, to show again on the phone step. */
+function typedValues(body: unknown): Record<string, string> {
+  const b = body as Record<string, unknown>;
+  return {
+    ...(b.phone_number !== undefined ? { phone_number: str(body, 'phone_number', 256) } : {}),
+    ...(b.email !== undefined ? { email: str(body, 'email', 256) } : {}),
+  };
+}
+
+/** The phone form's number or the email form's address (a post with both is refused by the flow). */
+function typedContact(body: unknown): TypedContact {
+  const b = body as Record<string, unknown>;
+  return {
+    phone_number: b.phone_number === undefined ? undefined : readForm(FORMS.smsPhone, body).phone_number,
+    email: b.email === undefined ? undefined : readForm(FORMS.smsEmail, body).email,
+  };
 }
 
 /** The code form's step: the typed code, checked with CloudBase for the session's flow of `purpose`. */
@@ -68,11 +94,11 @@ export function registerSendCode(
   router.post(flow.action, formCsrf, async (req, res) => {
     const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
     try {
-      const phone = isResend(req.body) ? undefined : readForm(FORMS.smsPhone, req.body).phone_number;
+      const contact = isResend(req.body) ? undefined : typedContact(req.body);
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
         cooldownS: config.limits.sms.cooldownS,
-        ...(phone === undefined ? {} : { phone }),
+        ...(contact === undefined ? {} : { contact }),
         ...(returnTo === undefined ? {} : { returnTo }),
       });
       res.redirect(303, flow.start);
@@ -82,13 +108,13 @@ export function registerSendCode(
         page: flow.start,
         ...(returnTo === undefined ? {} : { returnTo: flowOf(req, flow.purpose)?.returnTo ?? returnTo }),
         form: resend ? 'resend' : 'phone',
-        ...(resend ? {} : { values: { phone_number: str(req.body, 'phone_number', 256) } }),
+        ...(resend ? {} : { values: typedValues(req.body) }),
       });
     }
   });
 }
 
-/** POST `path`: "Use another number": forgets the flow and goes back to the phone step. */
+/** POST `path`: "Use another number or address": forgets the flow and goes back to the phone step. */
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
   router.post(path, formCsrf, (req, res) => {
     delete req.session.flow;

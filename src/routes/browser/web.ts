@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import { AppError, errorText } from '../../errors/app-error.js';
-import { startErrorResponse } from '../../http/errors.js';
+import { httpStatus, startErrorResponse } from '../../http/errors.js';
 import { fromUpstream } from '../../errors/upstream.js';
 import { csrfToken } from '../../http/csrf.js';
 import { safeReturnTo } from '../../http/return-to.js';
@@ -27,6 +27,7 @@ const NOTICES: Record<string, MessageKey> = {
   profile_saved: 'profile.saved',
   signed_out_everywhere: 'everywhere.done',
   contact_changed: 'contact.changed',
+  reauthenticated: 'reauth.confirmed',
 };
 
 /**
@@ -89,6 +90,7 @@ export function viewLocals(config: Config, now: () => number): RequestHandler {
       termsUrl: config.pages.termsUrl,
       privacyUrl: config.pages.privacyUrl,
       passwordMax: MAX.password,
+      now,
       // Without Redis the development store holds only this process's sessions: the sessions page says so.
       processOnlySessions: !config.redis.url && !config.redis.clusterNodes,
       fieldErrors: {},
@@ -102,7 +104,10 @@ export function viewLocals(config: Config, now: () => number): RequestHandler {
       t,
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
-      csrfToken: () => csrfToken(config, req, res, () => initSession(req)),
+      csrfToken: () => {
+        const t = now();
+        return csrfToken(config, req, res, t, () => initSession(req, t));
+      },
       notice:
         typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
           ? t(NOTICES[req.query.notice]!)
@@ -159,7 +164,7 @@ export async function failForm(
   // With the session store away, a flash kept in the session would be lost: the error page (503, Retry-After) says it.
   if (appErr.code === 'store_unavailable') throw appErr;
   if (!startErrorResponse(req, res, appErr, { level: 'warn', msg: 'form failed upstream' })) return;
-  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth)) : undefined;
+  const captcha = wantsCaptcha(appErr) ? await newCaptchaChallenge(captchaContext(req, auth, now)) : undefined;
   const page = post.page ?? formPageOf(req.path);
   const field = appErr.extra.field;
   keepFlash(req, res, config, {
@@ -191,7 +196,7 @@ function flashLocals(req: Request, flash: Flash, t: Translate): Record<string, u
     ...(flash.captcha && pending?.id === flash.captcha ? { captcha: { id: pending.id, imageUrl: `/captcha/${pending.id}` } } : {}),
     ...(flash.form ? { failedForm: flash.form } : {}),
     values: flash.values ?? {},
-    failedPost: { ...(flash.form ? { form: flash.form } : {}), values: flash.values ?? {}, status: err.status },
+    failedPost: { ...(flash.form ? { form: flash.form } : {}), values: flash.values ?? {}, status: httpStatus(err) },
   };
 }
 
