@@ -6,6 +6,7 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { callbackPath, consent, setEmulatorProviders, startAt, waitUntil } from '../support/provider.js';
+import { failedPost } from '../support/prg.js';
 
 let gw: TestGateway;
 let nextContact = 0;
@@ -131,8 +132,9 @@ describe('when the email form gets bad input', () => {
     ['en', '', 'Enter a valid email address.'],
   ])('(%s) refuses %j: 400, the email field marked, the address kept, nothing sent', async (lang, email, message) => {
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(gw.agent(), '/signup', `/signup/code?lang=${lang}`, { email });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/signup', `/signup/code?lang=${lang}`, { email });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/signup');
     expect(res.text).toContain(message);
     expect(res.text).toMatch(/<input id="f-email" name="email" type="email"[^>]*aria-invalid="true"/);
     if (email) expect(res.text).toContain(`value="${email}"`);
@@ -141,15 +143,17 @@ describe('when the email form gets bad input', () => {
 
   it('refuses a post with both a phone number and an email (a crafted form), sending nothing', async () => {
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(gw.agent(), '/login/sms', '/login/sms/code?lang=en', { phone_number: newPhone(), email: newEmail() });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/login/sms', '/login/sms/code?lang=en', { phone_number: newPhone(), email: newEmail() });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/login/sms');
     expect(res.text).toContain('Give either phone_number or email, not both.');
     expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
   });
 
   it('refuses an address too long for a form field', async () => {
-    const res = await submitForm(gw.agent(), '/password/reset', '/password/reset/code?lang=en', { email: `${'x'.repeat(300)}@example.com` });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/password/reset', '/password/reset/code?lang=en', { email: `${'x'.repeat(300)}@example.com` });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/password/reset');
     expect(res.text).toContain('Enter a valid email address.');
   });
 });
@@ -213,8 +217,8 @@ describe('continue with your phone after a provider CloudBase will not sign up b
     const tokens = [...gw.emulator.state.providerTokens.values()].filter((t) => t.identity.sub === 'gh-expired-page');
     expect(tokens).toHaveLength(1);
     await waitUntil(() => tokens.every((t) => t.expiresAt < Date.now()), 'the provider token to expire');
-    const res = await submitForm(agent, '/signup', '/signup?lang=en', { name: 'Too Late' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/signup', '/signup?lang=en', { name: 'Too Late' });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('The provider sign-in could not be completed (it expired or was already used).');
     expect(await homeText(agent)).toContain('You are not signed in.');
     expect([...gw.emulator.state.users.values()].some((u) => u.phone_number === `+86 ${phone}`)).toBe(false);

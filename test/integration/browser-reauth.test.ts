@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { csrfFrom, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost } from '../support/prg.js';
 import { RELAXED_LIMITS } from '../support/api.js';
 
 /**
@@ -103,8 +104,9 @@ describe('setting a password and deleting the account by a code', () => {
 
   it('refuses a delete that skipped the code with 403 on the page, deleting nothing', async () => {
     const { agent, sub } = await smsOnly();
-    const res = await submitForm(agent, '/account?lang=en', '/account/delete', {});
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', {});
+    expect(res.errorStatus).toBe(403);
+    expect(res.location).toBe('/account');
     expect(res.text).toContain('confirm it&#39;s you with a code first');
     // the summary links to no password field the page does not have
     expect(res.text).not.toContain('href="#f-password"');
@@ -116,19 +118,20 @@ describe('setting a password and deleting the account by a code', () => {
     const { agent, sub } = await smsOnly();
     const typed = 'Guessed-passw0rd!';
     gw.secrets.add(typed);
-    const res = await submitForm(agent, '/account?lang=en', '/account/delete', { password: typed });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', { password: typed });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('This account has no password: confirm it&#39;s you with a code instead.');
     expect(res.text).not.toContain(typed);
     expect(userOf(sub)).toBeDefined();
   });
 
-  it('re-renders a wrong code with 400 beside the code field, still unconfirmed', async () => {
+  it('shows a wrong code with 400 beside the code field on the page, still unconfirmed', async () => {
     const { agent, phone } = await smsOnly();
     expect((await submitForm(agent, '/account?lang=en', '/account/reauth/code', {})).status).toBe(303);
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account?lang=en', '/account/reauth', { verification_code: code === '000000' ? '111111' : '000000' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account?lang=en', '/account/reauth', { verification_code: code === '000000' ? '111111' : '000000' });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/account');
     expect(res.text).toContain('aria-invalid="true"');
     expect(res.text).toContain('action="/account/reauth"');
     expect(res.text).not.toContain('action="/account/delete"');
@@ -140,8 +143,8 @@ describe('setting a password and deleting the account by a code', () => {
     const password = `Passw0rd!once-${seq}`;
     gw.secrets.add(password);
     expect((await submitForm(agent, '/account?lang=en', '/account/password', { new_password: password })).status).toBe(303);
-    const again = await submitForm(agent, '/account?lang=en', '/account/delete', {});
-    expect(again.status).toBe(403);
+    const again = await failedPost(agent, '/account?lang=en', '/account/delete', {});
+    expect(again.errorStatus).toBe(403);
     expect(userOf(sub)).toBeDefined();
   });
 });
