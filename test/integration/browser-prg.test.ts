@@ -44,6 +44,22 @@ async function signedInAgent(): Promise<{ agent: TestAgent; password: string; us
   return { agent, password, username };
 }
 
+/** An account made by an SMS code (no password), signed in by one; its phone as typed. */
+async function smsOnlyAgent(): Promise<{ agent: TestAgent; phone: string }> {
+  const phone = newPhone();
+  await gw.emu.createUser({ phone_number: `+86 ${phone}` });
+  const agent = gw.agent();
+  expect((await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone })).status).toBe(303);
+  expect((await submitForm(agent, '/login/sms', '/login/sms', { verification_code: await gw.emu.sms(`+86 ${phone}`) })).status).toBe(303);
+  return { agent, phone };
+}
+
+/** A re-authentication code asked for under `base` (its page's form); returns the code sent to `phone`. */
+async function reauthCodeSent(agent: TestAgent, base: string, phone: string): Promise<string> {
+  expect((await submitForm(agent, base, `${base}/reauth/code`, {})).status).toBe(303);
+  return gw.emu.sms(`+86 ${phone}`);
+}
+
 /** An SMS flow at its code step; returns the code the emulator sent. */
 async function atCodeStep(agent: TestAgent, page: string, action: string, extra: Record<string, string> = {}): Promise<string> {
   const phone = newPhone();
@@ -94,6 +110,36 @@ const CASES: Case[] = [
     location: '/login/sms?returnTo=%2Faccount%2Fsessions',
     message: 'The code is wrong or has expired.',
     kept: ['name="verification_code"'],
+  },
+  {
+    name: 'SMS sign-in, the email form',
+    setup: async () => ({ agent: gw.agent() }),
+    page: '/login/sms?lang=en&returnTo=%2Faccount',
+    action: '/login/sms/code',
+    fields: () => ({ email: 'kept@@example.com', returnTo: '/account' }),
+    location: '/login/sms?returnTo=%2Faccount',
+    message: 'Enter a valid email address.',
+    kept: ['value="kept@@example.com"'],
+  },
+  {
+    name: 'sign-up, the email form',
+    setup: async () => ({ agent: gw.agent() }),
+    page: '/signup?lang=en',
+    action: '/signup/code',
+    fields: () => ({ email: 'signup-kept@' }),
+    location: '/signup',
+    message: 'Enter a valid email address.',
+    kept: ['value="signup-kept@"', 'Step 1 of 3'],
+  },
+  {
+    name: 'password reset, the email form',
+    setup: async () => ({ agent: gw.agent() }),
+    page: '/password/reset?lang=en',
+    action: '/password/reset/code',
+    fields: () => ({ email: 'reset-kept.example.com' }),
+    location: '/password/reset',
+    message: 'Enter a valid email address.',
+    kept: ['value="reset-kept.example.com"'],
   },
   {
     name: 'sign-up, the code step',
@@ -194,6 +240,46 @@ const CASES: Case[] = [
     location: '/account/contact',
     message: 'Enter a mainland China mobile number',
     kept: ['value="555-kept"'],
+  },
+  {
+    name: 'a re-authentication code on the account page',
+    setup: async () => {
+      const { agent, phone } = await smsOnlyAgent();
+      return { agent, code: await reauthCodeSent(agent, '/account', phone) };
+    },
+    page: '/account?lang=en',
+    action: '/account/reauth',
+    fields: ({ code }) => ({ verification_code: wrongCode(code!) }),
+    location: '/account',
+    message: 'The code is wrong or has expired.',
+    kept: ['action="/account/reauth"'],
+  },
+  {
+    name: 'asking for a re-authentication code while CloudBase is away',
+    setup: async () => {
+      const { agent } = await smsOnlyAgent();
+      await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification': 'unavailable' } });
+      return { agent };
+    },
+    page: '/account?lang=en',
+    action: '/account/reauth/code',
+    fields: () => ({}),
+    location: '/account',
+    message: 'The sign-in service is not reachable right now.',
+  },
+  {
+    name: 'a re-authentication code on the contact page',
+    setup: async () => {
+      const { agent, phone } = await smsOnlyAgent();
+      expect((await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: newPhone() })).status).toBe(303);
+      return { agent, code: await reauthCodeSent(agent, '/account/contact', phone) };
+    },
+    page: '/account/contact?lang=en',
+    action: '/account/contact/reauth',
+    fields: ({ code }) => ({ verification_code: wrongCode(code!) }),
+    location: '/account/contact',
+    message: 'The code is wrong or has expired.',
+    kept: ['action="/account/contact/reauth"'],
   },
   {
     name: 'signing a device out',
