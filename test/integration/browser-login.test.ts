@@ -115,28 +115,28 @@ describe('when a sign-in fails (post/redirect/get)', () => {
     const post = await submitForm(agent, '/login?lang=en', '/login', { username: 'typed-name-7', password: '' });
     expect(post.status).toBe(303);
     const cookies = (post.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
-    expect(cookies.find((c) => c.startsWith('cbg.sid='))).toBeUndefined();
-    const flash = cookies.find((c) => c.startsWith('cbg.flash='));
+    expect(cookies.find((c) => c.startsWith(`${COOKIES.session}=`))).toBeUndefined();
+    const flash = cookies.find((c) => c.startsWith(`${COOKIES.flash}=`));
     expect(flash).toMatch(/HttpOnly/);
     expect(flash).toMatch(/SameSite=Lax/);
     expect(flash).toMatch(/Max-Age=120/);
     // Sealed: what was typed is not readable from the cookie.
     expect(flash).not.toContain('typed-name-7');
-    expect(Buffer.from(flash!.split(';')[0]!.slice('cbg.flash='.length), 'base64url').toString('latin1')).not.toContain('typed-name-7');
+    expect(Buffer.from(flash!.split(';')[0]!.slice(`${COOKIES.flash}=`.length), 'base64url').toString('latin1')).not.toContain('typed-name-7');
     const page = await agent.get(String(post.headers.location));
     expect(page.text).toContain('value="typed-name-7"');
-    expect(((page.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) => /^cbg\.flash=;/.test(c))).toBe(true);
+    expect(((page.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) => c.startsWith(`${COOKIES.flash}=;`))).toBe(true);
   });
 
   it('refuses a forged or tampered flash cookie: the page shows no error', async () => {
     const agent = gw.agent();
     const post = await submitForm(agent, '/login?lang=en', '/login', { username: 'tamper-me', password: '' });
-    const sealed = ((post.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('cbg.flash=')) ?? '').split(';')[0]!.slice('cbg.flash='.length);
+    const sealed = ((post.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(`${COOKIES.flash}=`)) ?? '').split(';')[0]!.slice(`${COOKIES.flash}=`.length);
     const bytes = Buffer.from(sealed, 'base64url');
     bytes[20] = bytes[20]! ^ 1;
     const forged = Buffer.from(JSON.stringify({ page: '/login', at: Date.now(), code: 'invalid_input', key: 'err.invalid_input', values: { username: 'forged' } })).toString('base64url');
     for (const value of [bytes.toString('base64url'), forged]) {
-      const page = await gw.agent().get('/login?lang=en').set('Cookie', `cbg.flash=${value}`);
+      const page = await gw.agent().get('/login?lang=en').set('Cookie', `${COOKIES.flash}=${value}`);
       expect(page.status).toBe(200);
       expect(page.text).not.toContain('error-summary');
       expect(page.text).not.toContain('forged');

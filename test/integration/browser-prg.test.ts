@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { COOKIES } from '../../src/config/cookies.js';
 import { failedPost, limitCounters } from '../support/prg.js';
 
 /**
@@ -364,7 +365,7 @@ describe('when a flash is kept in the session (a visitor with one)', () => {
     const post = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: wrongCode(code) });
     expect(post.status).toBe(303);
     // No flash cookie: the visitor has a session, and the flash is in it.
-    expect(((post.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) => c.startsWith('cbg.flash='))).toBe(false);
+    expect(((post.headers['set-cookie'] as unknown as string[] | undefined) ?? []).some((c) => c.startsWith(`${COOKIES.flash}=`))).toBe(false);
     expect(await sessionsHolding('"flash"')).toBe(1);
     const page = await agent.get('/login/sms?lang=en');
     expect(page.text).toContain('The code is wrong or has expired.');
