@@ -85,6 +85,7 @@ describe('email sign-up on the pages', () => {
     expect(step3.text).toContain('账号将使用 si***@example.com。');
     const done = await submitForm(agent, '/signup', '/signup', { name: 'Mailed Person', password: secret('Str0ng!pass-mail') });
     expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/');
     expect(await homeText(agent)).toContain('You are signed in as Mailed Person.');
     const user = [...gw.emulator.state.users.values()].find((u) => u.email === email.toLowerCase());
     expect(user?.name).toBe('Mailed Person');
@@ -122,6 +123,7 @@ describe('password reset by a mailed code on the pages', () => {
     expect(done.headers.location).toBe('/login?notice=password_reset');
     const login = await submitForm(gw.agent(), '/login', '/login', { username: email, password: 'New!passw0rd-page' });
     expect(login.status).toBe(303);
+    expect(login.headers.location).toBe('/');
   });
 });
 
@@ -202,7 +204,9 @@ describe('continue with your phone after a provider CloudBase will not sign up b
     const email = newEmail('continue');
     const code = await mailCode(agent, '/signup', '/signup/code', email);
     await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
-    expect((await submitForm(agent, '/signup', '/signup', { name: 'Mail Continued' })).status).toBe(303);
+    const done = await submitForm(agent, '/signup', '/signup', { name: 'Mail Continued' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).not.toMatch(/^\/signup/);
     const user = [...gw.emulator.state.users.values()].find((u) => u.email === email.toLowerCase())!;
     expect(user.identities?.map((i) => i.sub)).toEqual(['gh-continue-2']);
   });
