@@ -1,4 +1,5 @@
 import { accountEn, accountZh } from './messages-account.js';
+import { guestEn, guestZh } from './messages-guest.js';
 
 /**
  * Every string a person reads, in English and Simplified Chinese. Keys are stable; `{name}` is interpolated. (Over ~250
@@ -198,6 +199,7 @@ export const en = {
   'api.proxy_unavailable': 'The upstream service is not reachable.',
   'api.proxy_timeout': 'The upstream service took too long to answer.',
   ...accountEn,
+  ...guestEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -396,4 +398,5 @@ export const zhCN: Record<MessageKey, string> = {
   'api.proxy_unavailable': '上游服务无法访问。',
   'api.proxy_timeout': '上游服务响应超时。',
   ...accountZh,
+  ...guestZh,
 };

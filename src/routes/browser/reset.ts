@@ -6,6 +6,7 @@ import { FORMS, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
 import { codeStepLocals, flowOf, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure } from './web.js';
+import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'reset.njk';
 
@@ -24,13 +25,13 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, formCsrf, now, directory } = deps;
-  router.get('/password/reset', (req, res) => {
+  router.get('/password/reset', registeredSendOn, (req, res) => {
     res.render(VIEW, page(req));
   });
 
   registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page, keepReturnTo: false });
 
-  router.post('/password/reset', formCsrf, async (req, res) => {
+  router.post('/password/reset', registeredSendOn, formCsrf, async (req, res) => {
     try {
       const newPassword = readForm(FORMS.resetPassword, req.body).new_password;
       if (!newPassword) throw new AppError('password_required', { field: 'new_password' });

@@ -8,6 +8,7 @@ import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, ver
 import { renderFailure, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
+import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'signup.njk';
 
@@ -29,13 +30,13 @@ function page(req: Request, failed?: Failure): Record<string, unknown> {
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
-  router.get('/signup', (req, res) => {
+  router.get('/signup', registeredSendOn, (req, res) => {
     res.render(VIEW, page(req));
   });
 
   registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
 
-  router.post('/signup/verify', formCsrf, async (req, res) => {
+  router.post('/signup/verify', registeredSendOn, formCsrf, async (req, res) => {
     try {
       const flow = await verifyCodeForm(req, deps, 'signup');
       const outcome = await afterCodeVerified(formFlowContext(req, auth, now), flow);
@@ -47,7 +48,7 @@ export function register(router: Router, deps: RouteDeps): void {
     }
   });
 
-  router.post('/signup', formCsrf, async (req, res) => {
+  router.post('/signup', registeredSendOn, formCsrf, async (req, res) => {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
       const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);

@@ -4,6 +4,7 @@ import { afterCodeVerified } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
 import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure } from './web.js';
+import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'login-sms.njk';
 
@@ -22,13 +23,13 @@ function page(req: Request, failed?: SendFailure): Record<string, unknown> {
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now } = deps;
-  router.get('/login/sms', (req, res) => {
+  router.get('/login/sms', registeredSendOn, (req, res) => {
     res.render(VIEW, page(req));
   });
 
   registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', view: VIEW, page, keepReturnTo: true });
 
-  router.post('/login/sms', formCsrf, async (req, res) => {
+  router.post('/login/sms', registeredSendOn, formCsrf, async (req, res) => {
     try {
       const flow = await verifyCodeForm(req, deps, 'login');
       const outcome = await afterCodeVerified(formFlowContext(req, auth, now), flow);

@@ -7,6 +7,7 @@ import { maskPhone } from '../../phone.js';
 import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
 import { renderFailure, str } from './web.js';
+import { registeredSendOn } from './guests-only.js';
 
 /** What the SMS pages (sign-in, sign-up, reset) share: reading their forms into the SMS flow's steps, and the views. */
 
@@ -58,7 +59,7 @@ export function registerSendCode(
   { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
   flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
 ): void {
-  router.post(flow.action, formCsrf, async (req, res) => {
+  router.post(flow.action, registeredSendOn, formCsrf, async (req, res) => {
     try {
       const phone = isResend(req.body) ? undefined : readForm(FORMS.smsPhone, req.body).phone_number;
       const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
@@ -77,7 +78,7 @@ export function registerSendCode(
 
 /** POST `path`: "Use another number": forgets the flow and goes back to the phone step. */
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
-  router.post(path, formCsrf, (req, res) => {
+  router.post(path, registeredSendOn, formCsrf, (req, res) => {
     delete req.session.flow;
     delete req.session.captcha;
     res.redirect(303, start);

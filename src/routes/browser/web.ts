@@ -26,6 +26,7 @@ const NOTICES: Record<string, MessageKey> = {
   profile_saved: 'profile.saved',
   signed_out_everywhere: 'everywhere.done',
   contact_changed: 'contact.changed',
+  already_signed_in: 'guest.alreadySignedIn',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
