@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
 import { deviceLabel } from './device-label.js';
+import type { EndReason } from './end-notes.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -79,11 +80,17 @@ async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promi
  * The sessions of one user, browser and token sessions alike: a sorted set per user of session ids scored by sign-in
  * time, read by pages (newest first) and pruned of sessions that ended on their own as it is read. Nothing here reads
  * a whole index in one step, so a user with thousands of sessions is listed page by page and ended completely. Without
- * Redis (development store) only the current session is known.
+ * Redis (development store) only the current session is known. A session ended here by another one (or refused by
+ * CloudBase) leaves a note of why for `endNoteTtlMs`, so its device can be told on its next page.
  */
-export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'index'> | undefined, indexTtlMs: number) {
+export function createSessionDirectory(
+  shared: Pick<SharedSessions, 'store' | 'index' | 'ends'> | undefined,
+  indexTtlMs: number,
+  endNoteTtlMs: number,
+) {
   const store = shared?.store;
   const index = shared?.index;
+  const ends = shared?.ends;
   /** One page of index entries before `before`, ties at its end included so the next page can start strictly below. */
   async function indexPage(sub: string, before: number | undefined, count: number): Promise<{ sids: string[]; next?: number }> {
     const got = await index!.page(sub, before, count + 1);
@@ -108,7 +115,7 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
    * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
    * (waited for up to UPSTREAM_WAIT_MS).
    */
-  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream): Promise<number> {
+  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream, reason: EndReason): Promise<number> {
     if (!store) return 0;
     const upstream: string[] = [];
     let ended = 0;
@@ -118,7 +125,10 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
       const sids = page.sids.filter((sid) => sid !== exceptSid);
       const mine = await live(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
-      if (mine.length) await index!.remove(sub, ...mine.map(([sid]) => sid));
+      if (mine.length) {
+        await index!.remove(sub, ...mine.map(([sid]) => sid));
+        await ends!.note(mine.map(([sid]) => sid), reason, endNoteTtlMs);
+      }
       for (const [, s] of mine) if (s.auth?.at) upstream.push(s.auth.at);
       ended += mine.length;
       before = page.next;
@@ -137,6 +147,17 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
 
     async remove(sub: string, sid: string): Promise<void> {
       await index?.remove(sub, sid);
+    },
+
+    /** A session CloudBase no longer honours (its refresh token refused: revoked upstream) left the store. */
+    async endedUpstream(sub: string, sid: string): Promise<void> {
+      await index?.remove(sub, sid);
+      await ends?.note([sid], 'upstream', endNoteTtlMs);
+    },
+
+    /** Why another session (or CloudBase) ended the session `sid`, once; undefined if it ended otherwise or long ago. */
+    async takeEndReason(sid: string): Promise<EndReason | undefined> {
+      return ends?.take(sid);
     },
 
     /** The access token stored for a session now (another request may have refreshed it since this one read it). */
@@ -177,6 +198,7 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
           if (hit[1].auth?.at) await revoke(hit[1].auth.at).catch(() => undefined);
           await store.remove(sid);
           await index!.remove(sub, sid);
+          await ends!.note([sid], 'others', endNoteTtlMs);
           return true;
         }
         before = page.next;
@@ -186,12 +208,12 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
 
     /** Ends every session of the user but the current one, however many; returns how many. */
     revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream): Promise<number> {
-      return endAll(sub, currentSid, revoke);
+      return endAll(sub, currentSid, revoke, 'others');
     },
 
     /** Ends every session of the user (a password reset: nobody is signed in as them here); returns how many. */
     revokeAll(sub: string, revoke: RevokeUpstream): Promise<number> {
-      return endAll(sub, undefined, revoke);
+      return endAll(sub, undefined, revoke, 'reset');
     },
   };
 }

@@ -2,6 +2,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { en, zhCN } from '../../src/i18n/messages.js';
+import { publicSessionId } from '../../src/session/directory.js';
 
 /**
  * The sign-in, sign-up, SMS and reset pages for people who are signed in already (sent on, their session kept), a
@@ -12,7 +13,6 @@ let nextNumber = 6100;
 const newPhone = () => `136${String(nextNumber++).padStart(8, '0')}`;
 const canonical = (national: string) => `+86 ${national}`;
 const PASSWORD = 'Passw0rd!guest-pages';
-const SIGNIN = 'POST /auth/v1/signin';
 const ANONYMOUS = 'POST /auth/v1/signin/anonymously';
 
 beforeAll(async () => {
@@ -141,5 +141,119 @@ describe('"continue as a guest" from a signed-in browser', () => {
     expect(res.headers.location).toBe('/account');
     expect(await calls(ANONYMOUS)).toBe(before + 1);
     expect((await whoAmI(agent))?.anonymous).toBe(true);
+  });
+});
+
+describe('a device whose session was ended from elsewhere', () => {
+  /** Two browsers of one person (a phone account, so it can also reset its password). */
+  async function twoDevices() {
+    const phone = newPhone();
+    const password = `Gp!passw0rd-${phone}`;
+    gw.secrets.add(password);
+    await gw.emu.createUser({ phone_number: canonical(phone), password, name: 'Two Devices' });
+    const signIn = async () => {
+      const agent = gw.agent();
+      const res = await submitForm(agent, '/login', '/login', { username: phone, password });
+      expect(res.status).toBe(303);
+      return { agent, sid: sessionIdFromCookie(res.headers['set-cookie']) };
+    };
+    return { phone, here: await signIn(), there: await signIn() };
+  }
+
+  const noteKey = (sid: string) => gw.store.keys.ended(sid);
+  const cleared = (res: { headers: Record<string, unknown> }) =>
+    ((res.headers['set-cookie'] as string[] | undefined) ?? []).some((c) => c.startsWith('cbg.sid=;') && /Expires=Thu, 01 Jan 1970/.test(c));
+
+  it('"sign out other sessions": the other device lands on the sign-in page told why, once, in English', async () => {
+    const { here, there } = await twoDevices();
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).status).toBe(303);
+    // Only the reason is kept, for no longer than the session could have stayed idle.
+    expect(await gw.redis.get(noteKey(there.sid))).toBe('others');
+    const ttl = await gw.redis.pttl(noteKey(there.sid));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(gw.config.session.idleTimeoutS * 1000);
+
+    const account = await there.agent.get('/account?lang=en');
+    expect(account.status).toBe(303);
+    expect(account.headers.location).toBe('/login?notice=ended_others&returnTo=%2Faccount%3Flang%3Den');
+    expect(cleared(account)).toBe(true);
+    expect(await gw.redis.exists(noteKey(there.sid))).toBe(0);
+    const login = await there.agent.get(account.headers.location as string);
+    expect(login.status).toBe(200);
+    expect(login.text).toContain(en['ended.others']);
+    expect(login.text).toContain('name="returnTo" value="/account?lang=en"');
+    // Once: the next page is an ordinary sign-in page.
+    expect((await there.agent.get('/login?lang=en')).text).not.toContain(en['ended.others']);
+    // The device that did it is still signed in, and told nothing of the kind.
+    expect((await here.agent.get('/account?lang=en')).text).not.toContain(en['ended.others']);
+  });
+
+  it('"sign out everywhere": the other device opening the sign-in page is told why, in Chinese', async () => {
+    const { here, there } = await twoDevices();
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-all', {})).status).toBe(303);
+    const login = await there.agent.get('/login?lang=zh-CN');
+    expect(login.status).toBe(200);
+    expect(login.text).toContain(zhCN['ended.others']);
+    expect(cleared(login)).toBe(true);
+  });
+
+  it('ending one device from the sessions page tells that device', async () => {
+    const { here, there } = await twoDevices();
+    const action = `/account/sessions/${publicSessionId(there.sid)}/revoke`;
+    expect((await here.agent.get('/account/sessions')).text).toContain(`action="${action}"`);
+    expect((await submitForm(here.agent, '/account/sessions', action, {})).status).toBe(303);
+    expect((await there.agent.get('/?lang=en')).text).toContain(en['ended.others']);
+  });
+
+  it('a password reset: every device of the account is told the password was reset, in both languages', async () => {
+    const { phone, here, there } = await twoDevices();
+    const resetter = gw.agent();
+    expect((await submitForm(resetter, '/password/reset', '/password/reset/code', { phone_number: phone })).status).toBe(303);
+    const code = await gw.emu.sms(canonical(phone));
+    const newPassword = `Gp!reset-${phone}`;
+    gw.secrets.add(newPassword);
+    expect((await submitForm(resetter, '/password/reset', '/password/reset', { verification_code: code, new_password: newPassword })).status).toBe(303);
+    expect((await here.agent.get('/login?lang=en')).text).toContain(en['ended.reset']);
+    expect((await there.agent.get('/login?lang=zh-CN')).text).toContain(zhCN['ended.reset']);
+    // The resetting browser itself was never signed in: its page says only that the password was reset.
+    expect((await resetter.get('/login?notice=password_reset&lang=en')).text).not.toContain(en['ended.reset']);
+  });
+
+  it('revoked at CloudBase (an administrator, say): told on the sign-in page once its refresh is refused', async () => {
+    const { there } = await twoDevices();
+    const stored = (await gw.store.read(there.sid))!;
+    const revoked = await fetch(`${gw.emulator.url}/auth/v1/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-device-id': 'test-admin-device' },
+      body: JSON.stringify({ token: stored.auth!.rt }),
+    });
+    expect(revoked.status).toBe(200);
+    // Its access token is due, so the next page refreshes it, and CloudBase refuses.
+    stored.auth!.exp = Date.now() - 1000;
+    expect(await gw.store.write(there.sid, stored)).toBe('written');
+    const account = await there.agent.get('/account');
+    expect(account.status).toBe(303);
+    const login = await there.agent.get(`${account.headers.location as string}&lang=en`);
+    expect(login.text).toContain(en['ended.upstream']);
+    expect(login.text).not.toContain(en['err.session_expired']);
+  });
+
+  it('signing out on the device itself says nothing of the kind', async () => {
+    const { here } = await twoDevices();
+    const out = await submitForm(here.agent, '/logout', '/logout', {});
+    expect(out.headers.location).toBe('/login?notice=signed_out');
+    const page = await here.agent.get('/login?notice=signed_out&lang=en');
+    expect(page.text).toContain(en['logout.done']);
+    for (const key of ['ended.others', 'ended.reset', 'ended.upstream'] as const) expect(page.text).not.toContain(en[key]);
+  });
+
+  it('a cookie naming an ended session under a forged signature learns nothing, and the note stays for its device', async () => {
+    const { here, there } = await twoDevices();
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).status).toBe(303);
+    const forged = await gw.agent().get('/login?lang=en').set('Cookie', `${gw.config.session.cookieName}=${encodeURIComponent(`s:${there.sid}.forged`)}`);
+    expect(forged.status).toBe(200);
+    expect(forged.text).not.toContain(en['ended.others']);
+    expect(await gw.redis.get(noteKey(there.sid))).toBe('others');
+    expect((await there.agent.get('/login?lang=en')).text).toContain(en['ended.others']);
   });
 });

@@ -27,6 +27,9 @@ const NOTICES: Record<string, MessageKey> = {
   signed_out_everywhere: 'everywhere.done',
   contact_changed: 'contact.changed',
   already_signed_in: 'guest.alreadySignedIn',
+  ended_others: 'ended.others',
+  ended_reset: 'ended.reset',
+  ended_upstream: 'ended.upstream',
 };
 
 /** Per-request view locals: language, translator, CSRF token maker, signed-in user, notice; no caching of pages. */
@@ -60,15 +63,17 @@ export function viewLocals(config: Config): RequestHandler {
       user,
       displayName: user ? (user.name ?? user.username ?? user.phone_number ?? user.email ?? user.sub) : undefined,
       csrfToken: () => csrfToken(config, req, res, () => initSession(req)),
-      notice:
-        typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
-          ? t(NOTICES[req.query.notice]!)
-          : req.sessionTimedOut
-            ? t('err.session_expired')
-            : undefined,
+      notice: pageNotice(req, t),
     });
     next();
   };
+}
+
+/** The notice a page shows: why this device was signed out from elsewhere, else a redirect's `?notice=`, else a timeout. */
+function pageNotice(req: Request, t: Translate): string | undefined {
+  if (req.endedElsewhere) return t(NOTICES[`ended_${req.endedElsewhere}`]!);
+  if (typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)) return t(NOTICES[req.query.notice]!);
+  return req.sessionTimedOut ? t('err.session_expired') : undefined;
 }
 
 /** A field as typed, to show back in a re-rendered form (validation is readForm's job): trimmed, cut to max. */
