@@ -119,7 +119,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       upstreamTimeoutMs: config.cloudbase.timeoutMs,
       now,
       onRefresh: (outcome) => metrics.refresh(outcome),
-      onSessionEnded: (sub, sid) => directory.endedUpstream(sub, sid),
+      onSessionEnded: (sub, sid, live) => (live ? directory.endedUpstream(sub, sid) : directory.remove(sub, sid)),
     }),
     directory,
     formCsrf: requireFormCsrf(config),

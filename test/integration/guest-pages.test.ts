@@ -15,8 +15,11 @@ const canonical = (national: string) => `+86 ${national}`;
 const PASSWORD = 'Passw0rd!guest-pages';
 const ANONYMOUS = 'POST /auth/v1/signin/anonymously';
 
+/** Short, so a test can wait it out (by polling, never a fixed sleep). */
+const COOLDOWN_S = 5;
+
 beforeAll(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ env: { LIMIT_SMS_COOLDOWN_S: String(COOLDOWN_S) } });
   gw.secrets.add(PASSWORD);
   await gw.emu.createUser({ username: 'gp_alice', password: PASSWORD, name: 'Alice GP' });
   await gw.emu.createUser({ username: 'gp_bob', password: PASSWORD, name: 'Bob GP' });
@@ -255,5 +258,124 @@ describe('a device whose session was ended from elsewhere', () => {
     expect(forged.text).not.toContain(en['ended.others']);
     expect(await gw.redis.get(noteKey(there.sid))).toBe('others');
     expect((await there.agent.get('/login?lang=en')).text).toContain(en['ended.others']);
+  });
+});
+
+describe('phone and code on one screen, without JavaScript', () => {
+  const masked = (national: string) => `+86 ${national.slice(0, 3)}****${national.slice(7)}`;
+  const sends = async () => (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
+  /** The inputs and buttons of the page's one form, as a browser would submit them. */
+  const formOf = (html: string) => /<form method="post" action="([^"]+)" novalidate data-phone-code>([\s\S]*?)<\/form>/.exec(html);
+
+  it.each([
+    ['/login/sms', '/login/sms/code', 'en'],
+    ['/signup/verify', '/signup/code', 'zh-CN'],
+    ['/password/reset', '/password/reset/code', 'en'],
+  ] as const)('%s: the phone field has "get code" beside it, sending to %s, and the code field is on the same form (%s)', async (action, send, l) => {
+    const page = action === '/signup/verify' ? '/signup' : action;
+    const res = await gw.agent().get(`${page}?lang=${l}`);
+    const form = formOf(res.text);
+    expect(form?.[1]).toBe(action);
+    const body = form![2]!;
+    const t = l === 'en' ? en : zhCN;
+    expect(body).toMatch(new RegExp(`<input id="f-phone_number" name="phone_number" type="tel"[^>]* autofocus>\\s*<button type="submit" class="secondary get-code" formaction="${send.replace(/\//g, '\\/')}" formnovalidate data-send-code data-cooldown="0" aria-describedby="resend-when">${t['sms.getCode']}</button>`));
+    expect(body).toContain('name="verification_code"');
+    expect(body).not.toMatch(/id="f-verification_code"[^>]* autofocus/);
+    // Enter in a field sends the form itself: its first submit button is its own (hidden) one, not "get code".
+    expect(body.indexOf('<button type="submit" hidden tabindex="-1">')).toBeLessThan(body.indexOf('data-send-code'));
+    if (action === '/password/reset') expect(body).toContain('name="new_password"');
+  });
+
+  it('"get code" sends, and the same screen comes back with the number filled in, the code field ready and the cooldown stated', async () => {
+    const phone = newPhone();
+    const password = `Gp!one-screen-${phone}`;
+    gw.secrets.add(password);
+    await gw.emu.createUser({ phone_number: canonical(phone), password, name: 'One Screen' });
+    const agent = gw.agent();
+    const before = await sends();
+    // The whole form, as the "get code" button submits it (the empty code field and the page's returnTo included).
+    const sent = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
+    expect(sent.status).toBe(303);
+    expect(sent.headers.location).toBe('/login/sms');
+    expect(await sends()).toBe(before + 1);
+
+    for (const l of ['en', 'zh-CN'] as const) {
+      const t = l === 'en' ? en : zhCN;
+      const page = await agent.get(`/login/sms?lang=${l}`);
+      const body = formOf(page.text)![2]!;
+      expect(body).toContain(`value="${canonical(phone)}"`);
+      expect(body).toContain('<input type="hidden" name="returnTo" value="/account">');
+      expect(body).toMatch(/<input id="f-verification_code"[^>]* autofocus>/);
+      expect(body).not.toMatch(/<input id="f-phone_number"[^>]* autofocus/);
+      expect(body).toContain(t['sms.sent'].replace('{phone}', masked(phone)));
+      expect(body).toMatch(new RegExp(`data-cooldown="[1-${COOLDOWN_S}]" aria-describedby="resend-when">${t['sms.resend']}</button>`));
+      expect(body).toMatch(l === 'en' ? /You can ask for a new code after \d\d:\d\d:\d\d/ : /\d\d:\d\d:\d\d( \S+)? 之后可以重新获取验证码。/);
+      expect(body).toContain('<span class="visually-hidden" role="status" data-cooldown-status></span>');
+    }
+
+    // Too early: the same button is refused with the cooldown message, nothing is sent, the screen stays as it was.
+    const early = await submitForm(agent, '/login/sms?lang=en', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
+    expect(early.status).toBe(429);
+    expect(early.text).toContain(en['err.resend_too_soon']);
+    expect(formOf(early.text)![2]).toContain(`value="${phone}"`);
+    expect(await sends()).toBe(before + 1);
+
+    // Once the cooldown is over the page says nothing of a wait, and the button sends a new code.
+    let later = await agent.get('/login/sms?lang=en');
+    for (const deadline = Date.now() + 30_000; !later.text.includes('data-cooldown="0"'); later = await agent.get('/login/sms?lang=en')) {
+      if (Date.now() > deadline) throw new Error('the cooldown never ended');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(later.text).not.toContain('You can ask for a new code after');
+    // The abuse limiter keeps its own copy of the cooldown in Redis: it may end a moment after the page's.
+    let again = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
+    for (const deadline = Date.now() + 10_000; again.status === 429 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      again = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
+    }
+    expect(again.status).toBe(303);
+    expect(await sends()).toBe(before + 2);
+
+    // The sign-in button sends the same form, the number in it too, and lands where the flow began.
+    const code = await gw.emu.sms(canonical(phone));
+    const signedIn = await submitForm(agent, '/login/sms', '/login/sms', { phone_number: canonical(phone), verification_code: code });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.location).toBe('/account');
+    expect(await whoAmI(agent)).toMatchObject({ anonymous: false, name: 'One Screen' });
+  });
+
+  it('a number that is not one comes back on the same screen, as typed, marked on its field', async () => {
+    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: '12345', verification_code: '' });
+    expect(res.status).toBe(400);
+    const body = formOf(res.text)![2]!;
+    expect(body).toMatch(/<input id="f-phone_number" name="phone_number" type="tel" value="12345"[^>]* aria-invalid="true" autofocus>/);
+    expect(body).toContain(en['err.invalid_phone']);
+  });
+
+  it('sign-up: code and number on one screen, then the profile', async () => {
+    const phone = newPhone();
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/signup', '/signup/code', { phone_number: phone, verification_code: '' })).status).toBe(303);
+    const verified = await submitForm(agent, '/signup', '/signup/verify', { phone_number: phone, verification_code: await gw.emu.sms(canonical(phone)) });
+    expect(verified.status).toBe(303);
+    const profile = await agent.get('/signup?lang=en');
+    expect(profile.text).toContain('action="/signup" novalidate');
+    expect(profile.text).toContain(en['signup.stepProfile']);
+  });
+
+  it('reset: number, code and new password on one screen', async () => {
+    const phone = newPhone();
+    gw.secrets.add(`Gp!old-${phone}`);
+    await gw.emu.createUser({ phone_number: canonical(phone), password: `Gp!old-${phone}` });
+    const agent = gw.agent();
+    expect((await submitForm(agent, '/password/reset', '/password/reset/code', { phone_number: phone, verification_code: '', new_password: '' })).status).toBe(303);
+    const page = await agent.get('/password/reset?lang=en');
+    expect(formOf(page.text)![2]).toContain(en['reset.codeSentIfKnown'].replace('{phone}', masked(phone)));
+    const newPassword = `Gp!new-${phone}`;
+    gw.secrets.add(newPassword);
+    const done = await submitForm(agent, '/password/reset', '/password/reset', { phone_number: phone, verification_code: await gw.emu.sms(canonical(phone)), new_password: newPassword });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/login?notice=password_reset');
+    expect((await submitForm(gw.agent(), '/login', '/login', { username: phone, password: newPassword })).status).toBe(303);
   });
 });

@@ -4,32 +4,30 @@ import { AppError, flowExpired } from '../../errors/app-error.js';
 import { completeReset } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { flowOf, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure } from './web.js';
 import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'reset.njk';
 
 /**
- * The phone step, or the code + new password step. The second looks the same whether or not the number has an
- * account: the flow exists in both cases, only its (hidden) verification id differs.
+ * Phone, code and new password on one screen, or the new password alone once the code was accepted. After a send the
+ * screen looks the same whether or not the number has an account: the flow exists in both cases, only its (hidden)
+ * verification id differs.
  */
-function page(req: Request, failed?: SendFailure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'reset');
-  if (flow && failed?.phoneStep !== true) {
-    const resendFailed = failed?.phoneStep === false;
-    return { step: 'code', ...codeStepLocals(flow), codeVerified: !!flow.vtok, resendFailed };
-  }
-  return { step: 'phone', values: failed?.values ?? {} };
+  if (flow?.vtok && failed?.phoneStep !== true) return { codeVerified: true };
+  return { screen: phoneCodeScreen(flow, now, failed) };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, formCsrf, now, directory } = deps;
   router.get('/password/reset', registeredSendOn, (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, now()));
   });
 
-  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page, keepReturnTo: false });
+  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page: (req, failed) => page(req, now(), failed), keepReturnTo: false });
 
   router.post('/password/reset', registeredSendOn, formCsrf, async (req, res) => {
     try {
@@ -42,7 +40,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await completeReset(formFlowContext(req, auth, now), directory, newPassword);
       res.redirect(303, '/login?notice=password_reset');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
     }
   });
 

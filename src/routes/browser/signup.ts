@@ -4,7 +4,7 @@ import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { flowOf, landing, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
@@ -16,25 +16,22 @@ interface Failure extends Partial<SendFailure> {
   values?: Record<string, string>;
 }
 
-/** Step 1 (phone), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands. */
-function page(req: Request, failed?: Failure): Record<string, unknown> {
+/** Step 1 (phone and code on one screen) or 2 (profile, once the code was verified), as the session's flow stands. */
+function page(req: Request, now: number, failed?: Failure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
-  const values = failed?.values ?? {};
-  if (flow && failed?.phoneStep !== true) {
-    if (flow.vtok) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow), returnTo, resendFailed: failed?.phoneStep === false };
-  }
-  return { step: 'phone', returnTo, values };
+  if (flow?.vtok && failed?.phoneStep !== true) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values: failed?.values ?? {} };
+  const sendFailed = failed?.phoneStep === undefined ? undefined : (failed as SendFailure);
+  return { step: 'phone', screen: phoneCodeScreen(flow, now, sendFailed), returnTo };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', registeredSendOn, (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, now()));
   });
 
-  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
+  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page: (req, failed) => page(req, now(), failed), keepReturnTo: true });
 
   router.post('/signup/verify', registeredSendOn, formCsrf, async (req, res) => {
     try {
@@ -44,7 +41,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
     }
   });
 
@@ -57,7 +54,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, { values }));
+      await renderFailure(req, res, auth, VIEW, err, page(req, now(), { values }));
     }
   });
 

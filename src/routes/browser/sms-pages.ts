@@ -23,9 +23,27 @@ export function landing(req: Request, flow: FlowState | undefined): string {
 }
 
 /** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
-export function codeStepLocals(flow: FlowState, now = Date.now()): { maskedPhone: string; resendIn: number; resendAt: number } {
+export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: string; resendIn: number; resendAt: number } {
   const resendAt = flow.resendAt ?? 0;
   return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
+}
+
+/** What the one-screen phone + code form shows (views/partials/sms.njk). */
+export interface PhoneCodeScreen {
+  /** the number as typed (a failed send), else the flow's */
+  phone: string;
+  /** a code went out in this flow: the code field is ready and the button says "send a new code" */
+  codeSent: boolean;
+  maskedPhone: string;
+  resendIn: number;
+  resendAt: number;
+}
+
+/** The phone + code screen as the flow stands; a failed send shows the number as it was typed. */
+export function phoneCodeScreen(flow: FlowState | undefined, now: number, failed?: SendFailure): PhoneCodeScreen {
+  const typed = failed?.values.phone_number;
+  if (!flow) return { phone: typed ?? '', codeSent: false, maskedPhone: '', resendIn: 0, resendAt: 0 };
+  return { phone: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
 }
 
 /** Whether a POST to a send-code route is the code step's resend button (which carries no phone field). */
