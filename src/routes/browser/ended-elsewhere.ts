@@ -13,22 +13,20 @@ declare module 'express-serve-static-core' {
 
 /**
  * A page request from a browser whose signed session cookie names a session that is gone: if another session (or a
- * password reset, or CloudBase) ended it, the note left for it is taken (once) and the page says why. The dead cookie
- * is cleared, so later pages do not look again. Only GETs: a form posted from the dead session meets its own refusal.
+ * password reset, or CloudBase) ended it, the note left for it is taken (once) and the page says why. Only GETs: a
+ * form posted from the dead session meets its own refusal. The dead cookie is left alone: clearing it here could race
+ * a sign-in in another tab and clear that tab's new cookie instead; the next sign-in replaces it.
  */
 export function endedElsewhere(config: Config, directory: Pick<SessionDirectory, 'takeEndReason'>): RequestHandler {
-  const { cookieName, secrets, secureCookie } = config.session;
-  return async function endedElsewhereNotice(req, res, next) {
+  const { cookieName, secrets } = config.session;
+  return async function endedElsewhereNotice(req, _res, next) {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.session?.auth) return next();
     const sid = signedSessionId(req.headers.cookie, cookieName, secrets);
     // The same id: the session is alive (a guest page's pre-login session, say), not ended.
     if (!sid || sid === req.sessionID) return next();
     try {
       const reason = await directory.takeEndReason(sid);
-      if (reason) {
-        req.endedElsewhere = reason;
-        res.clearCookie(cookieName, { path: '/', httpOnly: true, secure: secureCookie, sameSite: 'lax' });
-      }
+      if (reason) req.endedElsewhere = reason;
       next();
     } catch (err) {
       next(err);
