@@ -46,12 +46,15 @@ export function phoneCodeScreen(flow: FlowState | undefined, now: number, failed
   return { phone: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
 }
 
-/** Whether a POST to a send-code route is the code step's resend button (which carries no phone field). */
+/**
+ * Whether a POST to a send-code route carries no phone field: a resend to the flow's own number (the one-screen form
+ * always sends the number, and the same number again is a resend with its cooldown, see sendCode).
+ */
 function isResend(body: unknown): boolean {
   return (body as Record<string, unknown> | undefined)?.phone_number === undefined;
 }
 
-/** How a failed send re-renders: the phone step with the number as typed, or, for a resend, the code step. */
+/** How a failed send re-renders: with the number as typed (`phoneStep`), or, for a resend without one, the flow's. */
 export interface SendFailure {
   phoneStep: boolean;
   values: { phone_number?: string };
@@ -69,8 +72,8 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 }
 
 /**
- * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure re-renders the page with the
- * phone step or the code step as `page` decides from the failure.
+ * POST <action>: sends (or resends) the code of a flow, then back to its page (the same screen, ready for the code); a
+ * failure re-renders the page as `page` decides from the failure.
  */
 export function registerSendCode(
   router: Router,
