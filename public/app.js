@@ -61,8 +61,8 @@
   // filled in and the code field ready, or the refusal) replaces this one without a reload. Without fetch, or when
   // the answer is not a page, the button submits the form as it would without JavaScript.
   function sendCodeInPlace(form) {
-    // Enter in the phone field asks for the code (elsewhere it sends the form: the server's default button).
-    var phone = form.querySelector('input[name=phone_number]');
+    // Enter in the phone (or email) field asks for the code (elsewhere it sends the form: the server's default button).
+    var phone = form.querySelector('input[name=phone_number], input[name=email]');
     var send = form.querySelector('button[data-send-code]');
     if (phone && send) {
       phone.addEventListener('keydown', function (event) {

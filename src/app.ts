@@ -1,17 +1,22 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
 import { requireConnectedStore } from './session/redis.js';
-import { requestId } from './http/request-id.js';
+import { requestId, type TrustFn } from './http/request-id.js';
 import { permissionsPolicy } from './http/permissions-policy.js';
-import { installRequestLogger, requestCompletionLog } from './http/request-log.js';
+import { fixedHeaders } from './http/fixed-headers.js';
+import { leanProxy, PROXY_ROUTE_LABEL } from './proxy/lean.js';
+import { compileProxyRoutes } from './proxy/target.js';
+import { installRequestLogger, logCompletion, requestCompletionLog } from './http/request-log.js';
 import { fromBodyParserError, rejectHostileBody, verifyFormKeys } from './http/body-guard.js';
 import { AppError, errorText, internalError, notFound } from './errors/app-error.js';
 import { startErrorResponse } from './http/errors.js';
 import { translator, pickLocale } from './i18n/index.js';
 import { sessionPolicy } from './session/policy.js';
+import { sessionCookieOptions } from './session/cookie-options.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
 import { leanSessionRead } from './routes/api/session-read.js';
 import { createApiRouter } from './routes/api/index.js';
@@ -62,11 +67,7 @@ export function createApp(deps: AppDeps): Express {
   views.express(app);
   app.set('view engine', 'njk');
 
-  app.use(requestId());
-  app.use(metrics.http());
-  installRequestLogger(app, logger);
-  app.use(requestCompletionLog(logger));
-  app.use(
+  const securityHeaders = [
     helmet({
       contentSecurityPolicy: {
         directives: {
@@ -82,8 +83,39 @@ export function createApp(deps: AppDeps): Express {
       // origin check must refuse; same-origin still sends nothing to other sites.
       referrerPolicy: { policy: 'same-origin' },
     }),
-  );
-  app.use(permissionsPolicy());
+    permissionsPolicy(),
+  ];
+
+  // The SPA's hottest call answers before the generic chain, with what that chain would have added to it
+  // (routes/api/session-read.ts).
+  const ownHeaders = fixedHeaders(...securityHeaders);
+  const shared = deps.sessions.shared;
+  const lean =
+    shared && deps.redis
+      ? leanSessionRead({
+          config,
+          redis: deps.redis,
+          keys: shared.store.keys,
+          now,
+          logger,
+          countHttp: metrics.countHttp,
+          headers: ownHeaders,
+          trust: app.get('trust proxy fn') as TrustFn,
+        })
+      : undefined;
+  // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
+  // small. Anything the lean read does not answer goes to Express untouched.
+  if (lean) {
+    answerFirst(app, (req, res, pass) => {
+      void lean.read(req as express.Request, res as express.Response, pass);
+    });
+  }
+
+  app.use(requestId());
+  app.use(metrics.http());
+  installRequestLogger(app, logger);
+  app.use(requestCompletionLog(logger));
+  app.use(...securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -99,10 +131,31 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
+  // Proxied calls of a plain signed-in session: the same, ahead of Express (proxy/lean.ts).
+  if (shared && deps.redis && Object.keys(config.proxy.routes).length > 0) {
+    answerFirst(
+      app,
+      leanProxy({
+        config,
+        store: shared.store,
+        redis: deps.redis,
+        routes: compileProxyRoutes(config.proxy.routes),
+        trust: app.get('trust proxy fn') as TrustFn,
+        now,
+        ownHeaders,
+        onAnswered(req, res, started) {
+          res.once('finish', () => {
+            metrics.countHttp(req.method!, PROXY_ROUTE_LABEL, res.statusCode, started);
+            logCompletion(logger, req, res.statusCode, started);
+          });
+        },
+      }),
+    );
+  }
+
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
-  const shared = deps.sessions.shared;
-  if (shared && deps.redis) app.get('/api/session', leanSessionRead(config, shared.store, deps.redis, now));
+  if (lean) app.get('/api/session', lean.failed);
   if (deps.redis) app.use(requireConnectedStore(deps.redis));
   app.use(sessionTokenReader(config));
   app.use(
@@ -116,7 +169,7 @@ export function createApp(deps: AppDeps): Express {
       // got `req.session`), so a Redis stall or a Cluster failover would sign healthy users out. Sessions are only
       // ever ended explicitly (`req.session.destroy()`), never by unsetting `req.session`.
       unset: 'keep',
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: '/' },
+      cookie: sessionCookieOptions(config),
     }),
   );
   app.use(sessionTokenVerifier());
@@ -136,6 +189,25 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, _res, next) => next(notFound()));
   app.use(htmlErrors(logger));
   return app;
+}
+
+/**
+ * The proxy's plain case is answered before Express sees the request (proxy/lean.ts): Express's own routing cost more
+ * per request than a whole bare proxy (bench/README.md). Anything else, and every other path, goes to Express as ever.
+ */
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * Puts `first` ahead of Express itself (on this app's own `handle`, so supertest and the server both meet it): it
+ * answers the request, or calls `pass` — or returns false — to hand it to Express untouched. Installed later means
+ * asked earlier.
+ */
+function answerFirst(app: Express, first: (req: IncomingMessage, res: ServerResponse, pass: () => void) => boolean | void): void {
+  const target = app as unknown as { handle: Handle };
+  const handle = target.handle.bind(app);
+  target.handle = function answerFirstHandle(req, res, next) {
+    if (first(req, res, () => handle(req, res, next)) === false) handle(req, res, next);
+  };
 }
 
 /** Body-parser and other http-errors carry a status; anything else is a 500. */

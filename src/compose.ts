@@ -5,6 +5,7 @@ import { createCloudbaseClient, type CloudbaseClient } from './cloudbase/client.
 import type { RedisClient } from './session/redis.js';
 import { createSharedSessions, type SharedSessions } from './session/shared.js';
 import { createTokenCipher } from './session/token-cipher.js';
+import { sessionCookieOptions } from './session/cookie-options.js';
 import { DevMemoryStore } from './session/memory-store.js';
 import { remainingMs, sessionLimits } from './session/policy.js';
 import { createSessionManager } from './session/auth-session.js';
@@ -70,6 +71,7 @@ export function createSessionBackend(config: Config, logger: Logger, redis: Redi
     client: redis,
     prefix: config.redis.keyPrefix,
     cipher: createTokenCipher(config.tokenKeys),
+    cookie: sessionCookieOptions(config),
     onUnreadable: () => logger.warn('session ended: no key in TOKEN_ENCRYPTION_KEYS opens its tokens (was a key removed?)'),
   });
   return { store: shared.store, shared };

@@ -91,7 +91,8 @@ export async function userSessionsScale(opts: {
 interface StoredKey {
   key: string;
   ttlMs: number;
-  hash?: Record<string, string>;
+  /** field values as bytes: a field may hold binary (the sealed secrets), which a text round trip would change */
+  hash?: Record<string, Buffer>;
   zscore?: { member: string; score: string };
   string?: string;
 }
@@ -108,7 +109,7 @@ async function storedKeys(redis: Redis, sid: string, sub: string): Promise<Store
   for (const key of keys) {
     const type = await redis.type(key);
     const ttlMs = await redis.pttl(key);
-    if (type === 'hash') out.push({ key, ttlMs, hash: await redis.hgetall(key) });
+    if (type === 'hash') out.push({ key, ttlMs, hash: await redis.hgetallBuffer(key) });
     else if (type === 'string') out.push({ key, ttlMs, string: (await redis.get(key)) ?? '' });
     else throw new Error(`session key ${key} is a ${type}: the memory fixture copies hashes and strings only`);
   }
@@ -150,7 +151,7 @@ export async function memoryScale(opts: { redis: Redis; template: { sid: string;
       const swap = (s: string) => s.replaceAll(template.sid, sid).replaceAll(template.sub, sub);
       for (const k of keys) {
         const key = swap(k.key);
-        if (k.hash) pipeline.hset(key, Object.fromEntries(Object.entries(k.hash).map(([f, v]) => [f, swap(v)])));
+        if (k.hash) pipeline.hset(key, Object.fromEntries(Object.entries(k.hash).map(([f, v]) => [f, swapBytes(v, swap)])));
         else if (k.zscore) pipeline.zadd(key, k.zscore.score, sid);
         else pipeline.set(key, swap(k.string ?? ''));
         if (k.ttlMs > 0) pipeline.pexpire(key, k.ttlMs);
@@ -174,6 +175,12 @@ export async function memoryScale(opts: { redis: Redis; template: { sid: string;
   };
 }
 
+/** A text value with the ids swapped; a binary one (not UTF-8 that round-trips) byte for byte as it is. */
+function swapBytes(v: Buffer, swap: (s: string) => string): Buffer {
+  const text = v.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(v) ? Buffer.from(swap(text), 'utf8') : v;
+}
+
 /** One copy has every key of the template, with the same fields, value lengths and a time to live: else it throws. */
 async function checkCopy(redis: Redis, keys: StoredKey[], template: { sid: string; sub: string }, copy: { sid: string; sub: string }): Promise<void> {
   const swap = (s: string) => s.replaceAll(template.sid, copy.sid).replaceAll(template.sub, copy.sub);
@@ -181,7 +188,7 @@ async function checkCopy(redis: Redis, keys: StoredKey[], template: { sid: strin
     const key = swap(k.key);
     if (k.ttlMs > 0 && (await redis.pttl(key)) <= 0) throw new Error(`memory fixture: ${key} has no time to live`);
     if (k.hash) {
-      const got = await redis.hgetall(key);
+      const got = await redis.hgetallBuffer(key);
       const same = Object.entries(k.hash).every(([f, v]) => got[f]?.length === v.length) && Object.keys(got).length === Object.keys(k.hash).length;
       if (!same) throw new Error(`memory fixture: ${key} is not shaped like ${k.key}`);
     } else if (k.zscore && (await redis.zscore(key, copy.sid)) !== k.zscore.score) {

@@ -50,6 +50,7 @@ export async function verifyTicket(state: EmulatorState, ticket: string): Promis
   } catch {
     fail('invalid_grant', 'ticket signature is invalid');
   }
+  state.seenTickets.add(ticket);
   assert(claims.env === state.identity.envId, 'invalid_grant', 'ticket is for another environment');
   assert(typeof claims.exp === 'number' && state.now() < claims.exp, 'invalid_grant', 'ticket has expired');
   assert(typeof claims.uid === 'string' && UID.test(claims.uid), 'invalid_grant', 'ticket uid is invalid');

@@ -102,6 +102,10 @@ export interface EmulatorState {
   readonly defaultProviders: readonly ProviderConfig[];
   providerCodes: Map<string, ProviderCodeRecord>;
   providerTokens: Map<string, ProviderTokenRecord>;
+  /** Every provider code the authorize page (or the native-code route) issued, used ones included: a record for tests. */
+  issuedProviderCodes: Set<string>;
+  /** Every custom ticket whose signature held (expired ones included): a record for tests, like `sentCodes`. */
+  seenTickets: Set<string>;
   history: HistoryRecord[];
   /** The custom-login key pair, made on first use (see custom-login.ts). */
   customLogin?: { privateKeyId: string; privateKeyPem: string; publicKeyPem: string };
@@ -152,6 +156,8 @@ export function createState(options: CreateStateOptions): EmulatorState {
     defaultProviders,
     providerCodes: new Map(),
     providerTokens: new Map(),
+    issuedProviderCodes: new Set(),
+    seenTickets: new Set(),
     history: [],
     calls: new Map(),
   };
@@ -166,6 +172,8 @@ export function resetState(state: EmulatorState): void {
   }
   state.sentCodes.length = 0;
   state.history.length = 0;
+  state.issuedProviderCodes.clear();
+  state.seenTickets.clear();
   for (const p of state.defaultProviders) state.providers.set(p.id, { ...p });
 }
 

@@ -53,6 +53,7 @@ export const CATALOGUE = {
   provider_state_invalid: e(400, 'err.provider_state'),
   provider_code_invalid: e(400, 'err.provider_code'),
   provider_signup_required: e(403, 'err.provider_signup'),
+  token_mode_unsupported: e(400, 'api.token_mode_unsupported'),
   ticket_invalid: e(401, 'err.ticket_invalid'),
   provider_bind_refused: e(409, 'err.provider_bind_refused'),
   provider_last_method: e(409, 'err.provider_last_method'),

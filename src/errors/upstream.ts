@@ -23,7 +23,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   invalid_username_or_password: { default: LOGIN_FAILED },
   invalid_credentials: { default: LOGIN_FAILED },
   wrong_password: { default: LOGIN_FAILED, reauth: 'wrong_password' },
-  password_not_set: { default: LOGIN_FAILED },
+  // A password typed to re-authenticate an account that has none: it must use a code to its own phone or email.
+  password_not_set: { default: LOGIN_FAILED, reauth: { code: 'reauth_required', key: 'err.reauth_no_password' } },
   // Provider sign-in of an identity no user has, with sign-up off: the person may sign up with a phone instead.
   not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED, provider: 'provider_signup_required' },
   user_not_found: { default: LOGIN_FAILED, session: SESSION_EXPIRED },
@@ -55,7 +56,8 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   },
   invalid_request: { default: 'invalid_input' },
   // A provider code or token that is used, expired or foreign; a bad, expired or foreign custom ticket.
-  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE, provider: 'provider_code_invalid', ticket: 'ticket_invalid' },
+  // At sign-up, only a provider token is a grant (its verification token is an argument).
+  invalid_grant: { default: SESSION_EXPIRED, 'sms-verify': INVALID_CODE, provider: 'provider_code_invalid', signup: 'provider_code_invalid', ticket: 'ticket_invalid' },
   unauthenticated: { default: SESSION_EXPIRED },
   unauthorized: { default: SESSION_EXPIRED },
   permission_denied: { default: 'reauth_required', login: LOGIN_FAILED },
@@ -64,8 +66,9 @@ const TABLE: Record<string, { default: Mapping } & Partial<Record<FlowStep, Mapp
   unimplemented: { default: 'method_disabled' },
   provider_not_enabled: { default: 'method_disabled' },
   provider_not_found: { default: 'not_found' },
-  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest); unbinding the last way in.
-  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
+  // Binding an identity bound elsewhere (or a second one of a provider, or as a guest; at sign-up too); unbinding the
+  // last way in.
+  failed_precondition: { default: 'upstream_error', provider: 'provider_bind_refused', signup: 'provider_bind_refused', 'provider-unbind': 'provider_last_method' },
   login_method_disabled: { default: 'method_disabled' },
   login_type_disabled: { default: 'method_disabled' },
   deadline_exceeded: { default: 'upstream_timeout' },

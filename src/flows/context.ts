@@ -3,8 +3,11 @@ import type { CallContext } from '../cloudbase/types.js';
 import type { Logger } from '../logger.js';
 import type { AuthService } from '../services/auth.js';
 
-/** The part of a session a flow reads and writes: the multi-step flow, a pending captcha, started provider flows. */
-export type FlowSession = Pick<SessionData, 'flow' | 'captcha' | 'providerStarts'>;
+/**
+ * The part of a session a flow reads and writes: the multi-step flow, a pending captcha, started provider flows, an
+ * identity waiting for a sign-up, and a re-authentication in progress.
+ */
+export type FlowSession = Pick<SessionData, 'flow' | 'captcha' | 'providerStarts' | 'providerSignup' | 'reauth'>;
 
 /**
  * What a flow step gets besides its own validated input, whichever surface (form or JSON) drives it. Adapters build

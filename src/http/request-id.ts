@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-type TrustFn = (addr: string, hop: number) => boolean;
+export type TrustFn = (addr: string, hop: number) => boolean;
 
 /**
  * Takes a well-formed incoming x-request-id when a trusted proxy (TRUST_PROXY) sent it, or makes one; echoes it and
@@ -12,13 +13,24 @@ type TrustFn = (addr: string, hop: number) => boolean;
  */
 export function requestId(): RequestHandler {
   return function requestIdMiddleware(req, res, next) {
-    const incoming = req.headers['x-request-id'];
-    const trusted = (req.app.get('trust proxy fn') as TrustFn | undefined)?.(req.socket.remoteAddress ?? '', 0) === true;
-    const id = trusted && typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-    req.id = id;
+    // A request a lean path handed over (the lean read, or the proxy's when its backend failed) keeps its id.
+    const id = req.id ?? assignRequestId(req);
     res.setHeader('x-request-id', id);
     next();
   };
+}
+
+/**
+ * The same choice for a handler that writes its own headers (the lean session read, which runs before Express has
+ * made `req` an Express request: it passes the app's trust function): sets and returns `req.id`.
+ */
+export function assignRequestId(req: IncomingMessage, trust?: TrustFn): string {
+  const incoming = req.headers['x-request-id'];
+  const isTrusted = trust ?? ((req as Request).app.get('trust proxy fn') as TrustFn | undefined);
+  const trusted = incoming !== undefined && isTrusted?.(req.socket.remoteAddress ?? '', 0) === true;
+  const id = trusted && typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+  req.id = id;
+  return id;
 }
 
 declare module 'http' {

@@ -28,18 +28,26 @@ export function requestCompletionLog(logger: Logger): RequestHandler {
   return function requestCompletionLogMiddleware(req, res, next) {
     if (req.url === '/healthz' || req.url.startsWith('/static/')) return next();
     const started = performance.now();
-    res.once('finish', () => {
-      const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          req: { id: req.id, method: req.method, path: req.originalUrl.split('?')[0] },
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(performance.now() - started),
-        },
-        'request completed',
-      );
-    });
+    res.once('finish', () => logCompletion(logger, req, res.statusCode, started));
     next();
   };
+}
+
+/** The completion line itself, also for a handler that answers before Express (the lean session read, the proxy's lean path). */
+export function logCompletion(
+  logger: Logger,
+  req: { id?: string | undefined; method?: string | undefined; url?: string | undefined; originalUrl?: string },
+  statusCode: number,
+  started: number,
+): void {
+  const level = statusCode >= 500 ? 'error' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      req: { id: req.id, method: req.method, path: (req.originalUrl ?? req.url ?? '').split('?')[0] },
+      res: { statusCode },
+      responseTime: Math.round(performance.now() - started),
+    },
+    'request completed',
+  );
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { routeLabelOf } from '../http/route-label.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CallInfo } from '../cloudbase/client.js';
 import { KNOWN_UPSTREAM_ERRORS } from '../errors/upstream.js';
@@ -72,37 +73,42 @@ export function createMetrics(opts: { processMetrics?: boolean } = {}) {
     registers,
   });
 
+  // Label children are looked up once per (method, route, status): prom-client hashes a label object on every
+  // inc/observe otherwise, on every request.
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  function countHttp(method: string, route: string, status: number, startedMs: number): void {
+    const key = `${method} ${route} ${status}`;
+    let c = children.get(key);
+    if (!c) {
+      const labels = { method, route, status: String(status) };
+      c = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+      children.set(key, c);
+    }
+    c.count.inc();
+    c.duration.observe((performance.now() - startedMs) / 1000);
+  }
+
   return {
     registry,
 
     /** Counts and times every response by its Express route pattern (never the raw URL: ids and tokens stay out). */
     http(): RequestHandler {
-      // Label children are looked up once per (method, route, status): prom-client hashes a label object on every
-      // inc/observe otherwise, on every request.
-      const children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
-      const childrenFor = (method: string, route: string, status: string) => {
-        const key = `${method} ${route} ${status}`;
-        let c = children.get(key);
-        if (!c) {
-          const labels = { method, route, status };
-          c = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
-          children.set(key, c);
-        }
-        return c;
-      };
       return function httpMetricsMiddleware(req, res, next) {
         const started = performance.now();
         res.once('finish', () => {
           const route = (req.route as { path?: unknown } | undefined)?.path;
           const pattern =
-            typeof route === 'string' ? `${req.baseUrl}${route}` : req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched';
-          const c = childrenFor(req.method, pattern, String(res.statusCode));
-          c.count.inc();
-          c.duration.observe((performance.now() - started) / 1000);
+            typeof route === 'string'
+              ? `${req.baseUrl}${route}`
+              : (routeLabelOf(res) ?? (req.originalUrl.startsWith('/static/') ? '/static' : 'unmatched'));
+          countHttp(req.method, pattern, res.statusCode, started);
         });
         next();
       };
     },
+
+    /** Counts and times one answer of a handler that runs before Express (the lean session read, the proxy's lean path). */
+    countHttp,
 
     upstreamCall(info: CallInfo): void {
       const error = info.error ? (KNOWN_ERRORS.has(info.error) ? info.error : 'other') : '';

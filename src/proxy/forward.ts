@@ -1,70 +1,20 @@
-import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error.js';
+import { cacheControlFor, forwardableRequestHeaders, returnableResponseHeaders } from './headers.js';
 import type { ProxyTarget } from './target.js';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
-
-/**
- * Not sent on: the BFF's own credentials and controls (the backend gets a Bearer token and the gateway's request id
- * instead), and every header by which a client could pose as a proxy in front of the backend (its address, scheme,
- * host, or a rewritten path or method): the gateway sets X-Forwarded-For/-Proto/-Host itself.
- */
-const REQUEST_DROPPED = new RegExp(
-  `^(${[
-    'cookie|authorization|host|x-csrf|x-session-mode|x-request-id',
-    // the caller's address
-    'forwarded|x-forwarded(-.+)?|x-real-.+|x-client-ip|client-ip|x?-?true-client-ip|cf-connecting-ipv?6?|fastly-client-ip|akamai-client-ip',
-    'x-cluster-client-ip|x-proxyuser-ip|proxy-client-ip|wl-proxy-client-ip|x-originating-ip|x-remote-(ip|addr)|x-custom-ip-authorization',
-    'x-azure-(clientip|socketip)|x-appengine-user-ip|x-arr-clientip',
-    // its scheme and host, the path or method it asked for
-    'x-url-scheme|x-scheme|front-end-https|x-host|x-original-.+|x-rewrite-.+|x-override-.+|x-http-method(-override)?|x-method-override',
-    'x-envoy-.+',
-  ].join('|')})$`,
-);
-
-/**
- * Not passed back: cookies for the gateway's origin, CORS grants (the gateway never grants cross-origin reads), and
- * headers that act on the whole origin (its transport, its features, its stored data) or on shared caches. Headers
- * the gateway set itself are never replaced either (see forward()).
- */
-const RESPONSE_DROPPED =
-  /^(set-cookie2?|access-control-.+|timing-allow-origin|clear-site-data|alt-svc|strict-transport-security|permissions-policy|feature-policy|cdn-cache-control|surrogate-control)$/;
+export { privateAtMost } from './headers.js';
 
 class ProxyTimeout extends Error {}
 
+/** Whether the request has a body to stream on: HTTP/1.1 says so by Content-Length or Transfer-Encoding alone. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 const timedOut = () => new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' });
 const unreachable = (cause: unknown) => new AppError('upstream_unreachable', { cause });
-
-/** Headers minus hop-by-hop ones (the fixed list and any the Connection header names) and those `drop` matches. */
-function endToEnd(from: IncomingHttpHeaders, drop: RegExp): OutgoingHttpHeaders {
-  const named = String(from.connection ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((s) => s.trim());
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(from)) {
-    if (value === undefined || HOP_BY_HOP.includes(name) || drop.test(name) || named.includes(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
-/**
- * An answer for one signed-in person may be kept by their browser, never by a shared cache: the backend's directives
- * minus `public` and `s-maxage`, made `private` unless they say `no-store`; none at all stays the gateway's `no-store`.
- */
-export function privateAtMost(value: string | string[] | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const directives = (Array.isArray(value) ? value.join(',') : value)
-    .split(',')
-    .map((d) => d.trim())
-    .filter((d) => d.length > 0 && !/^(public|s-maxage\s*=.*|proxy-revalidate)$/i.test(d));
-  if (directives.length === 0) return undefined;
-  if (!directives.some((d) => /^(private|no-store)$/i.test(d))) directives.unshift('private');
-  return directives.join(', ');
-}
 
 /** What the gateway itself vouches for about the caller, sent as X-Forwarded-For, -Proto and -Host. */
 export interface Forwarded {
@@ -74,52 +24,87 @@ export interface Forwarded {
   host: string;
 }
 
+type HeaderPairs = (string | string[])[];
+
+/**
+ * How the answer's head is written. The full stack has set the gateway's headers on the response already, so its
+ * own headers are those the response has; the lean path (lean.ts) writes the gateway's headers and the backend's in
+ * one `writeHead` from a list made once.
+ */
+export interface AnswerHead {
+  /** true for a header the gateway sets itself: the backend's is dropped */
+  ours: (name: string) => boolean;
+  /** the pairs the head starts with, before the backend's (the lean path's own headers) */
+  start?(): HeaderPairs;
+  /** status and headers (name, value pairs, the backend's kept ones then Cache-Control) onto the response */
+  write(res: ServerResponse, status: number, headers: HeaderPairs): void;
+}
+
+/** The full stack's head: the gateway's headers are already on the response. */
+export function headOnto(res: ServerResponse): AnswerHead {
+  return {
+    ours: (name) => res.hasHeader(name),
+    write(target, status, headers) {
+      for (let i = 0; i < headers.length; i += 2) target.setHeader(headers[i] as string, headers[i + 1]!);
+      target.statusCode = status;
+    },
+  };
+}
+
 export interface ForwardOptions {
   accessToken: string;
+  requestId: string;
   forwarded: Forwarded;
   /** socket idle limit: connecting, waiting for the answer, and between body chunks */
   timeoutMs: number;
+  head: AnswerHead;
+  /** called once the backend has answered, before anything is written: the answer is committed from here on */
+  onCommit?: () => void;
 }
 
 /**
  * Streams the request to the target and the answer back, status, headers and body as they come. node:http rather
  * than got: got's stream mode retries, follows redirects and turns statuses into errors, and a proxy wants none of
  * that. Until the upstream answers, failures reject (and become JSON errors); after that the answer is committed and
- * a failure can only cut the connection.
+ * a failure can only cut the connection. Connections to the backend are kept alive by the route's agent.
  */
-export function forward(req: Request, res: Response, target: ProxyTarget, { accessToken, forwarded, timeoutMs }: ForwardOptions): Promise<void> {
+export function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, opts: ForwardOptions): Promise<void> {
+  const { route } = target;
+  const headers: HeaderPairs = [
+    'host',
+    route.host,
+    'authorization',
+    `Bearer ${opts.accessToken}`,
+    'x-request-id',
+    opts.requestId,
+    'x-forwarded-for',
+    opts.forwarded.for,
+    'x-forwarded-proto',
+    opts.forwarded.proto,
+    'x-forwarded-host',
+    opts.forwarded.host,
+  ];
+  forwardableRequestHeaders(req.headers, headers);
   return new Promise((resolve, reject) => {
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      ...(target.port ? { port: target.port } : {}),
+    const upstream = route.send({
+      agent: route.agent,
+      hostname: route.hostname,
+      ...(route.port ? { port: route.port } : {}),
       method: req.method,
       path: target.path,
-      timeout: timeoutMs,
-      headers: {
-        ...endToEnd(req.headers, REQUEST_DROPPED),
-        host: target.host,
-        authorization: `Bearer ${accessToken}`,
-        'x-request-id': String(req.id),
-        'x-forwarded-for': forwarded.for,
-        'x-forwarded-proto': forwarded.proto,
-        'x-forwarded-host': forwarded.host,
-      },
+      timeout: opts.timeoutMs,
+      headers: headers as unknown as Record<string, string>,
     });
     let committed = false;
 
     upstream.on('timeout', () => upstream.destroy(new ProxyTimeout()));
     upstream.on('response', (answer) => {
       committed = true;
-      res.status(answer.statusCode ?? 502);
-      // The gateway's own headers (CSP, X-Frame-Options, X-Content-Type-Options, the request id, …) stay its own.
-      const ours = new Set(res.getHeaderNames());
-      for (const [name, value] of Object.entries(endToEnd(answer.headers, RESPONSE_DROPPED))) {
-        if (!ours.has(name)) res.setHeader(name, value!);
-      }
-      const cacheControl = privateAtMost(answer.headers['cache-control']);
-      if (cacheControl) res.setHeader('cache-control', cacheControl);
+      opts.onCommit?.();
+      const back: HeaderPairs = opts.head.start?.() ?? [];
+      returnableResponseHeaders(answer.headers, opts.head.ours, back);
+      back.push('cache-control', cacheControlFor(answer.headers['cache-control']));
+      opts.head.write(res, answer.statusCode ?? 502, back);
       answer.on('error', () => res.destroy());
       answer.pipe(res);
     });
@@ -127,11 +112,15 @@ export function forward(req: Request, res: Response, target: ProxyTarget, { acce
       if (committed) return res.destroy();
       reject(err instanceof ProxyTimeout ? timedOut() : unreachable(err));
     });
-    req.on('error', () => upstream.destroy());
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();
       resolve();
     });
-    req.pipe(upstream);
+    if (hasBody(req)) {
+      req.on('error', () => upstream.destroy());
+      req.pipe(upstream);
+    } else {
+      upstream.end();
+    }
   });
 }

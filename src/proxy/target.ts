@@ -1,14 +1,50 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AppError, notFound } from '../errors/app-error.js';
 
-/** Where one proxied call goes: always a host from PROXY_ROUTES, with a path under that route's base path. */
-export interface ProxyTarget {
+/** One PROXY_ROUTES entry, parsed once: where it goes and the keep-alive agent its calls share. */
+export interface ProxyRoute {
   name: string;
   protocol: 'http:' | 'https:';
   hostname: string;
   port: string;
   host: string;
+  /** the base path without trailing slashes ('' for none) */
+  basePath: string;
+  agent: HttpAgent;
+  send: (options: RequestOptions) => ClientRequest;
+}
+
+/** Where one proxied call goes: always a host from PROXY_ROUTES, with a path under that route's base path. */
+export interface ProxyTarget {
+  route: ProxyRoute;
   /** path and query as sent on the request line */
   path: string;
+}
+
+export type ProxyRoutes = ReadonlyMap<string, ProxyRoute>;
+
+/**
+ * Parses PROXY_ROUTES once and gives each route its own keep-alive agent, so connections to a backend are reused
+ * across requests (and a slow backend's sockets do not count against another's).
+ */
+export function compileProxyRoutes(routes: Readonly<Record<string, string>>): ProxyRoutes {
+  const compiled = new Map<string, ProxyRoute>();
+  for (const [name, url] of Object.entries(routes)) {
+    const base = new URL(url);
+    const https = base.protocol === 'https:';
+    compiled.set(name, {
+      name,
+      protocol: https ? 'https:' : 'http:',
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port,
+      host: base.host,
+      basePath: base.pathname.replace(/\/+$/, ''),
+      agent: https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
+      send: https ? httpsRequest : httpRequest,
+    });
+  }
+  return compiled;
 }
 
 const badPath = () => new AppError('invalid_proxy_path');
@@ -18,14 +54,19 @@ const badPath = () => new AppError('invalid_proxy_path');
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_RAW = /[\\\u0000-\u001f\u007f]|%(2f|5c|00)|%25(2e|2f|5c|00)/i;
 
-function segmentOk(segment: string): boolean {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(segment);
-  } catch {
-    return false;
+function segmentsOk(rest: string): boolean {
+  for (const segment of rest.split('/')) {
+    if (segment.includes('%')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        return false;
+      }
+      if (decoded === '.' || decoded === '..') return false;
+    } else if (segment === '.' || segment === '..') return false;
   }
-  return decoded !== '.' && decoded !== '..';
+  return true;
 }
 
 /**
@@ -33,23 +74,15 @@ function segmentOk(segment: string): boolean {
  * 404; a path that could step out of the configured base (`..` segments, however encoded, encoded slashes) is 400.
  * Segments are passed on as the client encoded them; the query string untouched.
  */
-export function resolveProxyTarget(routes: Readonly<Record<string, string>>, rawUrl: string): ProxyTarget {
+export function resolveProxyTarget(routes: ProxyRoutes, rawUrl: string): ProxyTarget {
   const q = rawUrl.indexOf('?');
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const query = q < 0 ? '' : rawUrl.slice(q);
-  const m = /^\/([^/]+)(\/.*)?$/.exec(rawPath);
-  const name = m?.[1];
-  if (!name || !Object.hasOwn(routes, name)) throw notFound();
-  const rest = m[2] ?? '';
-  if (FORBIDDEN_RAW.test(rest) || !rest.split('/').every(segmentOk)) throw badPath();
-  const base = new URL(routes[name]!);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  return {
-    name,
-    protocol: base.protocol === 'https:' ? 'https:' : 'http:',
-    hostname: base.hostname.replace(/^\[|\]$/g, ''),
-    port: base.port,
-    host: base.host,
-    path: `${basePath}${rest || (basePath ? '' : '/')}${query}`,
-  };
+  const slash = rawPath.indexOf('/', 1);
+  const name = rawPath.slice(1, slash < 0 ? undefined : slash);
+  const route = rawPath.startsWith('/') && name ? routes.get(name) : undefined;
+  if (!route) throw notFound();
+  const rest = slash < 0 ? '' : rawPath.slice(slash);
+  if (FORBIDDEN_RAW.test(rest) || !segmentsOk(rest)) throw badPath();
+  return { route, path: `${route.basePath}${rest || (route.basePath ? '' : '/')}${query}` };
 }

@@ -22,6 +22,9 @@ export const ACCOUNT_FORMS = {
     phone_number: z.string().trim().max(MAX.phone, { error: 'err.invalid_phone' }).optional(),
     email: z.string().trim().max(EMAIL_MAX, { error: 'err.invalid_email' }).optional(),
   }),
+  reauthCode: z.object({
+    verification_code: z.string().trim().max(MAX.code, { error: 'err.code_format' }).optional().transform((v) => v ?? ''),
+  }),
   contactVerify: z.object({
     verification_code: z.string().trim().max(MAX.code, { error: 'err.code_format' }).optional().transform((v) => v ?? ''),
     password: z.string().max(MAX.currentPassword).optional().transform((v) => v ?? ''),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { MessageKey } from '../i18n/index.js';
+import { EMAIL_MAX } from '../flows/sms/index.js';
 
 /** Longest value each kind of field takes: shared by the forms and the JSON API's schemas. */
 export const MAX = { phone: 40, code: 12, name: 48, username: 48, loginName: 128, password: 64, currentPassword: 128 } as const;
@@ -19,6 +20,7 @@ const secret = (max: number, tooLong?: MessageKey) => text(max, tooLong, false);
 export const FORMS = {
   login: z.object({ username: text(MAX.loginName), password: secret(MAX.currentPassword) }),
   smsPhone: z.object({ phone_number: text(MAX.phone, 'err.invalid_phone') }),
+  smsEmail: z.object({ email: text(EMAIL_MAX, 'err.invalid_email') }),
   smsCode: z.object({ verification_code: text(MAX.code, 'err.code_format') }),
   signupProfile: z.object({
     name: text(MAX.name, 'err.name_too_long'),

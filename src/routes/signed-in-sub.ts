@@ -11,6 +11,6 @@ export function signedInSub(req: Request): string {
 }
 
 /** The request's session as the owner of the user's sessions. */
-export function sessionOwner(req: Request): SessionOwner {
-  return { sub: () => signedInSub(req), sid: req.sessionID, session: req.session as VersionedSession };
+export function sessionOwner(req: Request, accessToken?: () => Promise<string>): SessionOwner {
+  return { sub: () => signedInSub(req), sid: req.sessionID, session: req.session as VersionedSession, ...(accessToken ? { accessToken } : {}) };
 }

@@ -29,6 +29,16 @@ export function accountService(client: CloudbaseClient) {
       }
     },
 
+    /** DELETE /user/authorized/devices/{id}: the user's CloudBase sessions on that device end. False when not confirmed. */
+    async endDevice(ctx: CallContext, accessToken: string, deviceId: string): Promise<boolean> {
+      try {
+        await client.revokeDevice(ctx, accessToken, deviceId);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
     async signInHistory(ctx: CallContext, accessToken: string, page: { limit: number; page_token?: string | undefined }): Promise<SecurityHistoryPage> {
       return upstream('session', client.getSignInHistory(ctx, accessToken, page));
     },

@@ -14,8 +14,13 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import type { LimitGuard } from '../limits/guard.js';
 import { providerAuth } from './provider-auth.js';
 import { accountService } from './account.js';
+import { reauthService } from './reauth.js';
 
 export type { SignedIn } from '../session/types.js';
+export type { OwnContact } from './reauth.js';
+
+/** How a sensitive step is re-authenticated: the password now, or a sudo token a code re-authentication got. */
+export type Proof = { password: string; sudoToken?: undefined } | { sudoToken: string; password?: undefined };
 
 export interface PasswordSignedIn extends SignedIn {
   /** the device proof to hand back: the device cookie, or `device_token` in token mode */
@@ -69,6 +74,12 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     return { tokens, user: toPublicUser(profile, t.scope) };
   }
 
+  /** A sudo token: the one a code re-authentication already got, or the password proved again now. */
+  async function sudoFor(ctx: CallContext, accessToken: string, proof: Proof): Promise<string> {
+    if (proof.sudoToken !== undefined) return proof.sudoToken;
+    return (await reauth(ctx, accessToken, proof.password)).sudo_token;
+  }
+
   /** The password proved again for a sensitive step, under the session's own attempt limit. */
   async function reauth(ctx: CallContext, accessToken: string, password: string) {
     const attempt = await limits?.reserveReauthAttempt(ctx);
@@ -88,6 +99,7 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     ...providerAuth(client, signedIn),
 
     ...accountService(client),
+    ...reauthService(client, limits),
     /**
      * The attempt is reserved with the limits before CloudBase is called. Every failure after the call is answered no
      * sooner than `failureMinMs` after the start, so an unknown account (which CloudBase answers faster) and a wrong
@@ -119,14 +131,15 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return signedIn(ctx, t);
     },
 
-    async sendCode(ctx: CallContext, phone: string, purpose: SmsPurpose): Promise<CodeSent> {
-      const taken = await limits?.takeSmsSend(phone, ctx);
+    /** A code by SMS to a phone number, or by mail to an email address, under the same sending limits. */
+    async sendCode(ctx: CallContext, contact: Contact, purpose: SmsPurpose): Promise<CodeSent> {
+      const taken = await limits?.takeSmsSend(contact.phone_number ?? contact.email, ctx);
       try {
-        const r = await client.sendVerification(ctx, { phone_number: phone, target: TARGET[purpose], usage: USAGE[purpose] });
+        const r = await client.sendVerification(ctx, { ...contact, target: TARGET[purpose], usage: USAGE[purpose] });
         options.onSmsSent?.(purpose);
         return { vid: r.verification_id, expiresIn: r.expires_in, isUser: r.is_user };
       } catch (e) {
-        // Reset must not tell whether the number has an account: act as if the code went out.
+        // Reset must not tell whether the number or address has an account: act as if the code went out.
         if (purpose === 'reset' && e instanceof CloudbaseError && (e.error === 'user_not_found' || e.error === 'not_found')) {
           return { vid: undefined, expiresIn: 600, isUser: false };
         }
@@ -141,20 +154,31 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return r.verification_token;
     },
 
-    async smsLogin(ctx: CallContext, verificationToken: string, phone: string): Promise<SignedIn> {
-      const t = await upstream('sms-verify', client.signInWithVerificationToken(ctx, { verification_token: verificationToken, username: phone }));
+    /** `login` is the phone number or email address the code went to (CloudBase checks it against the code). */
+    async smsLogin(ctx: CallContext, verificationToken: string, login: string): Promise<SignedIn> {
+      const t = await upstream('sms-verify', client.signInWithVerificationToken(ctx, { verification_token: verificationToken, username: login }));
       return signedIn(ctx, t);
     },
 
     async signup(
       ctx: CallContext,
-      input: { phone: string; verificationToken: string; name?: string; username?: string; password?: string; anonymousToken?: string },
+      input: {
+        contact: Contact;
+        verificationToken: string;
+        name?: string;
+        username?: string;
+        password?: string;
+        anonymousToken?: string;
+        providerToken?: string;
+      },
     ): Promise<SignedIn> {
       const t = await upstream(
         'signup',
         client.signUp(ctx, {
-          phone_number: input.phone,
+          ...input.contact,
           verification_token: input.verificationToken,
+          // An identity CloudBase would not sign up by itself: bound to the new account.
+          ...(input.providerToken ? { provider_token: input.providerToken } : {}),
           ...(input.name ? { name: input.name } : {}),
           ...(input.username ? { username: input.username } : {}),
           ...(input.password ? { password: input.password } : {}),
@@ -165,19 +189,20 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       return signedIn(ctx, t);
     },
 
-    async resetPassword(ctx: CallContext, phone: string, verificationToken: string, newPassword: string): Promise<void> {
-      await upstream('reset', client.resetPassword(ctx, { phone_number: phone, verification_token: verificationToken, new_password: newPassword }));
+    async resetPassword(ctx: CallContext, contact: Contact, verificationToken: string, newPassword: string): Promise<void> {
+      await upstream('reset', client.resetPassword(ctx, { ...contact, verification_token: verificationToken, new_password: newPassword }));
     },
 
     /**
      * After a reset, which account it was, with its CloudBase sessions ended: the reset itself answers nothing and
-     * signs no one in, so the gateway signs in once with the new password (the phone as username) to learn the `sub`,
-     * then has CloudBase revoke every session of the user, that one included. Undefined when that sign-in fails.
+     * signs no one in, so the gateway signs in once with the new password (the phone or email as username) to learn
+     * the `sub`, then has CloudBase revoke every session of the user, that one included. Undefined when that sign-in
+     * fails.
      */
-    async endSessionsAfterReset(ctx: CallContext, phone: string, newPassword: string): Promise<{ sub: string; upstreamEnded: boolean } | undefined> {
+    async endSessionsAfterReset(ctx: CallContext, login: string, newPassword: string): Promise<{ sub: string; upstreamEnded: boolean } | undefined> {
       let t: TokenResponse;
       try {
-        t = await client.signInWithPassword(ctx, { username: phone, password: newPassword });
+        t = await client.signInWithPassword(ctx, { username: login, password: newPassword });
       } catch {
         return undefined;
       }
@@ -190,9 +215,11 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
       }
     },
 
-    async changePassword(ctx: CallContext, accessToken: string, oldPassword: string, newPassword: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, oldPassword);
-      await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, old_password: oldPassword }));
+    /** Changes the password, or sets one for an account that has none (proved by a code). */
+    async changePassword(ctx: CallContext, accessToken: string, proof: Proof, newPassword: string): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
+      const old = proof.password !== undefined ? { old_password: proof.password } : {};
+      await upstream('reauth', client.changePassword(ctx, accessToken, { sudo_token, new_password: newPassword, ...old }));
     },
 
     /** A code to a new phone or email (target ANY: it may belong to no account yet), under the SMS sending limits. */
@@ -209,16 +236,16 @@ export function createAuthService(client: CloudbaseClient, now: () => number = D
     },
 
     /** The new contact, proven by its verification token, after the password is proved again (PATCH /user/contact). */
-    async changeContact(ctx: CallContext, accessToken: string, password: string, contact: Contact, verificationToken: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, password);
+    async changeContact(ctx: CallContext, accessToken: string, proof: Proof, contact: Contact, verificationToken: string): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
       const body = { ...contact, verification_token: verificationToken, sudo_token } as Parameters<CloudbaseClient['editContact']>[2];
       await upstream('reauth', client.editContact(ctx, accessToken, body)).catch((err: unknown) => {
         throw err instanceof AppError && err.code === 'already_exists' ? new AppError('contact_taken', { cause: err }) : err;
       });
     },
 
-    async deleteAccount(ctx: CallContext, accessToken: string, password: string): Promise<void> {
-      const { sudo_token } = await reauth(ctx, accessToken, password);
+    async deleteAccount(ctx: CallContext, accessToken: string, proof: Proof): Promise<void> {
+      const sudo_token = await sudoFor(ctx, accessToken, proof);
       await upstream('reauth', client.deleteMe(ctx, accessToken, sudo_token));
     },
 

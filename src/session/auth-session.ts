@@ -56,7 +56,7 @@ export function createSessionManager(
       const ua = req.get('user-agent');
       if (ua) s.ua = ua.slice(0, 256);
       if (req.ip) s.ip = req.ip;
-      await directory.add(signed.user.sub, req.sessionID, now);
+      await directory.add(signed.user.sub, req.sessionID, now, s.did);
       await persist?.(req);
     },
 

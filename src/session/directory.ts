@@ -15,8 +15,28 @@ export interface SessionSummary {
   last_seen_at: string;
 }
 
-/** Revokes one session's CloudBase tokens (best effort). */
+/** Revokes one session's CloudBase tokens (best effort); `false` when CloudBase did not confirm. */
 export type RevokeUpstream = (accessToken: string) => Promise<unknown>;
+
+/**
+ * Ends one device's sessions at CloudBase by the device id a session signed in with (`DELETE
+ * /user/authorized/devices/{id}`), for a session whose tokens cannot be used: it could not be opened (its key was
+ * removed, its data lost) or its token revoke failed. Best effort.
+ */
+export type EndDeviceUpstream = (deviceId: string) => Promise<unknown>;
+
+/** What is known of an ended session upstream: its access token when it could be read, its device id when indexed. */
+interface EndedUpstream {
+  at: string | undefined;
+  did: string | undefined;
+}
+
+/** Token revoke first; the device when there is no token to use or CloudBase did not take it. */
+async function endUpstream(ended: EndedUpstream, revoke: RevokeUpstream, endDevice: EndDeviceUpstream | undefined): Promise<void> {
+  const revoked = ended.at ? await revoke(ended.at).catch(() => false) : false;
+  if (revoked !== false && ended.at) return;
+  if (ended.did && endDevice) await endDevice(ended.did);
+}
 
 export function publicSessionId(sid: string): string {
   return createHash('sha256').update(sid).digest('base64url').slice(0, 22);
@@ -102,12 +122,19 @@ export function createSessionDirectory(
     return { sids: [...sids], next: last };
   }
 
-  /** The sessions of `sids` that are alive and still this user's; the rest leave the index. */
-  async function live(sub: string, sids: string[]): Promise<[string, VersionedSession][]> {
+  /** The sessions of `sids` that are alive and still this user's; the rest leave the index (and are returned apart). */
+  async function split(sub: string, sids: string[]): Promise<{ mine: [string, VersionedSession][]; dead: string[] }> {
     const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
     const dead = sids.filter((_, i) => sessions[i]?.auth?.sub !== sub);
     if (dead.length) await index!.remove(sub, ...dead);
-    return sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : []));
+    return { mine: sids.flatMap((sid, i) => (sessions[i]?.auth?.sub === sub ? [[sid, sessions[i]] as [string, VersionedSession]] : [])), dead };
+  }
+  const live = async (sub: string, sids: string[]) => (await split(sub, sids)).mine;
+
+  /** The indexed device id of each of `sids` (read before their entries leave the index). */
+  async function devicesOf(sub: string, sids: string[]): Promise<Map<string, string | undefined>> {
+    const dids = await index!.devices(sub, sids);
+    return new Map(sids.map((sid, i) => [sid, dids[i]]));
   }
 
   /**
@@ -115,25 +142,34 @@ export function createSessionDirectory(
    * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
    * (waited for up to UPSTREAM_WAIT_MS).
    */
-  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream, reason: EndReason): Promise<number> {
+  async function endAll(
+    sub: string,
+    exceptSid: string | undefined,
+    revoke: RevokeUpstream,
+    reason: EndReason,
+    endDevice?: EndDeviceUpstream,
+  ): Promise<number> {
     if (!store) return 0;
-    const upstream: string[] = [];
+    const upstream: EndedUpstream[] = [];
     let ended = 0;
     let before: number | undefined;
     do {
       const page = await indexPage(sub, before, BATCH);
       const sids = page.sids.filter((sid) => sid !== exceptSid);
-      const mine = await live(sub, sids);
+      const dids = endDevice ? await devicesOf(sub, sids) : new Map<string, string | undefined>();
+      const { mine, dead } = await split(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
       if (mine.length) {
         await index!.remove(sub, ...mine.map(([sid]) => sid));
         await ends!.note(mine.map(([sid]) => sid), reason, endNoteTtlMs);
       }
-      for (const [, s] of mine) if (s.auth?.at) upstream.push(s.auth.at);
+      for (const [sid, s] of mine) upstream.push({ at: s.auth?.at, did: dids.get(sid) });
+      // Entries whose session could not be read (data lost, key removed): only their device can still end them upstream.
+      for (const sid of dead) if (dids.get(sid)) upstream.push({ at: undefined, did: dids.get(sid) });
       ended += mine.length;
       before = page.next;
     } while (before !== undefined);
-    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, revoke);
+    const revoked = eachLimited(upstream, UPSTREAM_CONCURRENCY, (e) => endUpstream(e, revoke, endDevice));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([revoked, new Promise((resolve) => (timer = setTimeout(resolve, UPSTREAM_WAIT_MS).unref()))]);
     clearTimeout(timer);
@@ -141,8 +177,9 @@ export function createSessionDirectory(
   }
 
   return {
-    async add(sub: string, sid: string, at: number): Promise<void> {
-      await index?.add(sub, sid, at, indexTtlMs);
+    /** `deviceId`: the `x-device-id` the session signed in with, kept to end it at CloudBase without opening it. */
+    async add(sub: string, sid: string, at: number, deviceId?: string): Promise<void> {
+      await index?.add(sub, sid, at, indexTtlMs, deviceId);
     },
 
     async remove(sub: string, sid: string): Promise<void> {
@@ -169,33 +206,49 @@ export function createSessionDirectory(
      * One page of the user's sessions, newest sign-in first; the first page (no cursor) starts with the current
      * session. Pages skip sessions found dead, reading on until the page is full or the index ends.
      */
-    async list(sub: string, current: { sid: string; session: VersionedSession }, cursor?: number): Promise<SessionPage> {
+    async list(sub: string, current: { sid: string; session: VersionedSession }, cursor?: number, endDevice?: EndDeviceUpstream): Promise<SessionPage> {
       const found: [string, VersionedSession][] = cursor === undefined ? [[current.sid, current.session]] : [];
+      const orphans: string[] = [];
       let before = cursor;
       let next: number | undefined;
       for (let round = 0; store && round < 4; round++) {
         const page = await indexPage(sub, before, LIST_PAGE_SIZE);
-        found.push(...(await live(sub, page.sids.filter((sid) => sid !== current.sid))));
+        const sids = page.sids.filter((sid) => sid !== current.sid);
+        const dids = endDevice ? await devicesOf(sub, sids) : undefined;
+        const { mine, dead } = await split(sub, sids);
+        found.push(...mine);
+        for (const sid of dead) if (dids?.get(sid)) orphans.push(dids.get(sid)!);
         before = next = page.next;
         if (next === undefined || found.length >= LIST_PAGE_SIZE) break;
       }
+      // Sessions found dead here (timed out, data lost, key removed) leave the list; whatever CloudBase still holds of
+      // them is ended too, since no one can use it any more.
+      if (endDevice && orphans.length) await eachLimited(orphans, UPSTREAM_CONCURRENCY, endDevice);
       return {
         sessions: found.map(([sid, s]) => summarize(sid, s, current.sid)),
         ...(next !== undefined ? { nextCursor: String(next) } : {}),
       };
     },
 
-    /** Ends one of the user's sessions by public id; false when it is not theirs or already gone. */
-    async revoke(sub: string, publicId: string, revoke: RevokeUpstream): Promise<boolean> {
+    /**
+     * Ends one of the user's sessions by public id; false when it is not theirs or already gone. With `endDevice`, an
+     * indexed session that can no longer be read here is still ended at CloudBase by its device (and counts as ended).
+     */
+    async revoke(sub: string, publicId: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<boolean> {
       if (!store) return false;
       let before: number | undefined;
       do {
         const page = await indexPage(sub, before, BATCH);
         const sid = page.sids.find((candidate) => publicSessionId(candidate) === publicId);
         if (sid) {
+          const did = endDevice ? (await index!.devices(sub, [sid]))[0] : undefined;
           const [hit] = await live(sub, [sid]);
-          if (!hit) return false;
-          if (hit[1].auth?.at) await revoke(hit[1].auth.at).catch(() => undefined);
+          if (!hit) {
+            if (!did) return false;
+            await endUpstream({ at: undefined, did }, revoke, endDevice).catch(() => undefined);
+            return true;
+          }
+          await endUpstream({ at: hit[1].auth?.at, did }, revoke, endDevice).catch(() => undefined);
           await store.remove(sid);
           await index!.remove(sub, sid);
           await ends!.note([sid], 'others', endNoteTtlMs);
@@ -207,8 +260,8 @@ export function createSessionDirectory(
     },
 
     /** Ends every session of the user but the current one, however many; returns how many. */
-    revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream): Promise<number> {
-      return endAll(sub, currentSid, revoke, 'others');
+    revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<number> {
+      return endAll(sub, currentSid, revoke, 'others', endDevice);
     },
 
     /** Ends every session of the user (a password reset: nobody is signed in as them here); returns how many. */

@@ -11,6 +11,8 @@ export interface SessionKeys {
   refreshFailures(sid: string): string;
   /** per-user index of sessions (its own slot: one user's sessions live in many slots) */
   user(sub: string): string;
+  /** the device id (sealed) each indexed session signed in with, by session id: same slot as `user` */
+  userDevices(sub: string): string;
 }
 
 /** Every key of one session shares the `{sid}` hash tag, so they live in one Redis Cluster slot. */
@@ -23,5 +25,6 @@ export function sessionKeys(prefix: string): SessionKeys {
     refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
     refreshFailures: (sid) => `${prefix}s:{${sid}}:rfn`,
     user: (sub) => `${prefix}u:{${sub}}`,
+    userDevices: (sub) => `${prefix}u:{${sub}}:d`,
   };
 }

@@ -1,10 +1,9 @@
-import session, { type SessionData } from 'express-session';
-import type { PublicUser } from './types.js';
+import session, { type CookieOptions, type SessionData } from 'express-session';
 import type { RedisClient } from './redis.js';
 import { storeUnavailable } from '../errors/app-error.js';
 import { sessionKeys, type SessionKeys } from './keys.js';
 import { defineScripts, failClosed } from './fail-closed.js';
-import { parseSession, serializeSession } from './sealed-session.js';
+import { parseRecord, parseView, serializeRecord, type SessionRecord, type SessionView } from './session-record.js';
 import type { TokenCipher } from './token-cipher.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,16 +14,24 @@ export type VersionedSession = SessionData & { _v?: number };
 
 // Refuses to write a session that was destroyed (tombstone) or changed since it was read (version moved on),
 // so a slow request can neither resurrect a logged-out session nor overwrite a newer one. Writing what is already
-// there is a no-op (many requests adopting the same refreshed tokens).
+// there is a no-op (many requests adopting the same refreshed tokens). ARGV[5] is the sealed secrets ('' for none).
 const CAS_SET = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if cur ~= tonumber(ARGV[1]) then
-  if cur > 0 and redis.call('HGET', KEYS[1], 'd') == ARGV[2] then return cur end
+  if cur > 0 then
+    local now = redis.call('HMGET', KEYS[1], 'd', 'u', 'k')
+    if now[1] == ARGV[2] and now[2] == ARGV[4] and (now[3] or '') == ARGV[5] then return cur end
+  end
   return -2
 end
 local nv = cur + 1
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 'u', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 'u', ARGV[4], 'k', ARGV[5])
+else
+  redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2], 'u', ARGV[4])
+  if cur > 0 then redis.call('HDEL', KEYS[1], 'k') end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return nv
 `;
@@ -35,21 +42,7 @@ redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
 return 1
 `;
 
-/**
- * What a session read shows, stored beside the full session (field `u`) in the same atomic write, so the hot read
- * neither fetches nor parses the tokens.
- */
-export interface SessionView {
-  created?: number;
-  seen?: number;
-  signedIn: boolean;
-  token: boolean;
-  user?: PublicUser;
-}
-
-function publicView(s: SessionData): SessionView {
-  return { created: s.created, seen: s.seen, signedIn: !!s.auth, token: !!s.tok, ...(s.user ? { user: s.user } : {}) };
-}
+export type { SessionView } from './session-record.js';
 
 export type WriteOutcome = 'written' | 'destroyed' | 'conflict';
 
@@ -65,16 +58,24 @@ export interface VersionedStoreOptions {
   cipher: TokenCipher;
   /** A session whose secrets no configured key opens was found, and ended. */
   onUnreadable?: () => void;
+  /**
+   * The session cookie's options as express-session is given them: a session whose cookie is just these is stored
+   * without it, and given it back when read.
+   */
+  cookie?: CookieOptions;
 }
 
+/** The cookie options app.ts gives express-session, for a store made without them. */
+const DEFAULT_COOKIE: CookieOptions = { httpOnly: true, sameSite: 'lax', secure: false, path: '/' };
+
 interface ScriptedClient {
-  casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number, view: string): Promise<number>;
+  casSet(sessionKey: string, tombKey: string, version: number, data: string, ttlMs: number, view: string, sealed: Buffer | string): Promise<number>;
   destroySession(sessionKey: string, tombKey: string, tombMs: number): Promise<number>;
 }
 
 /**
- * The session store, with versioned writes. Sessions are Redis hashes {v, d, u}; `d` is the JSON of the session with
- * its tokens and other secrets sealed (AES-256-GCM), `u` its public view.
+ * The session store, with versioned writes. Sessions are Redis hashes {v, d, u, k} (session-record.ts): `d` the JSON
+ * of the session without its secrets, `u` its public view, `k` its tokens and other secrets sealed (AES-256-GCM).
  * express-session's touch is a no-op here: the session-policy middleware records activity at most once per half
  * idle window, which goes through the same compare-and-set.
  *
@@ -91,6 +92,9 @@ export class VersionedRedisStore extends session.Store {
   private readonly onDroppedWrite: VersionedStoreOptions['onDroppedWrite'];
   private readonly cipher: TokenCipher;
   private readonly onUnreadable: VersionedStoreOptions['onUnreadable'];
+  /** JSON of the cookie express-session gives a new session: not stored when a session's is the same (a field, not a
+   * method: what serializeRecord needs from the store to write a session outside `write`, e.g. in a pipeline) */
+  readonly defaultCookie: string;
 
   constructor(opts: VersionedStoreOptions) {
     super();
@@ -100,9 +104,10 @@ export class VersionedRedisStore extends session.Store {
     this.onDroppedWrite = opts.onDroppedWrite;
     this.cipher = opts.cipher;
     this.onUnreadable = opts.onUnreadable;
+    this.defaultCookie = JSON.stringify(new (session.Cookie as unknown as new (o: CookieOptions) => object)(opts.cookie ?? DEFAULT_COOKIE));
     defineScripts(opts.client, { casSet: { keys: 2, lua: CAS_SET }, destroySession: { keys: 2, lua: DESTROY } });
     this.redis = opts.client as RedisClient & ScriptedClient;
-    failClosed(this, ['read', 'readView', 'write', 'remove']);
+    failClosed(this, ['read', 'readView', 'readVersion', 'readVersions', 'write', 'remove']);
   }
 
   /**
@@ -110,23 +115,47 @@ export class VersionedRedisStore extends session.Store {
    * signed out: it is ended here, so its public view stops saying "signed in" too.
    */
   async read(sid: string): Promise<VersionedSession | null> {
-    const [v, d] = await this.redis.hmget(this.keys.session(sid), 'v', 'd');
+    const [v, d, u, k] = await this.redis.hmgetBuffer(this.keys.session(sid), 'v', 'd', 'u', 'k');
     if (!v || !d) return null;
-    const sess = parseSession(d, sid, this.cipher);
+    const record: SessionRecord = { d: d.toString('utf8'), u: u ? u.toString('utf8') : '', ...(k ? { k } : {}) };
+    const sess = parseRecord(record, sid, this.cipher, this.defaultCookie);
     if (sess === 'unreadable') {
       await this.remove(sid);
       this.onUnreadable?.();
       return null;
     }
     const versioned: VersionedSession = sess;
-    versioned._v = Number(v);
+    versioned._v = Number(v.toString('latin1'));
     return versioned;
   }
 
-  /** The public view only (no tokens, a fraction of the bytes), or null: what a session read needs. */
+  /** The public view only (no tokens, a fraction of the bytes), or null. */
   async readView(sid: string): Promise<SessionView | null> {
     const [v, u] = await this.redis.hmget(this.keys.session(sid), 'v', 'u');
-    return v && u ? (JSON.parse(u) as SessionView) : null;
+    return v && u ? parseView(u) : null;
+  }
+
+  /**
+   * The stored version alone, or null when there is no session: a caller that keeps what it opened of a version (the
+   * proxy's token cache) checks it is still current with this, without fetching or opening the secrets again.
+   */
+  async readVersion(sid: string): Promise<number | null> {
+    const v = await this.redis.hget(this.keys.session(sid), 'v');
+    return v ? Number(v) : null;
+  }
+
+  /**
+   * readVersion for several sessions in one write to Redis (a pipeline), in order. A Cluster client reads them one by
+   * one: a pipeline there must stay within one slot, and each session has its own.
+   */
+  async readVersions(sids: readonly string[]): Promise<(number | null)[]> {
+    if (sids.length === 1 || this.redis.isCluster) return Promise.all(sids.map((sid) => this.readVersion(sid)));
+    const results = (await this.redis.pipeline(sids.map((sid) => ['hget', this.keys.session(sid), 'v'])).exec()) ?? [];
+    return sids.map((_sid, i) => {
+      const [err, v] = results[i] ?? [new Error('no reply')];
+      if (err) throw err;
+      return v ? Number(v) : null;
+    });
   }
 
   /** Compare-and-set write; updates sess._v on success. */
@@ -137,14 +166,8 @@ export class VersionedRedisStore extends session.Store {
       return 'destroyed';
     }
     const { _v: version = 0, ...data } = sess;
-    const result = await this.redis.casSet(
-      this.keys.session(sid),
-      this.keys.tombstone(sid),
-      version,
-      serializeSession(data, sid, this.cipher),
-      ttl,
-      JSON.stringify(publicView(data)),
-    );
+    const record = serializeRecord(data, sid, this.cipher, this.defaultCookie);
+    const result = await this.redis.casSet(this.keys.session(sid), this.keys.tombstone(sid), version, record.d, ttl, record.u, record.k ?? '');
     if (result > 0) {
       sess._v = result;
       return 'written';

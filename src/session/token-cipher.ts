@@ -15,6 +15,15 @@ export interface TokenCipher {
   seal(plain: string, context: string): string;
   /** undefined when no configured key opens it (key removed, tampered, other context) */
   open(sealed: string, context: string): string | undefined;
+  /** The same seal as raw bytes and the id of the key that made it (for a binary field: no base64). */
+  sealBytes(plain: string, context: string): SealedBytes;
+  /** Opens what sealBytes made; `keyId` as it returned it. */
+  openBytes(blob: Buffer, keyId: string | undefined, context: string): string | undefined;
+}
+
+export interface SealedBytes {
+  keyId?: string;
+  blob: Buffer;
 }
 
 interface ImportedKey {
@@ -66,35 +75,47 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
     }
   }
 
+  function sealBytes(plain: string, context: string): Buffer {
+    const bytes = Buffer.from(plain, 'utf8');
+    if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
+    const packed = deflateRawSync(bytes);
+    const aad = Buffer.from(context, 'utf8');
+    const iv = createHmac('sha256', sealer.iv)
+      .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))
+      .update(aad)
+      .update(packed)
+      .digest()
+      .subarray(0, IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', sealer.enc, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(aad);
+    return Buffer.concat([Buffer.from([FORMAT_DEFLATE]), iv, cipher.update(packed), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  function openBytes(blob: Buffer, id: string | undefined, context: string): string | undefined {
+    for (const key of keys) {
+      if (key.id !== id) continue;
+      const plain = openWith(key, blob, context);
+      if (plain !== undefined) return plain;
+    }
+    return undefined;
+  }
+
   return {
     seal(plain, context) {
-      const bytes = Buffer.from(plain, 'utf8');
-      if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
-      const packed = deflateRawSync(bytes);
-      const aad = Buffer.from(context, 'utf8');
-      const iv = createHmac('sha256', sealer.iv)
-        .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))
-        .update(aad)
-        .update(packed)
-        .digest()
-        .subarray(0, IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', sealer.enc, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(aad);
-      const body = Buffer.concat([Buffer.from([FORMAT_DEFLATE]), iv, cipher.update(packed), cipher.final(), cipher.getAuthTag()]);
-      return `${sealer.id ? `${sealer.id}.` : ''}${body.toString('base64url')}`;
+      return `${sealer.id ? `${sealer.id}.` : ''}${sealBytes(plain, context).toString('base64url')}`;
     },
     open(sealed, context) {
       const dot = sealed.indexOf('.');
       const id = dot >= 0 ? sealed.slice(0, dot) : undefined;
       const text = sealed.slice(dot + 1);
       if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-      const blob = Buffer.from(text, 'base64url');
-      for (const key of keys) {
-        if (key.id !== id) continue;
-        const plain = openWith(key, blob, context);
-        if (plain !== undefined) return plain;
-      }
-      return undefined;
+      return openBytes(Buffer.from(text, 'base64url'), id, context);
+    },
+    sealBytes(plain, context) {
+      return { ...(sealer.id ? { keyId: sealer.id } : {}), blob: sealBytes(plain, context) };
+    },
+    openBytes(blob, keyId, context) {
+      return openBytes(blob, keyId, context);
     },
   };
 }

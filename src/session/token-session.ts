@@ -32,13 +32,15 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret).digest();
 }
 
-function secretMatches(secret: string, storedHash: string): boolean {
+/** The presented secret against the session's stored hash (`tok`), in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'base64url');
   const actual = hashSecret(secret);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-function parseSessionAuthorization(header: string): TokenAuth['presented'] {
+/** `Session <sid>.<secret>` from an Authorization header, when well-formed. */
+export function parseSessionAuthorization(header: string): TokenAuth['presented'] {
   if (header.length > MAX_HEADER) return undefined;
   const m = /^Session\s+(\S+)\s*$/i.exec(header);
   const parts = m ? TOKEN.exec(m[1]!) : null;

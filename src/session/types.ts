@@ -51,6 +51,23 @@ export interface FlowState {
   returnTo?: string;
 }
 
+/**
+ * Re-authentication by a code to the account's own phone or email (accounts without a password, or by choice): the
+ * code's verification id while it is pending, then CloudBase's sudo token until it is spent or runs out.
+ */
+export interface ReauthState {
+  /** the account's own phone ("+86 …") or email the code went to */
+  to: string;
+  /** verification_id of the code sent (POST /verification, target CUR_USER) */
+  vid?: string;
+  /** epoch ms when a new code may be requested */
+  resendAt?: number;
+  /** sudo_token from POST /user/sudo with the code's verification token */
+  sudo?: string;
+  /** epoch ms until which the sudo token is used (a little before CloudBase's own expiry) */
+  until?: number;
+}
+
 /** A captcha challenge CloudBase asked for, waiting to be solved before the action is retried. */
 export interface CaptchaState {
   /** our id for the image route */
@@ -74,6 +91,7 @@ declare module 'express-session' {
     auth?: AuthTokens;
     user?: PublicUser;
     flow?: FlowState;
+    reauth?: ReauthState;
     captcha?: CaptchaState;
     /** device label and address, for the session list */
     ua?: string;

@@ -55,13 +55,16 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
     return context;
   }
 
-  /** axe at phone and desktop width in both schemes, in the page's language and the other one. */
-  async function check(page: Page, state: string): Promise<void> {
+  /**
+   * axe at phone and desktop width in both schemes, in the page's language and the other one; `stay` checks the page as
+   * it is, in its own language only (a page that cannot be loaded again, e.g. a callback's).
+   */
+  async function check(page: Page, state: string, stay = false): Promise<void> {
     const here = page.url();
-    for (const l of ['en', 'zh-CN'] as const) {
+    for (const l of stay ? [(await page.getAttribute('html', 'lang')) as 'en' | 'zh-CN'] : (['en', 'zh-CN'] as const)) {
       const u = new URL(here);
       u.searchParams.set('lang', l);
-      if (new URL(page.url()).searchParams.get('lang') !== l) await page.goto(u.href);
+      if (!stay && new URL(page.url()).searchParams.get('lang') !== l) await page.goto(u.href);
       await page.evaluate(AXE_SOURCE);
       for (const width of [375, 1100]) {
         await page.setViewportSize({ width, height: 800 });
@@ -174,4 +177,40 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
       await context.close();
     }
   });
+
+  it('continue with your phone: the identity CloudBase would not sign up is bound to the account an email sign-up creates', async () => {
+    const setProviders = (providers: object[]) =>
+      fetch(`${emulator.url}/__emulator/providers`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ providers }) });
+    await setProviders([{ id: 'wx_open', name: 'WeChat' }, { id: 'github', name: 'GitHub', auto_sign_up: false }, { id: 'google', name: 'Google' }]);
+    // JavaScript on: axe runs in the page (the integration tests post the same forms without any script).
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/login?lang=en&returnTo=%2Faccount`);
+      await Promise.all([page.waitForURL(/\/authorize/), page.getByRole('link', { name: msg('en', 'login.withProvider', { name: 'GitHub' }) }).click()]);
+      await page.locator('input[name=sub]').fill('e2e-github-continue');
+      await page.locator('input[name=name]').fill('Continue Person');
+      await Promise.all([page.waitForURL((u) => u.pathname === '/login/provider/callback'), page.locator('button[value=approve]').click()]);
+      expect(await page.locator('[role=alert]').innerText()).toBe(msg('en', 'err.provider_signup'));
+      expect(await page.locator('main').innerText()).toContain(msg('en', 'provider.continueIntro'));
+      await check(page, 'provider-signup-required', true);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/signup'), page.getByRole('link', { name: msg('en', 'provider.continuePhone') }).click()]);
+      expect(await page.locator('main').innerText()).toContain(msg('en', 'signup.linking', { provider: 'GitHub' }));
+      await check(page, 'signup-linking-provider');
+      await page.goto(`${server.url}/signup?lang=en&returnTo=%2Faccount`);
+      const email = 'continue.e2e@example.com';
+      await page.locator('input[name=email]').fill(email);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/signup'), page.locator('form:has(input[name=email]) button[type=submit]').click()]);
+      const { verification_code } = (await (await fetch(`${emulator.url}/__emulator/sms?email=${encodeURIComponent(email)}`)).json()) as { verification_code: string };
+      await page.locator('input[name=verification_code]').fill(verification_code);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/signup'), page.locator('form[action="/signup/verify"] button[type=submit]').click()]);
+      await page.locator('input[name=name]').fill('Continue Person');
+      await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.locator('form[action="/signup"] button[type=submit]').click()]);
+      await page.goto(`${server.url}/account?lang=en`);
+      await expect(page.getByRole('button', { name: msg('en', 'provider.unbind', { name: 'GitHub' }) }).count()).resolves.toBe(1);
+    } finally {
+      await context.close();
+      await setProviders([{ id: 'wx_open', name: 'WeChat' }, { id: 'github', name: 'GitHub' }, { id: 'google', name: 'Google' }]);
+    }
+  }, 120_000);
 });

@@ -51,6 +51,13 @@ describe('signedSessionId', () => {
     expect(signedSessionId(cookie('abc', 'old-secret'), 'cbg.sid', secrets)).toBe('abc');
   });
 
+  it('finds the cookie by its whole name, wherever it is in the header', () => {
+    const valid = cookie('abc', 'new-secret');
+    expect(signedSessionId(`xcbg.sid=junk; a=cbg.sid=junk;${valid}`, 'cbg.sid', secrets)).toBe('abc');
+    expect(signedSessionId(`cbg.sid; other=1;  ${valid.replace('=', ' = ')} ;b=2`, 'cbg.sid', secrets)).toBe('abc');
+    expect(signedSessionId(`cbg.sid=${decodeURIComponent(valid.slice('cbg.sid='.length))}`, 'cbg.sid', secrets)).toBe('abc');
+  });
+
   it.each([
     ['no cookie header', undefined],
     ['another cookie only', 'other=1'],
@@ -121,5 +128,55 @@ describe('GET /api/session on the lean path', () => {
     expect(res.status).toBe(200);
     expect(res.body.user.name).toBe('Lena');
     expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+describe('the lean read answers as the full stack would', () => {
+  /** Headers that differ between any two answers (time, id, length) or are the transport's. */
+  const PER_ANSWER = new Set(['date', 'x-request-id', 'content-length', 'connection', 'keep-alive']);
+  const lasting = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER.has(name)));
+
+  it('sends the same body and the same headers as the full stack for the same session', async () => {
+    const { app, sid } = await signedIn();
+    clock += (IDLE_S / 2 + 5) * 1000;
+    const v = await version(sid);
+    const full = await app.get('/api/session');
+    expect(await version(sid)).toBe(v + 1); // the full stack answered this one (it recorded the activity)
+    const lean = await app.get('/api/session');
+    expect(await version(sid)).toBe(v + 1);
+    expect(lean.status).toBe(200);
+    expect(lean.text).toBe(full.text);
+    expect(lasting(lean.headers)).toEqual(lasting(full.headers));
+    expect(lean.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(lean.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends the full stack’s 401 and its headers to a visitor without a session', async () => {
+    const lean = await supertest(gw.server).get('/api/session');
+    const full = await supertest(gw.server).get('/api/session').set('X-Session-Mode', 'cookie');
+    expect(lean.status).toBe(401);
+    expect(lean.text).toBe('{"authenticated":false}');
+    expect(full.status).toBe(401);
+    expect(lean.text).toBe(full.text);
+    expect(lasting(lean.headers)).toEqual(lasting(full.headers));
+  });
+
+  it('counts each answer in the metrics and logs it under its own request id, never one the client chose', async () => {
+    const { app } = await signedIn();
+    const scrape = async () => {
+      const text = await (await fetch(gw.metricsServer.url)).text();
+      const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes('route="/api/session"') && l.includes('method="GET"') && l.includes('status="200"'));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const before = await scrape();
+    const answers = [await app.get('/api/session'), await app.agent.get('/api/session').set('X-Request-Id', 'client-chosen-id-0001')];
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(await scrape()).toBe(before + 2);
+    for (const res of answers) {
+      const id = res.headers['x-request-id'] as string;
+      expect(id).not.toBe('client-chosen-id-0001');
+      const line = gw.logs.find((l) => l.includes('"request completed"') && l.includes(id));
+      expect(line && JSON.parse(line)).toMatchObject({ req: { id, method: 'GET', path: '/api/session' }, res: { statusCode: 200 } });
+    }
   });
 });

@@ -11,6 +11,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { csrfFrom, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { mobile, phoneNumbers, RELAXED_LIMITS, spa, finishApiSuite, type MobileClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
+import { setEmulatorProviders } from '../support/provider.js';
 import type { RedisClient } from '../../src/session/redis.js';
 
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
@@ -86,7 +87,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
   }
 
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { ...RELAXED_LIMITS, TOKEN_ENCRYPTION_KEYS: `k1:${newKey()}` }, now: clock });
+    gw = await startTestGateway({ env: { ...RELAXED_LIMITS, TOKEN_ENCRYPTION_KEYS: `k1:${newKey()}`, AUTH_PROVIDERS: 'github' }, now: clock });
 
     // Password sign-ins in browsers, several at once.
     browsers.push(...(await Promise.all([1, 2, 3, 4].map(browserSignIn))));
@@ -148,6 +149,16 @@ describe('a dump of Redis after every kind of sign-in', () => {
     expect((await solver.post('/api/session/sms/send', { phone_number: solverPhone, purpose: 'login', captcha_answer: answer })).status).toBe(200);
     await gw.emu.setConfig({ fail: {} });
 
+    // An identity CloudBase will not sign up by itself: its provider token waits in the session for a code sign-up.
+    await setEmulatorProviders(gw.emulator.url, [{ id: 'github', auto_sign_up: false }]);
+    const minted = await fetch(`${gw.emulator.url}/__emulator/provider/github/code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: 'at-rest-github' }),
+    });
+    const { code } = (await minted.json()) as { code: string };
+    expect((await spa(gw).post('/api/session/provider/code', { provider_id: 'github', code })).body.error.code).toBe('provider_signup_required');
+
     // Anonymous, in a browser and in an app; token-mode password sign-ins, several at once.
     expect((await spa(gw).post('/api/session/anonymous', {})).status).toBe(200);
     const guest = mobile(gw);
@@ -175,6 +186,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
     expect(s.verificationTokens.size).toBeGreaterThanOrEqual(2); // the sign-up's and the reset's, unspent
     expect(s.captchaTokens.size).toBeGreaterThan(0);
     expect(s.captchas.size).toBeGreaterThan(0);
+    expect(s.providerTokens.size).toBe(1);
     expect(s.refreshTokens.size).toBeGreaterThanOrEqual(12);
   });
 
@@ -190,6 +202,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
       ['sudo token', s.sudoTokens.keys()],
       ['captcha token', s.captchaTokens.keys()],
       ['captcha image token', s.captchas.keys()],
+      ['provider token', s.providerTokens.keys()],
       ['session-token secret', sessionTokens],
     ];
     // What the sessions hold, read back through the gateway's keys: present, and only sealed.
@@ -198,8 +211,9 @@ describe('a dump of Redis after every kind of sign-in', () => {
       const sid = /^cbg:s:\{([^}]+)\}$/.exec(key)?.[1];
       const sess = sid ? await gw.store.read(sid) : null;
       if (!sess) continue;
-      held.push(...[sess.auth?.at, sess.auth?.rt, sess.flow?.vid, sess.flow?.vtok, sess.captcha?.token, sess.csrf].filter((v): v is string => !!v));
+      held.push(...[sess.auth?.at, sess.auth?.rt, sess.flow?.vid, sess.flow?.vtok, sess.captcha?.token, sess.providerSignup?.token, sess.csrf].filter((v): v is string => !!v));
     }
+    expect(held.filter((v) => v.startsWith('pt.'))).toHaveLength(1);
     issued.push(['secret a session holds', held]);
     // An access token in each of the 6 browser, 1 SMS, 2 anonymous and 3 app sessions.
     expect(held.filter((v) => JWT.test(v)).length).toBeGreaterThanOrEqual(12);
@@ -222,13 +236,15 @@ describe('a dump of Redis after every kind of sign-in', () => {
     // CloudBase gives a device id back its anonymous user: a stored device id would be as good as that user's tokens.
     const anonymous = new Set(gw.emulator.state.anonymousDevices.values());
     expect(anonymous.size).toBe(2);
-    for (const c of candidates.filter((x) => x.length <= 48)) {
+    // A header carries printable text only: a sealed value stored as raw bytes cannot even be presented in one.
+    const sendable = (x: string) => /^[\t\x20-\x7e\x80-\xff]*$/.test(x);
+    for (const c of candidates.filter((x) => x.length <= 48 && sendable(x))) {
       const signedIn = await emulator.post('/auth/v1/signin/anonymously').set('x-device-id', c).query({ client_id: 'test-client' }).send({});
       if (anonymous.has(signedIn.body.sub)) usable.push(`device id ${c.slice(0, 8)}…`);
     }
     for (const c of candidates) {
-      const me = await emulator.get('/auth/v1/user/me').set('Authorization', `Bearer ${c}`);
-      if (me.status === 200) usable.push(`access token ${c.slice(0, 8)}…`);
+      const me = sendable(c) ? await emulator.get('/auth/v1/user/me').set('Authorization', `Bearer ${c}`) : undefined;
+      if (me?.status === 200) usable.push(`access token ${c.slice(0, 8)}…`);
       const refreshed = await emulator
         .post('/auth/v1/token')
         .set('Authorization', basic)

@@ -58,6 +58,8 @@ export interface TestGateway {
 
 export interface EmulatorControl {
   sms(phone: string): Promise<string>;
+  /** the last code the emulator "mailed" to this address */
+  mail(email: string): Promise<string>;
   setConfig(patch: Record<string, unknown>): Promise<void>;
   stats(): Promise<Record<string, number>>;
   createUser(user: { username?: string; phone_number?: string; email?: string; password?: string; name?: string }): Promise<{ sub: string }>;
@@ -77,6 +79,7 @@ export function emulatorControl(url: string): EmulatorControl {
   };
   return {
     sms: async (phone) => String((await call('GET', `/sms?phone_number=${encodeURIComponent(phone)}`)).verification_code),
+    mail: async (email) => String((await call('GET', `/sms?email=${encodeURIComponent(email)}`)).verification_code),
     setConfig: async (patch) => {
       await call('PUT', '/config', patch);
     },
@@ -92,13 +95,22 @@ function recordResponses(res: ServerResponse, method: string, url: string, trans
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...a: unknown[]) => boolean;
   const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+  // Headers handed to writeHead (the proxy's lean path writes them all there) are not kept by getHeaders().
+  const written: Record<string, unknown> = {};
+  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.writeHead = (status: number, ...rest: unknown[]) => {
+    const headers = rest.find((r) => typeof r === 'object' && r !== null);
+    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) written[String(headers[i]).toLowerCase()] = headers[i + 1];
+    else if (headers) for (const [k, v] of Object.entries(headers)) written[k.toLowerCase()] = v;
+    return writeHead(status, ...rest);
+  };
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (chunk) chunks.push(Buffer.from(chunk as Buffer));
     return write(chunk, ...rest);
   }) as ServerResponse['write'];
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as Buffer));
-    transcript.push({ method, url, status: res.statusCode, headers: res.getHeaders(), body: Buffer.concat(chunks).toString('utf8') });
+    transcript.push({ method, url, status: res.statusCode, headers: { ...written, ...res.getHeaders() }, body: Buffer.concat(chunks).toString('utf8') });
     return end(chunk, ...rest);
   }) as ServerResponse['end'];
 }

@@ -14,8 +14,9 @@ function escape(s: string): string {
 }
 
 /**
- * Every token the emulator ever issued (refresh, verification, sudo, captcha tokens, and any JWT: access tokens and
- * verification ids), every SMS code it sent, and every password a test typed, looked for in every response body,
+ * Every token the emulator ever issued (refresh, verification, sudo, captcha and provider tokens, and any JWT: access
+ * tokens and verification ids), every provider code it issued and custom ticket it accepted the signature of (from its
+ * own records, whether or not a test saw them), every code it sent by SMS or mail, and every password a test typed, looked for in every response body,
  * header (Location and Set-Cookie included) and log line. Returns one line per leak found.
  */
 export function findLeaks({ transcript, logs, emulator, secrets }: Haystack): string[] {
@@ -25,6 +26,8 @@ export function findLeaks({ transcript, logs, emulator, secrets }: Haystack): st
   for (const t of emulator.sudoTokens.keys()) needles.push({ what: 'a sudo token', re: new RegExp(escape(t)) });
   for (const t of emulator.captchaTokens.keys()) needles.push({ what: 'a captcha token', re: new RegExp(escape(t)) });
   for (const t of emulator.providerTokens.keys()) needles.push({ what: 'a provider token', re: new RegExp(escape(t)) });
+  for (const c of emulator.issuedProviderCodes) needles.push({ what: 'a provider code', re: new RegExp(escape(c)) });
+  for (const t of emulator.seenTickets) needles.push({ what: 'a custom ticket', re: new RegExp(escape(t)) });
   for (const c of emulator.sentCodes) needles.push({ what: `the SMS code sent to ${c.to}`, re: new RegExp(`(?<![\\w-])${escape(c.code)}(?![\\w-])`) });
   for (const s of secrets) if (s.length >= 6) needles.push({ what: 'a password', re: new RegExp(escape(s)) });
 

@@ -33,3 +33,22 @@ export async function startAt(agent: TestAgent, path: string): Promise<string> {
 export function callbackPath(callback: URL): string {
   return `${callback.pathname}${callback.search}`;
 }
+
+/** The emulator's providers (`PUT /__emulator/providers`): `auto_sign_up: false` makes CloudBase refuse to sign up. */
+export async function setEmulatorProviders(emulatorUrl: string, providers: { id: string; auto_sign_up?: boolean }[]): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/__emulator/providers`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ providers }),
+  });
+  if (!res.ok) throw new Error(`PUT /__emulator/providers: ${res.status} ${await res.text()}`);
+}
+
+/** Waits (polling, at most `limitMs`) until `done()` holds; fails the test if it never does. */
+export async function waitUntil(done: () => boolean, what: string, limitMs = 15_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

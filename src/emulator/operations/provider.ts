@@ -51,6 +51,7 @@ export function issueProviderCode(
   enabledProvider(state, identity.providerId);
   assert(identity.sub, 'invalid_argument', 'sub is required');
   const code = randomToken(24);
+  state.issuedProviderCodes.add(code);
   state.providerCodes.set(code, {
     providerId: identity.providerId,
     ...(redirectUri !== undefined && { redirectUri }),

@@ -1,14 +1,16 @@
 import type { Contact } from '../../services/auth.js';
 import { toPublicUser } from '../../services/auth.js';
 import type { PublicUser } from '../../session/types.js';
-import { AppError, flowExpired, invalidInput } from '../../errors/app-error.js';
+import { AppError, flowExpired } from '../../errors/app-error.js';
 import { solveCaptcha } from '../captcha.js';
 import type { FlowContext } from '../context.js';
 import { invalidCode, phoneNumber, verificationCode } from '../sms/input.js';
 import type { SignedInCaller } from './index.js';
+import { proofFor, spendProof } from './reauth.js';
 
 /**
- * Changing the account's phone or email: a code to the new contact → the code and the password proved → PATCH
+ * Changing the account's phone or email: a code to the new contact → the code, and the password or a code to the old
+ * contact (reauth.ts) proved → PATCH
  * /user/contact. The flow lives in the session's `flow` (purpose `contact`, the new contact in `phone`), so its
  * verification id and token are sealed at rest like every flow's.
  */
@@ -61,7 +63,7 @@ export async function verifyContactChange(c: FlowContext, caller: SignedInCaller
   assertRegistered(caller);
   const flow = c.session.flow?.purpose === 'contact' ? c.session.flow : undefined;
   if (!flow) throw flowExpired();
-  if (!input.password) throw invalidInput('password');
+  const proof = proofFor(c, input.password, 'password');
   if (!flow.vtok) {
     const code = verificationCode(input.code);
     if (!flow.vid) throw invalidCode();
@@ -73,13 +75,14 @@ export async function verifyContactChange(c: FlowContext, caller: SignedInCaller
   }
   const accessToken = await caller.accessToken();
   try {
-    await c.auth.changeContact(c.call(), accessToken, input.password, contactFromKey(flow.phone), flow.vtok);
+    await c.auth.changeContact(c.call(), accessToken, proof, contactFromKey(flow.phone), flow.vtok);
   } catch (err) {
     if (err instanceof AppError && err.code === 'wrong_password') throw new AppError('wrong_password', { field: 'password', cause: err });
     if (err instanceof AppError && err.code !== 'too_many_attempts') delete c.session.flow;
     throw err;
   }
   delete c.session.flow;
+  spendProof(c, proof);
   const { user } = await c.auth.profile(c.call(), accessToken);
   return toPublicUser(user, caller.user?.anonymous ? 'anonymous' : undefined);
 }

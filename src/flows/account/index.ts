@@ -2,10 +2,11 @@ import type { PublicUser } from '../../session/types.js';
 import type { AuthService, SignedIn } from '../../services/auth.js';
 import { AppError, invalidInput } from '../../errors/app-error.js';
 import type { FlowContext } from '../context.js';
+import { proofFor, spendProof } from './reauth.js';
 
 /**
  * The account family: steps of a signed-in person on their own account (password change, deletion), each proving
- * the current password again. Room here for profile editing.
+ * the current password again or re-authenticated by a code (reauth.ts).
  */
 
 export interface SignedInCaller {
@@ -14,8 +15,8 @@ export interface SignedInCaller {
   accessToken(): Promise<string>;
 }
 
-/** Guests have no password to re-authenticate with; the page offers them no such form either. */
-function assertHasPassword(caller: SignedInCaller): void {
+/** Guests have no password or contact to re-authenticate with; the page offers them no such form either. */
+function assertRegistered(caller: SignedInCaller): void {
   if (caller.user?.anonymous) throw new AppError('forbidden');
 }
 
@@ -24,18 +25,25 @@ export async function accountProfile(c: FlowContext, caller: SignedInCaller): Pr
   return c.auth.profile(c.call(), await caller.accessToken());
 }
 
+/**
+ * Changes the password, proved by the current one or, without it (an account that never had one, created by a code),
+ * by the session's code re-authentication (see reauth.ts), which this spends.
+ */
 export async function changePassword(c: FlowContext, caller: SignedInCaller, input: { oldPassword: string; newPassword: string }): Promise<void> {
-  assertHasPassword(caller);
-  if (!input.oldPassword) throw invalidInput('old_password');
+  assertRegistered(caller);
   if (!input.newPassword) throw invalidInput('new_password');
+  const proof = proofFor(c, input.oldPassword, 'old_password');
   const accessToken = await caller.accessToken();
-  await c.auth.changePassword(c.call(), accessToken, input.oldPassword, input.newPassword);
+  await c.auth.changePassword(c.call(), accessToken, proof, input.newPassword);
+  spendProof(c, proof);
 }
 
+/** Deletes the account, proved by the password or by the session's code re-authentication. */
 export async function deleteAccount(c: FlowContext, caller: SignedInCaller, input: { password: string }): Promise<void> {
-  assertHasPassword(caller);
-  if (!input.password) throw invalidInput('password');
-  await c.auth.deleteAccount(c.call(), await caller.accessToken(), input.password);
+  assertRegistered(caller);
+  const proof = proofFor(c, input.password, 'password');
+  await c.auth.deleteAccount(c.call(), await caller.accessToken(), proof);
+  spendProof(c, proof);
 }
 
 /**

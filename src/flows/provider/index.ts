@@ -5,4 +5,4 @@
  */
 export { finishProvider, offeredProvider, signInWithProviderCode, signInWithTicket, startProvider } from './signin.js';
 export { unbindProvider } from './bind.js';
-export { STATE_TTL_MS, type ProviderMode, type ProviderStart } from './state.js';
+export { pendingProviderSignup, STATE_TTL_MS, type ProviderMode, type ProviderSignup, type ProviderStart } from './state.js';

@@ -64,8 +64,23 @@ export async function finishProvider(c: FlowContext, input: CallbackInput): Prom
     await c.auth.bindProvider(c.call(), await input.caller!.accessToken(), providerToken);
     return { bound: providerId, returnTo: start.returnTo };
   }
-  const signedIn = await c.auth.providerSignIn(c.call(), providerId, providerToken);
+  const signedIn = await signInOrKeep(c, providerId, providerToken);
   return { signedIn, returnTo: start.returnTo };
+}
+
+/**
+ * Signs the identity in; when CloudBase will not sign it up by itself, keeps its provider token in this session for a
+ * sign-up with a phone or email code ("continue with your phone"), which binds it to the new account.
+ */
+async function signInOrKeep(c: FlowContext, providerId: string, providerToken: string): Promise<SignedIn> {
+  try {
+    return await c.auth.providerSignIn(c.call(), providerId, providerToken);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'provider_signup_required') {
+      c.session.providerSignup = { id: providerId, token: providerToken, exp: c.now() + STATE_TTL_MS };
+    }
+    throw err;
+  }
 }
 
 export interface CodeInput {
@@ -83,7 +98,7 @@ export async function signInWithProviderCode(c: FlowContext, input: CodeInput): 
     code: input.code,
     ...(input.codeType ? { codeType: input.codeType } : {}),
   });
-  return c.auth.providerSignIn(c.call(), providerId, providerToken);
+  return signInOrKeep(c, providerId, providerToken);
 }
 
 /** A custom ticket from the app's own backend. */

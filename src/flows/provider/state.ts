@@ -16,10 +16,25 @@ export interface ProviderStart {
   exp: number;
 }
 
+/**
+ * An identity CloudBase would not sign up by itself, waiting for the person to sign up with a phone or email code in
+ * this session: its provider token goes with that sign-up (`POST /signup` `provider_token`) so the new account has the
+ * identity. Server-side only, and sealed at rest like the flow's tokens.
+ */
+export interface ProviderSignup {
+  /** the provider id */
+  id: string;
+  /** CloudBase's provider token */
+  token: string;
+  /** epoch ms after which the gateway no longer offers it (CloudBase may expire the token sooner) */
+  exp: number;
+}
+
 declare module 'express-session' {
   interface SessionData {
     /** provider flows started in this browser and not yet come back (at most MAX_PENDING) */
     providerStarts?: ProviderStart[];
+    providerSignup?: ProviderSignup;
   }
 }
 
@@ -56,4 +71,17 @@ export function takeStart(session: FlowSession, state: string, now: number): Pro
   else delete session.providerStarts;
   if (!found || found.exp <= now) throw new AppError('provider_state_invalid');
   return found;
+}
+
+/**
+ * The identity waiting for a sign-up in this session, if any. One the gateway kept past its time is forgotten and
+ * refused like a provider token CloudBase expired, so a sign-up never silently goes ahead without the identity.
+ */
+export function pendingProviderSignup(session: FlowSession, now: number): ProviderSignup | undefined {
+  const pending = session.providerSignup;
+  if (pending && pending.exp <= now) {
+    delete session.providerSignup;
+    throw new AppError('provider_code_invalid');
+  }
+  return pending;
 }

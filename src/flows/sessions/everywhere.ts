@@ -1,7 +1,7 @@
 import type { SessionDirectory } from '../../session/directory.js';
 import type { SignedInCaller } from '../account/index.js';
 import type { FlowContext } from '../context.js';
-import type { SessionOwner } from './index.js';
+import { endDeviceUpstream, type SessionOwner } from './index.js';
 
 export interface SignedOutEverywhere {
   /** gateway sessions ended besides the caller's (which the adapter signs out, as that needs the response) */
@@ -23,6 +23,6 @@ export async function signOutEverywhere(c: FlowContext, directory: SessionDirect
   const accessToken = await caller.accessToken().catch(() => undefined);
   const upstreamEnded = accessToken ? await c.auth.revokeAll(c.call(), accessToken) : false;
   const revoke = upstreamEnded ? alreadyRevoked : (token: string) => c.auth.revoke(c.call(), token);
-  const ended = await directory.revokeOthers(sub, owner.sid, revoke);
+  const ended = await directory.revokeOthers(sub, owner.sid, revoke, upstreamEnded ? undefined : endDeviceUpstream(c, owner));
   return { ended, upstreamEnded };
 }

@@ -3,7 +3,7 @@ import type { FlowState, SmsPurpose } from '../../session/types.js';
 import { AppError, flowExpired } from '../../errors/app-error.js';
 import { solveCaptcha } from '../captcha.js';
 import type { FlowContext, FlowSession } from '../context.js';
-import { invalidCode, phoneNumber, verificationCode } from './input.js';
+import { contactFromKey, contactKey, contactOf, invalidCode, verificationCode, type TypedContact } from './input.js';
 
 /** The session's flow, when it is one of `purpose`. */
 export function currentFlow(session: FlowSession | undefined, purpose: SmsPurpose): FlowState | undefined {
@@ -13,8 +13,8 @@ export function currentFlow(session: FlowSession | undefined, purpose: SmsPurpos
 
 export interface SendCodeInput {
   purpose: SmsPurpose;
-  /** the number as typed; absent for a resend to the flow's own number */
-  phone?: string;
+  /** the phone number or email address as typed (exactly one); absent for a resend to the flow's own contact */
+  contact?: TypedContact;
   /** where to land once signed in (kept in the flow; a resend keeps the flow's own) */
   returnTo?: string;
   /** seconds before this session may ask for another code (LIMIT_SMS_COOLDOWN_S, for the pages and the API alike) */
@@ -22,18 +22,18 @@ export interface SendCodeInput {
 }
 
 /**
- * Sends a code to the typed number, or again to the flow's number for a resend, and starts the flow. A resend before
- * the cooldown is refused here (429) without calling CloudBase.
+ * Sends a code to the typed phone number or email address (by SMS or mail), or again to the flow's own for a resend,
+ * and starts the flow. A resend before the cooldown is refused here (429) without calling CloudBase.
  */
 export async function sendCode(c: FlowContext, input: SendCodeInput): Promise<CodeSent> {
-  const resend = input.phone === undefined;
+  const resend = input.contact === undefined;
   const previous = currentFlow(c.session, input.purpose);
   let phone: string;
-  if (input.phone === undefined) {
+  if (input.contact === undefined) {
     if (!previous) throw flowExpired();
     phone = previous.phone;
   } else {
-    phone = phoneNumber(input.phone);
+    phone = contactKey(contactOf(input.contact));
   }
   const now = c.now();
   const sameNumber = c.session.flow?.phone === phone ? c.session.flow : undefined;
@@ -41,7 +41,7 @@ export async function sendCode(c: FlowContext, input: SendCodeInput): Promise<Co
     throw new AppError('resend_too_soon', { retryAfterS: Math.ceil((sameNumber.resendAt - now) / 1000) });
   }
   const captchaToken = await solveCaptcha(c);
-  const sent = await c.auth.sendCode(c.call(captchaToken), phone, input.purpose);
+  const sent = await c.auth.sendCode(c.call(captchaToken), contactFromKey(phone), input.purpose);
   const flow: FlowState = { purpose: input.purpose, phone, isUser: sent.isUser, resendAt: now + input.cooldownS * 1000 };
   // Reset for an unknown number has no verification id: the flow goes on so the next step fails like a wrong code.
   if (sent.vid) flow.vid = sent.vid;

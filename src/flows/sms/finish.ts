@@ -4,16 +4,18 @@ import { AppError, flowExpired } from '../../errors/app-error.js';
 import { solveCaptcha } from '../captcha.js';
 import type { FlowContext } from '../context.js';
 import { currentFlow, type VerifiedFlow } from './code.js';
+import { contactFromKey } from './input.js';
+import { pendingProviderSignup } from '../provider/state.js';
 
 /**
- * The ends of the SMS flows, whichever surface drives them (forms or JSON): the flow state is the same, so a flow
+ * The ends of the code flows (SMS or mail), whichever surface drives them (forms or JSON): the flow state is the same, so a flow
  * started on one could be finished on the other.
  */
 
 export type AfterCode = { signedIn: SignedIn } | { next: 'signup' | 'reset' };
 
 /**
- * What a verified code leads to: a registered number signs in (SMS sign-in, or a sign-up of a number that already has
+ * What a verified code leads to (a number or an email address alike): a registered number signs in (SMS sign-in, or a sign-up of a number that already has
  * an account); an unregistered one goes on to the sign-up profile (owning the number is proven, so saying it has no
  * account reveals nothing); a reset goes on to the new password.
  */
@@ -41,16 +43,33 @@ function usernameTaken(err: unknown, username: string | undefined): unknown {
   return new AppError('username_taken', { cause: err.extra.cause ?? err });
 }
 
-/** Creates the account for the flow's verified number; an expired flow is forgotten so the next try starts over. */
+/** A refused provider token (expired, or its identity taken meanwhile) will not do better next time. */
+const PROVIDER_REFUSED = new Set(['provider_code_invalid', 'provider_bind_refused']);
+
+/**
+ * Creates the account for the flow's verified phone or email; an expired flow is forgotten so the next try starts
+ * over. An identity waiting in the session (a provider CloudBase would not sign up by itself) is bound to the new
+ * account; one CloudBase refuses is forgotten, and the sign-up fails saying so, creating nothing.
+ */
 export async function completeSignup(c: FlowContext, profile: SignupProfile): Promise<SignedIn> {
   const flow = currentFlow(c.session, 'signup');
   try {
     if (!flow?.vtok) throw flowExpired();
+    const provider = pendingProviderSignup(c.session, c.now());
     const captchaToken = await solveCaptcha(c);
     const { anonymousToken, ...rest } = profile;
-    return await c.auth.signup(c.call(captchaToken), { phone: flow.phone, verificationToken: flow.vtok, ...rest, ...(anonymousToken ? { anonymousToken } : {}) });
+    const signedIn = await c.auth.signup(c.call(captchaToken), {
+      contact: contactFromKey(flow.phone),
+      verificationToken: flow.vtok,
+      ...rest,
+      ...(anonymousToken ? { anonymousToken } : {}),
+      ...(provider ? { providerToken: provider.token } : {}),
+    });
+    delete c.session.providerSignup;
+    return signedIn;
   } catch (err) {
     if (err instanceof AppError && err.code === 'flow_expired') delete c.session.flow;
+    if (err instanceof AppError && PROVIDER_REFUSED.has(err.code)) delete c.session.providerSignup;
     throw usernameTaken(err, profile.username);
   }
 }
@@ -65,7 +84,7 @@ export async function completeReset(c: FlowContext, directory: SessionDirectory,
   if (!flow?.vtok) throw flowExpired();
   try {
     const captchaToken = await solveCaptcha(c);
-    await c.auth.resetPassword(c.call(captchaToken), flow.phone, flow.vtok, newPassword);
+    await c.auth.resetPassword(c.call(captchaToken), contactFromKey(flow.phone), flow.vtok, newPassword);
     delete c.session.flow;
   } catch (err) {
     if (err instanceof AppError && err.code === 'invalid_code') delete flow.vtok;

@@ -27,6 +27,34 @@ export const contactSendBody = z
 
 export const contactVerifyBody = z.strictObject({
   verification_code: z.string().min(1).max(MAX.code).describe('the 6-digit code sent to the new contact'),
-  password: z.string().min(1).max(MAX.currentPassword).describe('the current password, proved again'),
+  password: z
+    .string()
+    .max(MAX.currentPassword)
+    .optional()
+    .describe('the current password, proved again; leave it out after re-authenticating by a code to the current phone or email'),
   captcha_answer,
+});
+
+export const reauthSendBody = z.strictObject({ captcha_answer });
+
+export const reauthVerifyBody = z.strictObject({
+  verification_code: z.string().min(1).max(MAX.code).describe('the 6-digit code sent to the account\'s own phone or email'),
+  captcha_answer,
+});
+
+export const passwordChangeBody = z.strictObject({
+  old_password: z
+    .string()
+    .max(MAX.currentPassword)
+    .optional()
+    .describe('the current password; leave it out after re-authenticating by a code (an account without a password must)'),
+  new_password: z.string().min(1).max(MAX.password).describe('the new password'),
+});
+
+export const accountDeleteBody = z.strictObject({
+  password: z
+    .string()
+    .max(MAX.currentPassword)
+    .optional()
+    .describe('the current password; leave it out after re-authenticating by a code (an account without a password must)'),
 });

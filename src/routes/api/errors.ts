@@ -38,7 +38,8 @@ async function errorBody(req: Request, err: AppError, auth: AuthService): Promis
     const c = await newCaptchaChallenge(captchaContext(req, auth));
     if (c) body.captcha = { id: c.id, image_url: c.imageUrl };
   }
-  if (isTokenMode(req) && (req.session.flow || req.session.captcha)) body.session_token = issueSessionToken(req);
+  // A flow, a captcha or an identity waiting for a sign-up lives on in the session: a token-mode app needs its token.
+  if (isTokenMode(req) && (req.session.flow || req.session.captcha || req.session.providerSignup)) body.session_token = issueSessionToken(req);
   return body;
 }
 

@@ -90,6 +90,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/code/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a code by SMS (phone_number) or by mail (email) and start (or restart) a flow
+         * @description The general form of `sms/send`: exactly one of `phone_number` and `email` (neither or both is 400 `invalid_input`; a malformed address is 400 `invalid_input` with `field: "email"`). CloudBase's verification id stays in the session. The answer is the same for a contact with an account and one without: `code/verify` tells what comes next once the code is proved.
+         */
+        post: operations["sendCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/code/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the code of the current flow (sent by SMS or by mail)
+         * @description The same step as `sms/verify`, for either channel. Signs in when the phone or email has an account (purpose login, or signup of a registered one). Otherwise the verified code is kept for the next step: `next: "signup"` → `POST /api/session/signup`, `next: "reset_password"` → `POST /api/session/password/reset`.
+         */
+        post: operations["verifyCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/contact/send": {
         parameters: {
             query?: never;
@@ -121,9 +161,29 @@ export interface paths {
         put?: never;
         /**
          * Change phone or email, step 2: the code and the current password; the contact changes
-         * @description A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.
+         * @description Re-authenticate by the current password, or leave `password` out after `POST /api/session/reauth/verify` (a code to the current phone or email; this change spends it); with neither, 403 `reauth_required` (field `password`). A wrong code is 400 `invalid_code`; a wrong password 403 `wrong_password` (the proven code is kept, so only the password is retried); a contact that belongs to another account 409 `contact_taken` (nothing changes, the flow ends); no step 1 409 `flow_expired`. The answer is the session with the new contact.
          */
         post: operations["verifyContactChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the account; every session of it ends, this one included
+         * @description Proved by `password`, or without it by a code re-authentication (`/api/session/reauth/*`; an account without a password must). With neither: 403 `reauth_required` (field `password`); a wrong password: 403 `wrong_password`.
+         */
+        post: operations["deleteAccount"];
         delete?: never;
         options?: never;
         head?: never;
@@ -170,6 +230,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/session/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password, or set one for an account that has none
+         * @description Proved by `old_password`, or without it by a code re-authentication (`/api/session/reauth/*`; an account without a password must). With neither: 403 `reauth_required` (field `old_password`); a wrong one: 403 `wrong_password`; a password typed for an account that has none: 403 `reauth_required`. CloudBase signs the user's other sessions out; the gateway ends them too, and this session signs in again with the new password (a new session id; in token mode a new `session_token`).
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session/password/reset": {
         parameters: {
             query?: never;
@@ -180,7 +260,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a new password for the verified number (after sms/verify said next: reset_password)
+         * Set a new password for the verified phone or email (after code/verify or sms/verify said next: reset_password)
          * @description Not part of the contract's list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.
          */
         post: operations["resetPassword"];
@@ -201,7 +281,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with a provider code a native app or mini program got itself (no redirect)
-         * @description The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase's tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`.
+         * @description The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase's tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`: the session keeps its provider token (in token mode the error carries `session_token`), so a code sign-up that follows (`code/send` purpose signup → `code/verify` → `signup`) binds the identity to the new account.
          */
         post: operations["signInWithProviderCode"];
         delete?: never;
@@ -221,9 +301,49 @@ export interface paths {
         put?: never;
         /**
          * Start signing in with a provider: the URL to send the browser to
-         * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.
+         * @description For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser's session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`. Cookie mode only: the callback can only end in a browser's cookie session, so a call in token mode (`X-Session-Mode: token` or `Authorization: Session …`) is 400 `token_mode_unsupported`, whose message says to use `POST /api/session/provider/code` instead.
          */
         post: operations["startProviderSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/reauth/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-authenticate by a code, step 1: send a code to the account's own phone (or email, when it has no phone)
+         * @description For accounts without a password (made by a code), which change (set) their password, delete themselves or change their contact this way; any account may. `sent_to` names the contact, masked. Guests: 403 `forbidden`; an account with neither phone nor email: 403 `reauth_required`. A second code within `LIMIT_SMS_COOLDOWN_S` is 429 `resend_too_soon`; the SMS sending limits apply. CloudBase's verification id stays in the session.
+         */
+        post: operations["sendReauthCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/session/reauth/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-authenticate by a code, step 2: the code; the next sensitive step needs no password
+         * @description CloudBase gives a sudo token for the code (`POST /user/sudo {verification_token}`); it stays in the session until `reauthenticated_until`, and the next `POST /api/session/password`, `POST /api/session/delete` or `POST /api/session/contact/verify` without a password spends it. A wrong code is 400 `invalid_code` (after `LIMIT_CODE_GUESSES` a new code is needed); no step 1 409 `flow_expired`.
+         */
+        post: operations["verifyReauthCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -239,7 +359,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create the account for the verified number (after sms/verify said next: signup) */
+        /**
+         * Create the account for the verified phone or email (after code/verify or sms/verify said next: signup)
+         * @description When a provider sign-in ended in 403 `provider_signup_required` in this session (the browser callback or `provider/code`), its identity is bound to the new account (CloudBase `provider_token`, kept in the session, never sent to the caller). A provider token CloudBase no longer accepts is 400 `provider_code_invalid` and one whose identity another account took meanwhile 409 `provider_bind_refused`: nothing is created, the identity is forgotten, and a new try signs up without it.
+         */
         post: operations["signUp"];
         delete?: never;
         options?: never;
@@ -336,7 +459,7 @@ export interface paths {
         };
         /**
          * The signed-in user's sessions, browser and token alike, by pages
-         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one.
+         * @description Newest sign-in first, 50 per page; the first page starts with the current session. Pass `next_cursor` back as `cursor` for the next page; it is `null` on the last one. Sessions found ended on the way (timed out, data lost, unreadable) are left out and ended at CloudBase by their device (`DELETE /user/authorized/devices/{id}`).
          */
         get: operations["listSessions"];
         put?: never;
@@ -357,7 +480,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one session (its CloudBase tokens are revoked); the current one signs out */
+        /** End one session (its CloudBase tokens are revoked; its device, when they cannot be used); the current one signs out */
         delete: operations["endSession"];
         options?: never;
         head?: never;
@@ -472,7 +595,7 @@ export interface components {
                  * @description stable; branch on this (the gateway's error catalogue)
                  * @enum {string}
                  */
-                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "contact_taken" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
+                code: "invalid_input" | "invalid_json" | "too_long" | "payload_too_large" | "unsupported_media_type" | "invalid_phone" | "invalid_code_format" | "invalid_code" | "password_required" | "weak_password" | "captcha_required" | "captcha_wrong" | "consent_required" | "invalid_proxy_path" | "not_signed_in" | "session_expired" | "login_failed" | "csrf_failed" | "forbidden" | "wrong_password" | "reauth_required" | "account_blocked" | "account_pending" | "phone_required" | "two_factor_required" | "method_disabled" | "not_found" | "session_not_found" | "flow_expired" | "provider_unknown" | "provider_denied" | "provider_state_invalid" | "provider_code_invalid" | "provider_signup_required" | "token_mode_unsupported" | "ticket_invalid" | "provider_bind_refused" | "provider_last_method" | "username_taken" | "already_exists" | "contact_taken" | "too_many_attempts" | "rate_limited" | "resend_too_soon" | "internal" | "upstream_error" | "upstream_unreachable" | "gateway_misconfigured" | "upstream_unavailable" | "store_unavailable" | "upstream_timeout";
                 /** @description the body field at fault, when one is */
                 field?: string;
                 /** @description for people, in their language */
@@ -490,6 +613,19 @@ export interface components {
         ProviderRedirect: {
             /** @description the provider's consent page: navigate the browser there; it comes back to /login/provider/callback */
             url: string;
+        };
+        ReauthCodeSent: {
+            /** @description seconds the code stays valid */
+            expires_in: number;
+            /** @description the account's own phone or email the code went to, masked (`+86 138****0000`, `z***@example.com`) */
+            sent_to: string;
+        };
+        Reauthenticated: {
+            /**
+             * Format: date-time
+             * @description until when the next password change, deletion or contact change needs no password (the first of them spends it)
+             */
+            reauthenticated_until: string;
         };
         Revoked: {
             revoked: number;
@@ -577,7 +713,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`). */
+        /** @description Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), an invalid email (`invalid_input`, field `email`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code or token (`provider_code_invalid`); a provider start in token mode (`token_mode_unsupported`). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -586,7 +722,7 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`). */
+        /** @description The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`), or a provider identity another account has (`provider_bind_refused`). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -983,6 +1119,99 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    sendCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description an email address (the code goes by mail) */
+                    email?: string;
+                    /** @description a mainland China mobile number, as typed (the code goes by SMS) */
+                    phone_number?: string;
+                    /** @enum {string} */
+                    purpose: "signup" | "login" | "reset";
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodeSent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifyCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the 6-digit code from the SMS or the mail */
+                    verification_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in, or the next step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"] | components["schemas"]["NextStep"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     sendContactCode: {
         parameters: {
             query?: never;
@@ -1046,8 +1275,8 @@ export interface operations {
                 "application/json": {
                     /** @description the characters of the captcha picture, when the last answer asked for one */
                     captcha_answer?: string;
-                    /** @description the current password, proved again */
-                    password: string;
+                    /** @description the current password, proved again; leave it out after re-authenticating by a code to the current phone or email */
+                    password?: string;
                     /** @description the 6-digit code sent to the new contact */
                     verification_code: string;
                 };
@@ -1067,6 +1296,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description the current password; leave it out after re-authenticating by a code (an account without a password must) */
+                    password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Deleted and signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -1133,6 +1402,50 @@ export interface operations {
         };
         responses: {
             /** @description Signed in (a new session id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the new password */
+                    new_password: string;
+                    /** @description the current password; leave it out after re-authenticating by a code (an account without a password must) */
+                    old_password?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Changed; signed in again */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1275,6 +1588,93 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    sendReauthCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Code sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReauthCodeSent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["Internal"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["Unavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    verifyReauthCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required (value `1`) on every state-changing call that is not in token mode; an `Origin` must then be this site's, and `Sec-Fetch-Site` same-origin or none. Otherwise 403 `csrf_failed`. */
+                "X-CSRF"?: components["parameters"]["XCSRF"];
+                /** @description `token`: answer with `session_token` in the body and set no cookie. */
+                "X-Session-Mode"?: components["parameters"]["XSessionMode"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the characters of the captcha picture, when the last answer asked for one */
+                    captcha_answer?: string;
+                    /** @description the 6-digit code sent to the account's own phone or email */
+                    verification_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Re-authenticated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reauthenticated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

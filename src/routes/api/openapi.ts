@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { COOKIES, cookieName } from '../../config/index.js';
 import type { RouteDeps } from '../deps.js';
 import { LIST_PAGE_SIZE } from '../../session/directory.js';
-import { anonymousBody, loginBody, providerCodeBody, providerStartBody, resetBody, signupBody, smsSendBody, smsVerifyBody, ticketBody } from './schemas.js';
+import { anonymousBody, codeSendBody, codeVerifyBody, loginBody, providerCodeBody, providerStartBody, resetBody, signupBody, smsSendBody, smsVerifyBody, ticketBody } from './schemas.js';
 import { responseComponents } from './responses.js';
 import { SESSION_CHALLENGE } from './challenge.js';
 import { ACCOUNT_PATHS, ACCOUNT_TAGS } from './openapi-account.js';
@@ -43,12 +43,12 @@ const WRITE_HEADERS = [param('XCSRF'), param('XSessionMode')];
 
 const errorResponses: Record<string, string> = {
   BadRequest:
-    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code (`provider_code_invalid`).',
+    'Malformed JSON (`invalid_json`), a body that breaks its schema (`invalid_input`, with `field`), a wrong or expired code (`invalid_code`, `invalid_code_format`), an invalid phone (`invalid_phone`), an invalid email (`invalid_input`, field `email`), a weak password (`weak_password`), sign-up without the consent the gateway asks for (`consent_required`, field `consent`), or a captcha to solve (`captcha_required`, `captcha_wrong`: `captcha` is set; retry with `captcha_answer`); a used or expired provider code or token (`provider_code_invalid`); a provider start in token mode (`token_mode_unsupported`).',
   Unauthorized: 'Not signed in (`not_signed_in`), the session ended (`session_expired`), or wrong credentials (`login_failed`, `ticket_invalid`).',
   Forbidden:
     '`csrf_failed` (a cookie-mode write without `X-CSRF: 1`, or from another origin), or an account state CloudBase refuses (`account_blocked`, `account_pending`, `method_disabled`, `phone_required`, `provider_signup_required`, …).',
   NotFound: 'No such route (`not_found`), or no such session of this user (`session_not_found`), or a provider this gateway does not offer (`provider_unknown`).',
-  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`).',
+  Conflict: 'The flow step expired or was never started (`flow_expired`), or the account or username exists (`already_exists`, `username_taken`), or a new phone or email belongs to another account (`contact_taken`), or a provider identity another account has (`provider_bind_refused`).',
   PayloadTooLarge: 'The body is over 16 kB (`payload_too_large`).',
   UnsupportedMediaType: 'A body that is not `application/json` (`unsupported_media_type`).',
   TooManyRequests: 'Too many attempts or codes (`rate_limited`, `too_many_attempts`, `resend_too_soon`); see `Retry-After`.',
@@ -83,7 +83,7 @@ export const OPENAPI = {
   servers: [{ url: '/' }],
   tags: [
     { name: 'session', description: 'The caller\'s own session: who is signed in, sign-in and sign-out' },
-    { name: 'sms', description: 'The SMS flows: sign-in, sign-up and password reset by a code' },
+    { name: 'sms', description: 'The code flows: sign-in, sign-up and password reset by a code sent by SMS or by mail' },
     { name: 'provider', description: 'Third-party providers (AUTH_PROVIDERS) and custom tickets' },
     { name: 'sessions', description: 'The signed-in user\'s sessions on every device' },
     { name: 'captcha', description: 'The picture of a captcha CloudBase asked for (an error\'s `captcha.image_url`); shared with the HTML forms' },
@@ -139,8 +139,8 @@ export const OPENAPI = {
         tags: ['provider'],
         summary: 'Start signing in with a provider: the URL to send the browser to',
         description:
-          'For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser\'s session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`.',
-        security: ANY_CALLER,
+          'For single-page apps that navigate themselves. A single-use `state` (10 minutes) is kept in this browser\'s session (cookie mode): the provider sends the browser back to `GET /login/provider/callback`, which signs in and lands on `returnTo`. A provider not in AUTH_PROVIDERS is 404 `provider_unknown`; one CloudBase has turned off is 403 `method_disabled`. Cookie mode only: the callback can only end in a browser\'s cookie session, so a call in token mode (`X-Session-Mode: token` or `Authorization: Session …`) is 400 `token_mode_unsupported`, whose message says to use `POST /api/session/provider/code` instead.',
+        security: [{}, { sessionCookie: [] }],
         parameters: WRITE_HEADERS,
         requestBody: body(providerStartBody),
         responses: { '200': answer('Where to navigate', 'ProviderRedirect'), '404': failure('NotFound'), ...WRITE, ...UPSTREAM, ...ALWAYS },
@@ -152,7 +152,7 @@ export const OPENAPI = {
         tags: ['provider'],
         summary: 'Sign in with a provider code a native app or mini program got itself (no redirect)',
         description:
-          'The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase\'s tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`.',
+          'The gateway exchanges the code for a provider token and signs in; neither the provider token nor CloudBase\'s tokens leave the gateway. With `X-Session-Mode: token` the answer carries `session_token`. A used or expired code is 400 `provider_code_invalid`; an identity CloudBase will not sign up by itself is 403 `provider_signup_required`: the session keeps its provider token (in token mode the error carries `session_token`), so a code sign-up that follows (`code/send` purpose signup → `code/verify` → `signup`) binds the identity to the new account.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(providerCodeBody),
@@ -169,6 +169,39 @@ export const OPENAPI = {
         parameters: WRITE_HEADERS,
         requestBody: body(ticketBody),
         responses: { '200': answer('Signed in (a new session id)', 'SessionState'), '401': failure('Unauthorized'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/code/send': {
+      post: {
+        operationId: 'sendCode',
+        tags: ['sms'],
+        summary: 'Send a code by SMS (phone_number) or by mail (email) and start (or restart) a flow',
+        description:
+          'The general form of `sms/send`: exactly one of `phone_number` and `email` (neither or both is 400 `invalid_input`; a malformed address is 400 `invalid_input` with `field: "email"`). CloudBase\'s verification id stays in the session. The answer is the same for a contact with an account and one without: `code/verify` tells what comes next once the code is proved.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(codeSendBody),
+        responses: { '200': answer('Code sent', 'CodeSent'), '409': failure('Conflict'), ...WRITE, ...UPSTREAM, ...ALWAYS },
+      },
+    },
+    '/api/session/code/verify': {
+      post: {
+        operationId: 'verifyCode',
+        tags: ['sms'],
+        summary: 'Check the code of the current flow (sent by SMS or by mail)',
+        description:
+          'The same step as `sms/verify`, for either channel. Signs in when the phone or email has an account (purpose login, or signup of a registered one). Otherwise the verified code is kept for the next step: `next: "signup"` → `POST /api/session/signup`, `next: "reset_password"` → `POST /api/session/password/reset`.',
+        security: ANY_CALLER,
+        parameters: WRITE_HEADERS,
+        requestBody: body(codeVerifyBody),
+        responses: {
+          '200': { description: 'Signed in, or the next step', content: json({ oneOf: [ref('SessionState'), ref('NextStep')] }) },
+          '401': failure('Unauthorized'),
+          '409': failure('Conflict'),
+          ...WRITE,
+          ...UPSTREAM,
+          ...ALWAYS,
+        },
       },
     },
     '/api/session/sms/send': {
@@ -208,7 +241,9 @@ export const OPENAPI = {
       post: {
         operationId: 'signUp',
         tags: ['sms'],
-        summary: 'Create the account for the verified number (after sms/verify said next: signup)',
+        summary: 'Create the account for the verified phone or email (after code/verify or sms/verify said next: signup)',
+        description:
+          'When a provider sign-in ended in 403 `provider_signup_required` in this session (the browser callback or `provider/code`), its identity is bound to the new account (CloudBase `provider_token`, kept in the session, never sent to the caller). A provider token CloudBase no longer accepts is 400 `provider_code_invalid` and one whose identity another account took meanwhile 409 `provider_bind_refused`: nothing is created, the identity is forgotten, and a new try signs up without it.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: { ...body(signupBody), required: false },
@@ -219,7 +254,7 @@ export const OPENAPI = {
       post: {
         operationId: 'resetPassword',
         tags: ['sms'],
-        summary: 'Set a new password for the verified number (after sms/verify said next: reset_password)',
+        summary: 'Set a new password for the verified phone or email (after code/verify or sms/verify said next: reset_password)',
         description: 'Not part of the contract\'s list: completes the `reset` purpose. The caller stays signed out, and every session of the account ends, browser and token alike, here and at CloudBase.',
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
@@ -232,7 +267,7 @@ export const OPENAPI = {
         operationId: 'listSessions',
         tags: ['sessions'],
         summary: "The signed-in user's sessions, browser and token alike, by pages",
-        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one.`,
+        description: `Newest sign-in first, ${LIST_PAGE_SIZE} per page; the first page starts with the current session. Pass \`next_cursor\` back as \`cursor\` for the next page; it is \`null\` on the last one. Sessions found ended on the way (timed out, data lost, unreadable) are left out and ended at CloudBase by their device (\`DELETE /user/authorized/devices/{id}\`).`,
         security: SIGNED_IN,
         parameters: [
           { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[0-9]{1,15}$' }, description: '`next_cursor` of the previous page; absent for the first' },
@@ -244,7 +279,7 @@ export const OPENAPI = {
       delete: {
         operationId: 'endSession',
         tags: ['sessions'],
-        summary: 'End one session (its CloudBase tokens are revoked); the current one signs out',
+        summary: 'End one session (its CloudBase tokens are revoked; its device, when they cannot be used); the current one signs out',
         security: SIGNED_IN,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: '`id` from the list' }, ...WRITE_HEADERS],
         responses: { '204': noContent('Ended'), '401': failure('Unauthorized'), '404': failure('NotFound'), ...WRITE, ...ALWAYS },

@@ -1,6 +1,8 @@
 import type { Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { safeReturnTo } from '../../http/return-to.js';
+import { AppError } from '../../errors/app-error.js';
+import { isTokenMode } from '../../session/token-session.js';
 import { sessionLimits } from '../../session/policy.js';
 import { signInWithProviderCode, signInWithTicket, startProvider } from '../../flows/provider/index.js';
 import { callbackUri } from '../provider-callback.js';
@@ -15,6 +17,9 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
   const offered = config.providers.map((p) => p.id);
 
   router.post('/session/provider/start', async (req, res) => {
+    // The callback is a browser redirect that can only end in a cookie session: a token-mode app would start a flow
+    // it can never finish. Refused before anything is kept or CloudBase is asked.
+    if (isTokenMode(req)) throw new AppError('token_mode_unsupported');
     const body = parseBody(providerStartBody, req.body);
     const c = flowContext(req, auth, now, undefined);
     const { url } = await startProvider(c, {

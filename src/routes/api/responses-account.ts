@@ -23,4 +23,20 @@ export const ContactCodeSent = z
   .strictObject({ expires_in: z.number().int().meta({ description: 'seconds the code stays valid' }) })
   .meta({ id: 'ContactCodeSent' });
 
-export const ACCOUNT_RESPONSES = [SignInEntry, SignInHistory, ContactCodeSent];
+export const ReauthCodeSent = z
+  .strictObject({
+    expires_in: z.number().int().meta({ description: 'seconds the code stays valid' }),
+    sent_to: z.string().meta({ description: 'the account\'s own phone or email the code went to, masked (`+86 138****0000`, `z***@example.com`)' }),
+  })
+  .meta({ id: 'ReauthCodeSent' });
+
+export const Reauthenticated = z
+  .strictObject({
+    reauthenticated_until: z.string().meta({
+      format: 'date-time',
+      description: 'until when the next password change, deletion or contact change needs no password (the first of them spends it)',
+    }),
+  })
+  .meta({ id: 'Reauthenticated' });
+
+export const ACCOUNT_RESPONSES = [SignInEntry, SignInHistory, ContactCodeSent, ReauthCodeSent, Reauthenticated];

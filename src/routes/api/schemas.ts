@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX } from '../forms.js';
 import { CAPTCHA_ANSWER_MAX } from '../../flows/captcha.js';
+import { EMAIL_MAX } from '../../flows/sms/index.js';
 
 /** Request bodies of the JSON API. The OpenAPI document is generated from these, so the two cannot drift. */
 
@@ -24,6 +25,20 @@ export const smsSendBody = z.strictObject({
 
 export const smsVerifyBody = z.strictObject({
   verification_code: z.string().min(1).max(MAX.code).describe('the 6-digit code from the SMS'),
+  captcha_answer,
+});
+
+export const codeSendBody = z
+  .strictObject({
+    phone_number: z.string().min(1).max(MAX.phone).optional().describe('a mainland China mobile number, as typed (the code goes by SMS)'),
+    email: z.string().min(1).max(EMAIL_MAX).optional().describe('an email address (the code goes by mail)'),
+    purpose: smsPurpose,
+    captcha_answer,
+  })
+  .meta({ description: 'exactly one of phone_number and email' });
+
+export const codeVerifyBody = z.strictObject({
+  verification_code: z.string().min(1).max(MAX.code).describe('the 6-digit code from the SMS or the mail'),
   captcha_answer,
 });
 

@@ -1,37 +1,39 @@
-import type { Request, Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import type { SmsPurpose } from '../../session/types.js';
 import type { RouteDeps } from '../deps.js';
 import { flowExpired } from '../../errors/app-error.js';
-import { afterCodeVerified, completeReset, completeSignup, sendCode, verifyCode } from '../../flows/sms/index.js';
+import { afterCodeVerified, completeReset, completeSignup, sendCode, verifyCode, type TypedContact } from '../../flows/sms/index.js';
 import { sessionLimits } from '../../session/policy.js';
 import { flowContext } from '../flow-context.js';
 import { requireConsent } from '../consent.js';
 import { parseBody } from './body.js';
 import { guestToken } from '../guest-token.js';
 import { sendSignedIn, tokenField } from './respond.js';
-import { resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
+import { codeSendBody, codeVerifyBody, resetBody, signupBody, smsSendBody, smsVerifyBody } from './schemas.js';
 
 /**
- * The SMS flows as JSON: send a code, verify it, then (as the flow requires) create the account or set a new
- * password. The flow state is the one the forms use; CloudBase's verification id and token never leave the session.
+ * The code flows as JSON: send a code (by SMS to a phone number, or by mail to an email address), verify it, then (as
+ * the flow requires) create the account or set a new password. `code/*` are the general routes; `sms/*` are the same
+ * steps for a phone number only. The flow state is the one the forms use; CloudBase's verification id and token never
+ * leave the session.
  */
 export function register(router: Router, { config, auth, sessions, directory, freshAccessToken, now }: RouteDeps): void {
   const limits = sessionLimits(config);
   const context = (req: Request, body: { captcha_answer?: string | undefined }) => flowContext(req, auth, now, body.captcha_answer);
 
-  router.post('/session/sms/send', async (req, res) => {
-    const body = parseBody(smsSendBody, req.body);
+  const send = async (req: Request, res: Response, body: { purpose: SmsPurpose; captcha_answer?: string | undefined } & TypedContact) => {
     const sent = await sendCode(context(req, body), {
       purpose: body.purpose,
-      phone: body.phone_number,
+      contact: { phone_number: body.phone_number, email: body.email },
       cooldownS: config.limits.sms.cooldownS,
     });
-    // Whether the number has an account is told only after a correct code (by sms/verify), so sending codes cannot be
-    // used to test which numbers are registered. `is_user` stays in the answer (the contract names it), always false.
+    // Whether the number or address has an account is told only after a correct code (by the verify step), so sending
+    // codes cannot be used to test which are registered. `is_user` stays in the answer (the contract names it), always
+    // false.
     res.json({ expires_in: sent.expiresIn, is_user: false, ...tokenField(req) });
-  });
+  };
 
-  router.post('/session/sms/verify', async (req, res) => {
-    const body = parseBody(smsVerifyBody, req.body);
+  const verify = async (req: Request, res: Response, body: { verification_code: string; captcha_answer?: string | undefined }) => {
     const purpose = req.session.flow?.purpose;
     if (!purpose || purpose === 'contact') throw flowExpired();
     const c = context(req, body);
@@ -41,7 +43,12 @@ export function register(router: Router, { config, auth, sessions, directory, fr
       return sendSignedIn(req, res, limits);
     }
     res.json({ authenticated: false, next: outcome.next === 'reset' ? 'reset_password' : 'signup', ...tokenField(req) });
-  });
+  };
+
+  router.post('/session/code/send', (req, res) => send(req, res, parseBody(codeSendBody, req.body)));
+  router.post('/session/code/verify', (req, res) => verify(req, res, parseBody(codeVerifyBody, req.body)));
+  router.post('/session/sms/send', (req, res) => send(req, res, parseBody(smsSendBody, req.body)));
+  router.post('/session/sms/verify', (req, res) => verify(req, res, parseBody(smsVerifyBody, req.body)));
 
   router.post('/session/signup', async (req, res) => {
     const body = parseBody(signupBody, req.body);

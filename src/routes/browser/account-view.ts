@@ -16,6 +16,8 @@ export interface AccountView {
   phone: string;
   created?: { iso: string; text: string };
   providers: ProviderRow[];
+  /** CloudBase's `has_password`; undefined when it does not say (then both ways of re-authenticating are offered) */
+  hasPassword: boolean | undefined;
 }
 
 function formatDate(value: string | undefined, locale: string): AccountView['created'] {
@@ -52,5 +54,6 @@ export function accountView({ user, providers }: AccountProfile, locale: string,
     phone: user.phone_number ?? '',
     ...(created ? { created } : {}),
     providers: [...own, ...listed],
+    hasPassword: typeof user.has_password === 'boolean' ? user.has_password : undefined,
   };
 }

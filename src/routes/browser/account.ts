@@ -10,13 +10,15 @@ import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { signedInSub } from '../signed-in-sub.js';
 import { renderFailure } from './web.js';
+import { reauthLocals, registerReauth } from './account-reauth.js';
 
-type AccountForm = 'password' | 'delete';
+type AccountForm = 'password' | 'delete' | 'reauth';
 
 /** For sessions CloudBase already signed out itself: only this gateway's side of them is left to end. */
 const alreadyRevokedUpstream = async (): Promise<void> => undefined;
 
-export function register(router: Router, { auth, sessions, directory, freshAccessToken, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { auth, sessions, directory, freshAccessToken, formCsrf, now } = deps;
   const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
 
   async function loadAccount(req: Request, res: Response): Promise<AccountView> {
@@ -30,7 +32,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
     const appErr = err instanceof AppError ? err : fromUpstream(err);
     // When CloudBase is slow or away, asking it again for the profile would only double the wait: show the forms alone.
     const account = appErr.status < 500 ? await loadAccount(req, res).catch(() => undefined) : undefined;
-    await renderFailure(req, res, auth, 'account.njk', appErr, { account, failedForm: form });
+    await renderFailure(req, res, auth, 'account.njk', appErr, { account, failedForm: form, reauth: reauthLocals(req, res, now) });
   }
 
   /** The new password signs this browser in again; signing in over this session revokes its old CloudBase tokens. */
@@ -40,8 +42,10 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   }
 
   router.get('/account', requireSignedIn, async (req, res) => {
-    res.render('account.njk', { account: await loadAccount(req, res) });
+    res.render('account.njk', { account: await loadAccount(req, res), reauth: reauthLocals(req, res, now) });
   });
+
+  registerReauth(router, '/account', deps, (req, res, err) => renderAccountFailure(req, res, 'reauth', err));
 
   router.post('/account/password', requireSignedIn, formCsrf, async (req, res) => {
     let newPassword: string;

@@ -8,26 +8,30 @@ import { readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { renderFailure } from './web.js';
+import { reauthLocals, registerReauth } from './account-reauth.js';
 
 const VIEW = 'contact.njk';
 const present = (v: string | undefined) => (v ? v : undefined);
 
 /** "Change phone or email": the new contact, then its code and the current password. JavaScript off works. */
-export function register(router: Router, { config, auth, freshAccessToken, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { config, auth, freshAccessToken, formCsrf, now } = deps;
   const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
-  const page = (req: Request, extra: Record<string, unknown> = {}) => {
+  const page = (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const flow = req.session.flow?.purpose === 'contact' ? req.session.flow : undefined;
     const sentTo = flow ? (flow.phone.includes('@') ? flow.phone : maskPhone(flow.phone)) : undefined;
-    return { sentTo, guest: req.session.user?.anonymous === true, ...extra };
+    return { sentTo, guest: req.session.user?.anonymous === true, reauth: reauthLocals(req, res, now), ...extra };
   };
   const fail = async (req: Request, res: Response, err: unknown, extra: Record<string, unknown> = {}) => {
     if (isSignedOut(err)) throw err;
-    await renderFailure(req, res, auth, VIEW, err, page(req, extra));
+    await renderFailure(req, res, auth, VIEW, err, page(req, res, extra));
   };
 
   router.get('/account/contact', requireSignedIn, (req, res) => {
-    res.render(VIEW, page(req));
+    res.render(VIEW, page(req, res));
   });
+
+  registerReauth(router, '/account/contact', deps, (req, res, err) => fail(req, res, err, { failedForm: 'reauth' }));
 
   router.post('/account/contact/code', requireSignedIn, formCsrf, async (req, res) => {
     let values: { phone_number?: string | undefined; email?: string | undefined } = {};

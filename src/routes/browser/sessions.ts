@@ -28,7 +28,7 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   router.get('/account/sessions', requireSignedIn, async (req, res) => {
     const cursor = sessionCursorFrom(req.query.cursor);
     if (cursor === null) throw invalidInput('cursor');
-    const page = await listSessions(directory, sessionOwner(req), cursor);
+    const page = await listSessions(directory, sessionOwner(req, () => freshAccessToken(req)), cursor, formFlowContext(req, auth, now));
     res.render('sessions.njk', {
       sessions: rows(page.sessions, String(res.locals.locale)),
       firstPage: cursor === undefined,
@@ -37,20 +37,20 @@ export function register(router: Router, { auth, sessions, directory, freshAcces
   });
 
   router.post('/account/sessions/revoke-others', requireSignedIn, formCsrf, async (req, res) => {
-    await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req));
+    await endOtherSessions(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)));
     res.redirect(303, '/account/sessions?notice=others_revoked');
   });
 
   router.post('/account/sessions/revoke-all', requireSignedIn, formCsrf, async (req, res) => {
     const caller = { user: req.session.user, accessToken: () => freshAccessToken(req) };
-    const { upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req), caller);
+    const { upstreamEnded } = await signOutEverywhere(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), caller);
     if (upstreamEnded) await sessions.signOut(req, res);
     else await signOutAndRevoke(req, res, { auth, sessions });
     res.redirect(303, '/login?notice=signed_out_everywhere');
   });
 
   router.post('/account/sessions/:id/revoke', requireSignedIn, formCsrf, async (req, res) => {
-    const ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req), String(req.params.id));
+    const ended = await endSession(formFlowContext(req, auth, now), directory, sessionOwner(req, () => freshAccessToken(req)), String(req.params.id));
     if (ended === 'current') {
       await signOutAndRevoke(req, res, { auth, sessions });
       return res.redirect(303, '/login?notice=signed_out');

@@ -1,10 +1,9 @@
 import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
-import { maskPhone } from '../../phone.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { flowOf, landing, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { flowOf, landing, maskContact, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { renderFailure, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
@@ -16,13 +15,20 @@ interface Failure extends Partial<SendFailure> {
   values?: Record<string, string>;
 }
 
-/** Step 1 (phone and code on one screen) or 2 (profile, once the code was verified), as the session's flow stands. */
+/**
+ * Step 1 (phone or email, and the code, on one screen) or 2 (profile, once the code was verified), as the session's
+ * flow stands; with the provider whose identity the new account will get, when one is waiting ("continue with your
+ * phone").
+ */
 function page(req: Request, now: number, failed?: Failure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
-  if (flow?.vtok && failed?.phoneStep !== true) return { step: 'profile', maskedPhone: maskPhone(flow.phone), returnTo, values: failed?.values ?? {} };
+  const linking = { linkingProvider: req.session?.providerSignup?.id };
+  if (flow?.vtok && failed?.phoneStep !== true) {
+    return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values: failed?.values ?? {}, ...linking };
+  }
   const sendFailed = failed?.phoneStep === undefined ? undefined : (failed as SendFailure);
-  return { step: 'phone', screen: phoneCodeScreen(flow, now, sendFailed), returnTo };
+  return { step: 'phone', screen: phoneCodeScreen(flow, now, sendFailed), returnTo, ...linking };
 }
 
 export function register(router: Router, deps: RouteDeps): void {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
-import { currentFlow, sendCode, verifyCode, type VerifiedFlow } from '../../flows/sms/index.js';
+import { currentFlow, sendCode, verifyCode, type TypedContact, type VerifiedFlow } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone } from '../../phone.js';
@@ -9,7 +9,7 @@ import { formFlowContext } from '../flow-context.js';
 import { renderFailure, str } from './web.js';
 import { registeredSendOn } from './guests-only.js';
 
-/** What the SMS pages (sign-in, sign-up, reset) share: reading their forms into the SMS flow's steps, and the views. */
+/** What the code pages (sign-in, sign-up, reset; by SMS or mail) share: reading their forms into the SMS flow's steps, and the views. */
 
 /** This session's flow, when it is one of `purpose`. */
 export function flowOf(req: Request, purpose: SmsPurpose): FlowState | undefined {
@@ -22,47 +22,84 @@ export function landing(req: Request, flow: FlowState | undefined): string {
   return flow?.returnTo ?? safeReturnTo(req.query.returnTo ?? body?.returnTo);
 }
 
+/** A flow's phone number or email address as the pages show it: enough to recognise, not to read off. */
+export function maskContact(key: string): string {
+  const at = key.lastIndexOf('@');
+  if (at < 0) return maskPhone(key);
+  return `${key.slice(0, Math.min(2, at - 1))}***${key.slice(at)}`;
+}
+
 /** What the code step shows: where the code went (masked) and the seconds left before a new one may be asked for. */
 export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: string; resendIn: number; resendAt: number } {
   const resendAt = flow.resendAt ?? 0;
-  return { maskedPhone: maskPhone(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
+  return { maskedPhone: maskContact(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
 
-/** What the one-screen phone + code form shows (views/partials/sms.njk). */
+/** The contact a code goes to: a mobile number or an email address (a flow's key tells them apart by its `@`). */
+export type Channel = 'phone' | 'email';
+
+const channelOf = (key: string): Channel => (key.includes('@') ? 'email' : 'phone');
+
+/** What the one-screen contact + code form shows (views/partials/sms.njk); the other channel is offered below it. */
 export interface PhoneCodeScreen {
-  /** the number as typed (a failed send), else the flow's */
-  phone: string;
-  /** a code went out in this flow: the code field is ready and the button says "send a new code" */
+  /** the field the one-screen form asks for: the failed send's, else the flow's, else the phone */
+  channel: Channel;
+  /** the number or address as typed (a failed send), else the flow's when it is of this channel */
+  contact: string;
+  /** a code went out in this flow to this channel: the code field is ready and the button says "send a new code" */
   codeSent: boolean;
   maskedPhone: string;
   resendIn: number;
   resendAt: number;
 }
 
-/** The phone + code screen as the flow stands; a failed send shows the number as it was typed. */
+/**
+ * The contact + code screen as the flow stands: an email flow shows the email field with the code field, a phone
+ * flow the phone field. A failed send shows the number or address as it was typed, in its own field.
+ */
 export function phoneCodeScreen(flow: FlowState | undefined, now: number, failed?: SendFailure): PhoneCodeScreen {
-  const typed = failed?.values.phone_number;
-  if (!flow) return { phone: typed ?? '', codeSent: false, maskedPhone: '', resendIn: 0, resendAt: 0 };
-  return { phone: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
+  const typedEmail = failed?.values.email;
+  const typedPhone = failed?.values.phone_number;
+  const channel: Channel = typedEmail !== undefined ? 'email' : typedPhone !== undefined ? 'phone' : flow ? channelOf(flow.phone) : 'phone';
+  const typed = channel === 'email' ? typedEmail : typedPhone;
+  if (!flow || channelOf(flow.phone) !== channel) return { channel, contact: typed ?? '', codeSent: false, maskedPhone: '', resendIn: 0, resendAt: 0 };
+  return { channel, contact: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
 }
 
 /**
- * Whether a POST to a send-code route carries no phone field: a resend to the flow's own number (the one-screen form
- * always sends the number, and the same number again is a resend with its cooldown, see sendCode).
+ * Whether a POST to a send-code route carries no phone or email field: a resend to the flow's own contact (the
+ * one-screen form always sends it, and the same contact again is a resend with its cooldown, see sendCode).
  */
 function isResend(body: unknown): boolean {
-  return (body as Record<string, unknown> | undefined)?.phone_number === undefined;
+  const b = body as Record<string, unknown> | undefined;
+  return b?.phone_number === undefined && b?.email === undefined;
 }
 
-/** How a failed send re-renders: with the number as typed (`phoneStep`), or, for a resend without one, the flow's. */
+/** How a failed send re-renders: with the number or address as typed (`phoneStep`), or, for a resend without one, the flow's. */
 export interface SendFailure {
   phoneStep: boolean;
-  values: { phone_number?: string };
+  values: { phone_number?: string; email?: string };
 }
 
 function sendFailure(body: unknown): SendFailure {
   if (isResend(body)) return { phoneStep: false, values: {} };
-  return { phoneStep: true, values: { phone_number: str(body, 'phone_number', 256) } };
+  const b = body as Record<string, unknown>;
+  return {
+    phoneStep: true,
+    values: {
+      ...(b.phone_number !== undefined ? { phone_number: str(body, 'phone_number', 256) } : {}),
+      ...(b.email !== undefined ? { email: str(body, 'email', 256) } : {}),
+    },
+  };
+}
+
+/** The phone form's number or the email form's address (a post with both is refused by the flow). */
+function typedContact(body: unknown): TypedContact {
+  const b = body as Record<string, unknown>;
+  return {
+    phone_number: b.phone_number === undefined ? undefined : readForm(FORMS.smsPhone, body).phone_number,
+    email: b.email === undefined ? undefined : readForm(FORMS.smsEmail, body).email,
+  };
 }
 
 /** The code form's step: the typed code, checked with CloudBase for the session's flow of `purpose`. */
@@ -82,12 +119,12 @@ export function registerSendCode(
 ): void {
   router.post(flow.action, registeredSendOn, formCsrf, async (req, res) => {
     try {
-      const phone = isResend(req.body) ? undefined : readForm(FORMS.smsPhone, req.body).phone_number;
+      const contact = isResend(req.body) ? undefined : typedContact(req.body);
       const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
         cooldownS: config.limits.sms.cooldownS,
-        ...(phone === undefined ? {} : { phone }),
+        ...(contact === undefined ? {} : { contact }),
         ...(returnTo === undefined ? {} : { returnTo }),
       });
       res.redirect(303, flow.start);
@@ -97,7 +134,7 @@ export function registerSendCode(
   });
 }
 
-/** POST `path`: "Use another number": forgets the flow and goes back to the phone step. */
+/** POST `path`: "Use another number or address": forgets the flow and goes back to the phone step. */
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
   router.post(path, registeredSendOn, formCsrf, (req, res) => {
     delete req.session.flow;

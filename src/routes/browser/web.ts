@@ -26,6 +26,7 @@ const NOTICES: Record<string, MessageKey> = {
   profile_saved: 'profile.saved',
   signed_out_everywhere: 'everywhere.done',
   contact_changed: 'contact.changed',
+  reauthenticated: 'reauth.confirmed',
   already_signed_in: 'guest.alreadySignedIn',
   ended_others: 'ended.others',
   ended_reset: 'ended.reset',
