@@ -7,6 +7,7 @@ import { maskPhone } from '../../phone.js';
 import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
 import { renderFailure, str } from './web.js';
+import { registeredSendOn } from './guests-only.js';
 
 /** What the code pages (sign-in, sign-up, reset; by SMS or mail) share: reading their forms into the SMS flow's steps, and the views. */
 
@@ -34,13 +35,47 @@ export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: str
   return { maskedPhone: maskContact(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
 
-/** Whether a POST to a send-code route is the code step's resend button (which carries no phone or email field). */
+/** The contact a code goes to: a mobile number or an email address (a flow's key tells them apart by its `@`). */
+export type Channel = 'phone' | 'email';
+
+const channelOf = (key: string): Channel => (key.includes('@') ? 'email' : 'phone');
+
+/** What the one-screen contact + code form shows (views/partials/sms.njk); the other channel is offered below it. */
+export interface PhoneCodeScreen {
+  /** the field the one-screen form asks for: the failed send's, else the flow's, else the phone */
+  channel: Channel;
+  /** the number or address as typed (a failed send), else the flow's when it is of this channel */
+  contact: string;
+  /** a code went out in this flow to this channel: the code field is ready and the button says "send a new code" */
+  codeSent: boolean;
+  maskedPhone: string;
+  resendIn: number;
+  resendAt: number;
+}
+
+/**
+ * The contact + code screen as the flow stands: an email flow shows the email field with the code field, a phone
+ * flow the phone field. A failed send shows the number or address as it was typed, in its own field.
+ */
+export function phoneCodeScreen(flow: FlowState | undefined, now: number, failed?: SendFailure): PhoneCodeScreen {
+  const typedEmail = failed?.values.email;
+  const typedPhone = failed?.values.phone_number;
+  const channel: Channel = typedEmail !== undefined ? 'email' : typedPhone !== undefined ? 'phone' : flow ? channelOf(flow.phone) : 'phone';
+  const typed = channel === 'email' ? typedEmail : typedPhone;
+  if (!flow || channelOf(flow.phone) !== channel) return { channel, contact: typed ?? '', codeSent: false, maskedPhone: '', resendIn: 0, resendAt: 0 };
+  return { channel, contact: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
+}
+
+/**
+ * Whether a POST to a send-code route carries no phone or email field: a resend to the flow's own contact (the
+ * one-screen form always sends it, and the same contact again is a resend with its cooldown, see sendCode).
+ */
 function isResend(body: unknown): boolean {
   const b = body as Record<string, unknown> | undefined;
   return b?.phone_number === undefined && b?.email === undefined;
 }
 
-/** How a failed send re-renders: the first step with the number or address as typed, or, for a resend, the code step. */
+/** How a failed send re-renders: with the number or address as typed (`phoneStep`), or, for a resend without one, the flow's. */
 export interface SendFailure {
   phoneStep: boolean;
   values: { phone_number?: string; email?: string };
@@ -74,15 +109,15 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 }
 
 /**
- * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure re-renders the page with the
- * phone step or the code step as `page` decides from the failure.
+ * POST <action>: sends (or resends) the code of a flow, then back to its page (the same screen, ready for the code); a
+ * failure re-renders the page as `page` decides from the failure.
  */
 export function registerSendCode(
   router: Router,
   { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
   flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, now: number, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
 ): void {
-  router.post(flow.action, formCsrf, async (req, res) => {
+  router.post(flow.action, registeredSendOn, formCsrf, async (req, res) => {
     try {
       const contact = isResend(req.body) ? undefined : typedContact(req.body);
       const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
@@ -101,7 +136,7 @@ export function registerSendCode(
 
 /** POST `path`: "Use another number or address": forgets the flow and goes back to the phone step. */
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
-  router.post(path, formCsrf, (req, res) => {
+  router.post(path, registeredSendOn, formCsrf, (req, res) => {
     delete req.session.flow;
     delete req.session.captcha;
     res.redirect(303, start);
