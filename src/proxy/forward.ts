@@ -16,6 +16,9 @@ function hasBody(req: IncomingMessage): boolean {
 const timedOut = () => new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' });
 const unreachable = (cause: unknown) => new AppError('upstream_unreachable', { cause });
 
+/** The Authorization header for a session's access token. */
+export const bearer = (accessToken: string) => `Bearer ${accessToken}`;
+
 /** What the gateway itself vouches for about the caller, sent as X-Forwarded-For, -Proto and -Host. */
 export interface Forwarded {
   /** the client address as judged under TRUST_PROXY */
@@ -53,7 +56,8 @@ export function headOnto(res: ServerResponse): AnswerHead {
 }
 
 export interface ForwardOptions {
-  accessToken: string;
+  /** the Authorization header the backend gets: `Bearer <the session's access token>` (bearer() makes it) */
+  authorization: string;
   requestId: string;
   forwarded: Forwarded;
   /** socket idle limit: connecting, waiting for the answer, and between body chunks */
@@ -87,7 +91,7 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
     'host',
     route.host,
     'authorization',
-    `Bearer ${opts.accessToken}`,
+    opts.authorization,
     'x-request-id',
     opts.requestId,
     'x-forwarded-for',

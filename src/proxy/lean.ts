@@ -10,7 +10,7 @@ import type { VersionedRedisStore } from '../session/store.js';
 import { parseSessionAuthorization, secretMatches } from '../session/token-session.js';
 import { refreshDueAt } from '../session/tokens.js';
 import { callerOf } from './caller.js';
-import { forwardTo, type AnswerHead } from './forward.js';
+import { bearer, forwardTo, type AnswerHead } from './forward.js';
 import { OpenedSessions, type OpenedSession } from './opened-sessions.js';
 import { resolveProxyTarget, type ProxyRoutes, type ProxyTarget } from './target.js';
 
@@ -64,8 +64,9 @@ export function takeLeanFailure(req: IncomingMessage): AppError | undefined {
 
 /**
  * `/api/proxy/…` in the plain case without Express, express-session or the token keeper, whose per-request cost was
- * most of the proxy's (bench/README.md): the signed cookie (or session token) is verified here, the session's current
- * version read from Redis (one HGET), and the access token opened at that version taken from a small cache
+ * most of the proxy's (bench/README.md): the signed cookie (or session token) is verified here (http/signed-cookie.ts,
+ * as the lean session read does), the session's current version read from Redis (one HGET, in the turn's pipeline
+ * shared with the lean read: session/batched-reads.ts), and the access token opened at that version taken from a small cache
  * (OpenedSessions), so the hot path neither fetches nor decrypts the sealed tokens. Anything else goes to the full
  * stack unchanged: no credential, a token due for refresh, a session at its limits or due to record activity, Redis not
  * ready, a cookie-mode call the CSRF rule must see (any unsafe method), a path or route name the full stack refuses,
@@ -129,7 +130,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     const entry: OpenedSession = {
       sid: credential.sid,
       version: sess._v,
-      accessToken: sess.auth.at,
+      authorization: bearer(sess.auth.at),
       dueAt: refreshDueAt(sess.auth, skewS),
       created: sess.created,
       seen: sess.seen ?? 0,
@@ -197,7 +198,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
           res,
           target,
           {
-            accessToken: session.accessToken,
+            authorization: session.authorization,
             requestId,
             forwarded: callerOf(req, trustPeer, publicHost),
             timeoutMs,
