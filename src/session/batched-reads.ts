@@ -46,8 +46,9 @@ function pipelinedReads(redis: RedisClient): HashFieldReader {
     void pipeline.exec((err, results) => {
       for (let i = 0; i < r.length; i++) {
         const result = results?.[i];
-        if (err || !result) r[i]!(err ?? new Error('no reply for a pipelined read'), null);
-        else r[i]!(result[0], result[1] as string | null);
+        const failure = err ?? (result ? result[0] : new Error('no reply for a pipelined read'));
+        if (failure) r[i]!(failure, null);
+        else r[i]!(null, (result![1] as string | null) ?? null);
       }
     });
   }
