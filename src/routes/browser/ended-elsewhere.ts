@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
 import type { SessionDirectory } from '../../session/directory.js';
 import type { EndReason } from '../../session/end-notes.js';
-import { signedSessionId } from '../../cookie-header.js';
+import { signedSessionId } from '../../http/signed-cookie.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
