@@ -36,6 +36,7 @@ import * as accountProfile from './routes/browser/profile.js';
 import * as accountHistory from './routes/browser/history.js';
 import * as accountContact from './routes/browser/contact.js';
 import { viewLocals } from './routes/browser/web.js';
+import { endedElsewhere } from './routes/browser/ended-elsewhere.js';
 import type { RouteDeps } from './routes/deps.js';
 import type { Logger } from './logger.js';
 import type { Services } from './compose.js';
@@ -180,6 +181,7 @@ export function createApp(deps: AppDeps): Express {
 
   const browser = express.Router();
   browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
+  browser.use(endedElsewhere(config, routeDeps.directory));
   browser.use(viewLocals(config, now));
   for (const flow of BROWSER_FLOWS) flow.register(browser, routeDeps);
   app.use(browser);

@@ -95,7 +95,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
   const cloudbase = opts.cloudbase ?? createCloudbase(config, metrics);
   const { shared } = sessions;
 
-  const directory = createSessionDirectory(shared, sessionLimits(config).absoluteMs);
+  const directory = createSessionDirectory(shared, sessionLimits(config).absoluteMs, sessionLimits(config).idleMs);
   const auth = createAuthService(cloudbase, now, {
     limits: createLimitGuard(createLimiters(config.limits, redis, config.redis.keyPrefix), {
       onReject: (kind) => metrics.rateLimited(kind),
@@ -121,7 +121,7 @@ export function compose(config: Config, logger: Logger, opts: ComposeOptions = {
       upstreamTimeoutMs: config.cloudbase.timeoutMs,
       now,
       onRefresh: (outcome) => metrics.refresh(outcome),
-      onSessionEnded: (sub, sid) => directory.remove(sub, sid),
+      onSessionEnded: (sub, sid, live) => (live ? directory.endedUpstream(sub, sid) : directory.remove(sub, sid)),
     }),
     directory,
     formCsrf: requireFormCsrf(config, now),

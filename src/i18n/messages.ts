@@ -1,4 +1,5 @@
 import { accountEn, accountZh } from './messages-account.js';
+import { guestEn, guestZh } from './messages-guest.js';
 
 /**
  * Every string a person reads, in English and Simplified Chinese. Keys are stable; `{name}` is interpolated. (Over ~250
@@ -41,9 +42,8 @@ export const en = {
   'sms.orEmail': 'Or use your email address',
   'sms.sendEmailCode': 'Send code by email',
   'signup.heading': 'Create an account',
-  'signup.stepPhone': 'Step 1 of 3: your mobile number or email',
-  'signup.stepCode': 'Step 2 of 3: the code we sent',
-  'signup.stepProfile': 'Step 3 of 3: your profile',
+  'signup.stepPhone': 'Step 1 of 2: your mobile number or email, and the code we send it',
+  'signup.stepProfile': 'Step 2 of 2: your profile',
   'signup.verify': 'Verify',
   'signup.name': 'Display name',
   'signup.username': 'Username (optional)',
@@ -146,7 +146,7 @@ export const en = {
   'signup.consentField': 'the consent box',
   'err.consent_required': 'Tick the box to accept the terms before creating your account.',
   'sessions.revokeNamed': 'Sign out {device}',
-  'sessions.processOnly': 'Sessions are kept in this server process only (no Redis is configured): this list shows only the sessions this process holds, not those on other servers.',
+  'sessions.processOnly': 'Sessions are kept in this server process only (no Redis is configured), so this list shows only this device: other devices signed in to your account are not listed, and signing out other sessions does not reach them.',
   'error.heading': 'Something went wrong',
   'error.notFound': 'This page does not exist.',
   'error.back': 'Go to the home page',
@@ -206,6 +206,7 @@ export const en = {
   'api.proxy_timeout': 'The upstream service took too long to answer.',
   'api.token_mode_unsupported': 'A provider redirect can only end in a browser (cookie) session, not in token mode. Native apps get the provider code themselves and send it to POST /api/session/provider/code.',
   ...accountEn,
+  ...guestEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -247,9 +248,8 @@ export const zhCN: Record<MessageKey, string> = {
   'sms.orEmail': '或使用邮箱地址',
   'sms.sendEmailCode': '发送邮箱验证码',
   'signup.heading': '注册账号',
-  'signup.stepPhone': '第 1 步（共 3 步）：手机号或邮箱',
-  'signup.stepCode': '第 2 步（共 3 步）：验证码',
-  'signup.stepProfile': '第 3 步（共 3 步）：个人资料',
+  'signup.stepPhone': '第 1 步（共 2 步）：手机号或邮箱，以及验证码',
+  'signup.stepProfile': '第 2 步（共 2 步）：个人资料',
   'signup.verify': '验证',
   'signup.name': '昵称',
   'signup.username': '用户名（可选）',
@@ -352,7 +352,7 @@ export const zhCN: Record<MessageKey, string> = {
   'signup.consentField': '同意条款的勾选框',
   'err.consent_required': '请先勾选同意用户协议和隐私政策，再创建账号。',
   'sessions.revokeNamed': '退出 {device} 的登录',
-  'sessions.processOnly': '会话只保存在这个服务器进程中（未配置 Redis）：此列表只显示本进程中的会话，不包括其他服务器上的会话。',
+  'sessions.processOnly': '会话只保存在这个服务器进程中（未配置 Redis），因此此列表只显示这台设备：登录了你账号的其他设备不会列出，退出其他会话也无法结束它们。',
   'error.heading': '出错了',
   'error.notFound': '页面不存在。',
   'error.back': '返回首页',
@@ -412,4 +412,5 @@ export const zhCN: Record<MessageKey, string> = {
   'api.proxy_timeout': '上游服务响应超时。',
   'api.token_mode_unsupported': '第三方登录的跳转只能在浏览器（Cookie）会话中完成，不能用于令牌模式。原生应用请自行获取第三方 code，并发送到 POST /api/session/provider/code。',
   ...accountZh,
+  ...guestZh,
 };

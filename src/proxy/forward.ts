@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error.js';
 import { cacheControlFor, forwardableRequestHeaders, returnableResponseHeaders } from './headers.js';
 import type { ProxyTarget } from './target.js';
@@ -16,6 +16,9 @@ function hasBody(req: IncomingMessage): boolean {
 const timedOut = () => new AppError('upstream_timeout', { messageKey: 'api.proxy_timeout' });
 const unreachable = (cause: unknown) => new AppError('upstream_unreachable', { cause });
 
+/** The Authorization header for a session's access token. */
+export const bearer = (accessToken: string) => `Bearer ${accessToken}`;
+
 /** What the gateway itself vouches for about the caller, sent as X-Forwarded-For, -Proto and -Host. */
 export interface Forwarded {
   /** the client address as judged under TRUST_PROXY */
@@ -29,14 +32,15 @@ type HeaderPairs = (string | string[])[];
 /**
  * How the answer's head is written. The full stack has set the gateway's headers on the response already, so its
  * own headers are those the response has; the lean path (lean.ts) writes the gateway's headers and the backend's in
- * one `writeHead` from a list made once.
+ * one `writeHead`, starting from a list made once.
  */
 export interface AnswerHead {
   /** true for a header the gateway sets itself: the backend's is dropped */
   ours: (name: string) => boolean;
-  /** the pairs the head starts with, before the backend's (the lean path's own headers) */
-  start?(): HeaderPairs;
-  /** status and headers (name, value pairs, the backend's kept ones then Cache-Control) onto the response */
+  /** the pairs the head starts with, before the backend's (the lean path's own headers, made once) */
+  start?: readonly string[];
+  /** status and headers (name, value pairs: `start`, the request id when `start` is given, the backend's kept ones,
+   * then Cache-Control) onto the response */
   write(res: ServerResponse, status: number, headers: HeaderPairs): void;
 }
 
@@ -52,7 +56,8 @@ export function headOnto(res: ServerResponse): AnswerHead {
 }
 
 export interface ForwardOptions {
-  accessToken: string;
+  /** the Authorization header the backend gets: `Bearer <the session's access token>` (bearer() makes it) */
+  authorization: string;
   requestId: string;
   forwarded: Forwarded;
   /** socket idle limit: connecting, waiting for the answer, and between body chunks */
@@ -63,18 +68,30 @@ export interface ForwardOptions {
 }
 
 /**
+ * The answer's head as it is built: `writeHead` reads a list of pairs at once and keeps none of it (node:http's
+ * `_storeHeader` makes the head's text from it there and then), so one list serves every answer.
+ */
+const answerPairs: HeaderPairs = [];
+
+function onTimeout(this: ClientRequest): void {
+  this.destroy(new ProxyTimeout());
+}
+
+/**
  * Streams the request to the target and the answer back, status, headers and body as they come. node:http rather
  * than got: got's stream mode retries, follows redirects and turns statuses into errors, and a proxy wants none of
- * that. Until the upstream answers, failures reject (and become JSON errors); after that the answer is committed and
- * a failure can only cut the connection. Connections to the backend are kept alive by the route's agent.
+ * that. Until the upstream answers, a failure is passed to `done` (and becomes a JSON error); after that the answer is
+ * committed and a failure can only cut the connection, and `done` is called without one when the answer is over
+ * (`done` is called once).
+ * Connections to the backend are kept alive by the route's agent.
  */
-export function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, opts: ForwardOptions): Promise<void> {
+export function forwardTo(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, opts: ForwardOptions, done: (failure?: AppError) => void): void {
   const { route } = target;
   const headers: HeaderPairs = [
     'host',
     route.host,
     'authorization',
-    `Bearer ${opts.accessToken}`,
+    opts.authorization,
     'x-request-id',
     opts.requestId,
     'x-forwarded-for',
@@ -85,42 +102,61 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Proxy
     opts.forwarded.host,
   ];
   forwardableRequestHeaders(req.headers, headers);
-  return new Promise((resolve, reject) => {
-    const upstream = route.send({
-      agent: route.agent,
-      hostname: route.hostname,
-      ...(route.port ? { port: route.port } : {}),
-      method: req.method,
-      path: target.path,
-      timeout: opts.timeoutMs,
-      headers: headers as unknown as Record<string, string>,
-    });
-    let committed = false;
-
-    upstream.on('timeout', () => upstream.destroy(new ProxyTimeout()));
-    upstream.on('response', (answer) => {
-      committed = true;
-      opts.onCommit?.();
-      const back: HeaderPairs = opts.head.start?.() ?? [];
-      returnableResponseHeaders(answer.headers, opts.head.ours, back);
-      back.push('cache-control', cacheControlFor(answer.headers['cache-control']));
-      opts.head.write(res, answer.statusCode ?? 502, back);
-      answer.on('error', () => res.destroy());
-      answer.pipe(res);
-    });
-    upstream.on('error', (err) => {
-      if (committed) return res.destroy();
-      reject(err instanceof ProxyTimeout ? timedOut() : unreachable(err));
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
-      resolve();
-    });
-    if (hasBody(req)) {
-      req.on('error', () => upstream.destroy());
-      req.pipe(upstream);
-    } else {
-      upstream.end();
-    }
+  const upstream = route.send({
+    agent: route.agent,
+    hostname: route.hostname,
+    port: route.port || undefined,
+    method: req.method,
+    path: target.path,
+    timeout: opts.timeoutMs,
+    headers: headers as unknown as Record<string, string>,
   });
+  let committed = false;
+  let settled = false;
+  const settle = (failure?: AppError) => {
+    if (settled) return;
+    settled = true;
+    done(failure);
+  };
+
+  upstream.on('timeout', onTimeout);
+  upstream.on('response', (answer) => {
+    committed = true;
+    opts.onCommit?.();
+    const { head } = opts;
+    const back = answerPairs;
+    back.length = 0;
+    if (head.start) {
+      for (let i = 0; i < head.start.length; i++) back.push(head.start[i]!);
+      back.push('x-request-id', opts.requestId);
+    }
+    returnableResponseHeaders(answer.headers, head.ours, back);
+    back.push('cache-control', cacheControlFor(answer.headers['cache-control']));
+    try {
+      head.write(res, answer.statusCode ?? 502, back);
+    } finally {
+      back.length = 0;
+    }
+    answer.on('error', () => res.destroy());
+    answer.pipe(res);
+  });
+  upstream.on('error', (err) => {
+    if (committed) return res.destroy();
+    settle(err instanceof ProxyTimeout ? timedOut() : unreachable(err));
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+    settle();
+  });
+  if (hasBody(req)) {
+    req.on('error', () => upstream.destroy());
+    req.pipe(upstream);
+  } else {
+    upstream.end();
+  }
+}
+
+/** forwardTo as a promise: rejected with the failure met before the backend answered, resolved when the answer is over. */
+export function forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, opts: ForwardOptions): Promise<void> {
+  return new Promise((resolve, reject) => forwardTo(req, res, target, opts, (failure) => (failure ? reject(failure) : resolve())));
 }

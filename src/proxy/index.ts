@@ -2,7 +2,7 @@ import type { Request, Router } from 'express';
 import type { Config } from '../config/index.js';
 import { labelRoute } from '../http/route-label.js';
 import type { TokenKeeper } from '../session/tokens.js';
-import { forward, headOnto, type Forwarded } from './forward.js';
+import { bearer, forward, headOnto, type Forwarded } from './forward.js';
 import { PROXY_ROUTE_LABEL, takeLeanFailure } from './lean.js';
 import { compileProxyRoutes, resolveProxyTarget } from './target.js';
 
@@ -27,7 +27,7 @@ export function register(router: Router, { config, freshAccessToken }: ProxyDeps
     if (failure) throw failure;
     const accessToken = await freshAccessToken(req);
     await forward(req, res, target, {
-      accessToken,
+      authorization: bearer(accessToken),
       requestId: String(req.id),
       forwarded: forwardedFor(req, publicHost),
       timeoutMs: config.proxy.timeoutMs,

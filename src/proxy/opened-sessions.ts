@@ -7,7 +7,8 @@
 export interface OpenedSession {
   sid: string;
   version: number;
-  accessToken: string;
+  /** the Authorization header for its access token, made once (the token is about a kilobyte) */
+  authorization: string;
   /** when the access token is due for refresh (the full stack refreshes it) */
   dueAt: number;
   created: number;

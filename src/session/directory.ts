@@ -3,6 +3,7 @@ import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
 import { deviceLabel } from './device-label.js';
 import type { RedisWrite } from './writes.js';
+import type { EndReason } from './end-notes.js';
 
 export interface SessionSummary {
   /** public id: a hash of the session id, which itself never leaves the cookie */
@@ -100,11 +101,17 @@ async function eachLimited<T>(items: T[], limit: number, run: (item: T) => Promi
  * The sessions of one user, browser and token sessions alike: an index per user of session ids with their sign-in
  * times (user-index.ts), listed by pages (newest first) and pruned of sessions that ended on their own as it is read; ending them all walks
  * the index a batch at a time, each batch destroyed before the next is read, so a user with thousands of sessions is
- * ended completely. Without Redis (development store) only the current session is known.
+ * ended completely. Without Redis (development store) only the current session is known. A session ended here by another
+ * one (or refused by CloudBase) leaves a note of why for `endNoteTtlMs`, so its device can be told on its next page.
  */
-export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'index'> | undefined, indexTtlMs: number) {
+export function createSessionDirectory(
+  shared: Pick<SharedSessions, 'store' | 'index' | 'ends'> | undefined,
+  indexTtlMs: number,
+  endNoteTtlMs: number,
+) {
   const store = shared?.store;
   const index = shared?.index;
+  const ends = shared?.ends;
   /** One page of index entries before `before`, ties at its end included so the next page can start strictly below. */
   async function indexPage(sub: string, before: number | undefined, count: number): Promise<{ sids: string[]; next?: number }> {
     const got = await index!.page(sub, before, count + 1);
@@ -136,7 +143,13 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
    * no late write brings one back) before the next is read; then CloudBase revokes their tokens, many at a time
    * (waited for up to UPSTREAM_WAIT_MS).
    */
-  async function endAll(sub: string, exceptSid: string | undefined, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<number> {
+  async function endAll(
+    sub: string,
+    exceptSid: string | undefined,
+    revoke: RevokeUpstream,
+    reason: EndReason,
+    endDevice?: EndDeviceUpstream,
+  ): Promise<number> {
     if (!store) return 0;
     const upstream: EndedUpstream[] = [];
     let ended = 0;
@@ -149,7 +162,10 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
       const dids = endDevice ? await devicesOf(sub, sids) : new Map<string, string | undefined>();
       const { mine, dead } = await split(sub, sids);
       await Promise.all(mine.map(([sid]) => store.remove(sid)));
-      if (mine.length) await index!.remove(sub, ...mine.map(([sid]) => sid));
+      if (mine.length) {
+        await index!.remove(sub, ...mine.map(([sid]) => sid));
+        await ends!.note(mine.map(([sid]) => sid), reason, endNoteTtlMs);
+      }
       for (const [sid, s] of mine) upstream.push({ at: s.auth?.at, did: dids.get(sid) });
       // Entries whose session could not be read (data lost, key removed): only their device can still end them upstream.
       for (const sid of dead) if (dids.get(sid)) upstream.push({ at: undefined, did: dids.get(sid) });
@@ -175,6 +191,17 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
 
     async remove(sub: string, sid: string): Promise<void> {
       await index?.remove(sub, sid);
+    },
+
+    /** A session CloudBase no longer honours (its refresh token refused: revoked upstream) left the store. */
+    async endedUpstream(sub: string, sid: string): Promise<void> {
+      await index?.remove(sub, sid);
+      await ends?.note([sid], 'upstream', endNoteTtlMs);
+    },
+
+    /** Why another session (or CloudBase) ended the session `sid`, once; undefined if it ended otherwise or long ago. */
+    async takeEndReason(sid: string): Promise<EndReason | undefined> {
+      return ends?.take(sid);
     },
 
     /** The access token stored for a session now (another request may have refreshed it since this one read it). */
@@ -228,17 +255,18 @@ export function createSessionDirectory(shared: Pick<SharedSessions, 'store' | 'i
       await endUpstream({ at: hit[1].auth?.at, did }, revoke, endDevice).catch(() => undefined);
       await store.remove(sid);
       await index!.remove(sub, sid);
+      await ends!.note([sid], 'others', endNoteTtlMs);
       return true;
     },
 
     /** Ends every session of the user but the current one, however many; returns how many. */
     revokeOthers(sub: string, currentSid: string, revoke: RevokeUpstream, endDevice?: EndDeviceUpstream): Promise<number> {
-      return endAll(sub, currentSid, revoke, endDevice);
+      return endAll(sub, currentSid, revoke, 'others', endDevice);
     },
 
     /** Ends every session of the user (a password reset: nobody is signed in as them here); returns how many. */
     revokeAll(sub: string, revoke: RevokeUpstream): Promise<number> {
-      return endAll(sub, undefined, revoke);
+      return endAll(sub, undefined, revoke, 'reset');
     },
   };
 }

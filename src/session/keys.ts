@@ -1,6 +1,8 @@
 export interface SessionKeys {
   session(sid: string): string;
   tombstone(sid: string): string;
+  /** why another session ended this one, for its device's sign-in page (see end-notes.ts) */
+  ended(sid: string): string;
   /** refresh lock */
   lock(sid: string): string;
   /** set while a session backs off after a refresh failed for a transient reason: nobody calls CloudBase meanwhile */
@@ -16,6 +18,7 @@ export function sessionKeys(prefix: string): SessionKeys {
   return {
     session: (sid) => `${prefix}s:{${sid}}`,
     tombstone: (sid) => `${prefix}s:{${sid}}:t`,
+    ended: (sid) => `${prefix}s:{${sid}}:end`,
     lock: (sid) => `${prefix}s:{${sid}}:lock`,
     refreshFailed: (sid) => `${prefix}s:{${sid}}:rf`,
     refreshFailures: (sid) => `${prefix}s:{${sid}}:rfn`,

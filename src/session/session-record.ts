@@ -44,9 +44,9 @@ export interface ViewHead {
   userJson: string;
 }
 
-/** The user as `GET /api/session` answers it: every field in a fixed order, null when unknown. */
-export function answerUserJson(u: PublicUser): string {
-  return JSON.stringify({
+/** The user as the JSON API answers it: every field in a fixed order, null when unknown. */
+export function answerUser(u: PublicUser) {
+  return {
     sub: u.sub,
     name: u.name ?? null,
     username: u.username ?? null,
@@ -54,7 +54,12 @@ export function answerUserJson(u: PublicUser): string {
     phone_number: u.phone_number ?? null,
     picture: u.picture ?? null,
     anonymous: u.anonymous,
-  });
+  };
+}
+
+/** The same as stored for `GET /api/session` to send as it is. */
+export function answerUserJson(u: PublicUser): string {
+  return JSON.stringify(answerUser(u));
 }
 
 function publicUserOf(json: string): PublicUser {

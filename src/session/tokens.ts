@@ -22,8 +22,11 @@ export interface TokenKeeperOptions {
   upstreamTimeoutMs: number;
   now: () => number;
   onRefresh?: (outcome: 'refreshed' | 'adopted' | 'invalid_grant' | 'unavailable' | 'lock_wait' | 'backoff') => void;
-  /** ends a session's index entry when its refresh token is spent */
-  onSessionEnded?: (sub: string, sid: string) => Promise<void>;
+  /**
+   * ends a session's index entry when its refresh token is spent; `live` when the session was still stored (CloudBase
+   * ended it), not when it was already gone (signed out or ended here while this refresh was under way)
+   */
+  onSessionEnded?: (sub: string, sid: string, live: boolean) => Promise<void>;
 }
 
 interface Refreshed {
@@ -115,7 +118,7 @@ export function createTokenKeeper(opts: TokenKeeperOptions) {
         if (stored?.auth && stored.auth.rt !== auth.rt) throw new RotatedElsewhere(stored);
         opts.onRefresh?.('invalid_grant');
         await store?.remove(sid);
-        await opts.onSessionEnded?.(auth.sub, sid);
+        await opts.onSessionEnded?.(auth.sub, sid, !!stored?.auth);
         throw sessionExpired();
       }
       opts.onRefresh?.('unavailable');

@@ -230,10 +230,12 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
       await page.waitForLoadState('load');
       await snap(page, 'signup-phone');
 
-      const phone = page.locator('form[action="/signup/code"] input[name=phone_number]');
+      // Phone and code on one screen: "get code" beside the number sends it without leaving the page.
+      const phone = page.locator('form[action="/signup/verify"] input[name=phone_number]');
       await phone.click();
       await phone.pressSequentially(PHONE_AS_TYPED);
-      await submit(page, 'form[action="/signup/code"]:has(input[name=phone_number]) button[type=submit]');
+      await page.locator('button[data-send-code]').click();
+      await page.locator('[data-code-sent]').waitFor();
 
       const codeInput = page.locator('form[action="/signup/verify"] input[name=verification_code]');
       await codeInput.waitFor();

@@ -185,7 +185,8 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
     const phone = newPhone();
     await page.goto(url('/signup'));
     await page.locator('input[name=phone_number]').fill(phone);
-    await submit(page, 'form[action="/signup/code"]:has(input[name=phone_number]) button[type=submit]');
+    await page.locator('button[data-send-code]').click();
+    await page.locator('[data-code-sent]').waitFor();
     await page.locator('input[name=verification_code]').fill(await emu.sms(`+86 ${phone}`));
     await submit(page, 'form[action="/signup/verify"] button[type=submit]');
     await page.locator('form[action="/signup"] input[name=name]').waitFor();
@@ -230,11 +231,9 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
     it('the code step with its countdown, and the sign-up profile with consent (and its refusal)', async () => {
       await page.goto(url('/login/sms'));
       await page.locator('input[name=phone_number]').fill(newPhone());
-      await submit(page, 'form[action="/login/sms/code"] button[type=submit]');
-      await page.locator('input[name=verification_code]').waitFor();
+      await page.locator('button[data-send-code]').click();
+      await page.locator('[data-code-sent]').waitFor();
       await check(page, 'SMS code step', 'sms-code');
-      await page.locator('form[action="/login/sms/restart"] button').click();
-      await page.waitForURL(/\/login\/sms$/);
 
       await toProfileStep(page);
       await check(page, 'sign-up profile', 'signup-profile');
@@ -250,20 +249,24 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
     }, 180_000);
 
-    it('the email alternative: a refused address, then the step for the mailed code', async () => {
+    it('the email alternative: a refused address, then the email and code screen for the mailed code', async () => {
       await page.goto(url('/password/reset'));
       await page.locator('input[name=email]').fill('not-an-email');
       await submit(page, 'form[action="/password/reset/code"]:has(input[name=email]) button[type=submit]');
       expect(await page.getAttribute('#f-email', 'aria-invalid')).toBe('true');
       expect(await page.evaluate('document.activeElement.id')).toBe('f-email');
       await check(page, 'email refused');
-      await page.locator('input[name=email]').fill(`look.${l}@example.com`);
-      await submit(page, 'form[action="/password/reset/code"]:has(input[name=email]) button[type=submit]');
-      await page.locator('input[name=verification_code]').waitFor();
+      // The refused address is back in the one-screen form's email field (never the phone field): "get code" beside it.
+      expect(await page.locator('form[data-phone-code] input[name=phone_number]').count()).toBe(0);
+      await page.locator('form[data-phone-code] input[name=email]').fill(`look.${l}@example.com`);
+      await page.locator('form[data-phone-code] button[data-send-code]').click();
+      await page.locator('[data-code-sent]').waitFor();
       expect(await page.locator('main').innerText()).toContain('lo***@example.com');
+      expect(await page.inputValue('form[data-phone-code] input[name=email]')).toBe(`look.${l}@example.com`.toLowerCase());
+      expect(await page.evaluate('document.activeElement.id')).toBe('f-verification_code');
       await check(page, 'mailed code step');
-      await page.locator('form[action="/password/reset/restart"] button').click();
-      await page.waitForURL(/\/password\/reset$/);
+      await context.clearCookies();
+      await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
     }, 180_000);
 
     it('a captcha: the picture at its natural size and a "new picture" link', async () => {
@@ -439,26 +442,44 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       await submit(page, 'form[action="/logout"] button[type=submit]');
     }, 60_000);
 
-    it('the countdown takes its length from the server and speaks only at its start and end', async () => {
+    it('"get code" sends without a reload; the countdown takes its length from the server and speaks only at its start and end', async () => {
+      const phone = newPhone();
       await page.goto(url('/login/sms'));
-      await page.locator('#f-phone_number').fill(newPhone());
-      await submit(page, 'form[action="/login/sms/code"] button[type=submit]');
+      await page.locator('#f-phone_number').fill(phone);
+      // Every text the live region ever holds is recorded (the region comes with the screen the server answers), to
+      // prove it does not tick every second; a reload would lose the marker.
+      await page.evaluate(`(() => {
+        window.stayed = true;
+        const seen = [];
+        window.seen = seen;
+        new MutationObserver(() => {
+          const status = document.querySelector('[data-cooldown-status]');
+          const text = status ? status.textContent : '';
+          if (text !== seen[seen.length - 1]) seen.push(text);
+        }).observe(document.querySelector('main'), { childList: true, characterData: true, subtree: true });
+      })()`);
+      await page.locator('button[data-send-code]').click();
+      await page.locator('[data-code-sent]').waitFor();
+      expect(await page.evaluate('window.stayed === true')).toBe(true);
+      expect(new URL(page.url()).pathname).toBe('/login/sms');
+      expect(await page.inputValue('#f-phone_number')).toBe(`+86 ${phone}`);
+      expect(await page.evaluate('document.activeElement.id')).toBe('f-verification_code');
       const resend = page.locator('button[data-cooldown]');
       const seconds = Number(await resend.getAttribute('data-cooldown'));
       expect(seconds).toBeGreaterThan(0);
       expect(seconds).toBeLessThanOrEqual(COOLDOWN_S);
       expect(await resend.isDisabled()).toBe(true);
-      // Every text the live region ever holds is recorded, to prove it does not tick every second.
-      await page.evaluate(`(() => {
-        const status = document.querySelector('[data-cooldown-status]');
-        const seen = [status.textContent];
-        window.seen = seen;
-        new MutationObserver(() => seen.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
-      })()`);
       expect(await page.locator('.cooldown').getAttribute('aria-live')).toBeNull();
       await until(page, "!document.querySelector('button[data-cooldown]').disabled", (COOLDOWN_S + 20) * 1000);
       const seen = (await page.evaluate<string[]>('window.seen')).filter((s) => s !== '');
-      expect(seen).toEqual([en['sms.resendIn'].replace('{seconds}', String(seconds)), en['sms.resendReady']]);
+      const sent = en['sms.sent'].replace('{phone}', `+86 ${phone.slice(0, 3)}****${phone.slice(7)}`);
+      expect(seen).toEqual([`${sent} ${en['sms.resendIn'].replace('{seconds}', String(seconds))}`, en['sms.resendReady']]);
+      // The sign-in button sends the code from the same screen (a new number goes on to sign-up).
+      await page.locator('#f-verification_code').fill(await emu.sms(`+86 ${phone}`));
+      await submit(page, 'form[data-phone-code] button[type=submit]:not([hidden]):not([data-send-code])');
+      expect(new URL(page.url()).pathname).toBe('/signup');
+      await context.clearCookies();
+      await context.addCookies([{ name: 'lang', value: 'en', url: server.url }]);
     }, 60_000);
   });
 
@@ -470,15 +491,15 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
         const phone = newPhone();
         await page.goto(url('/login/sms'));
         await page.locator('#f-phone_number').fill(phone);
-        await submit(page, 'form[action="/login/sms/code"] button[type=submit]');
-        const resend = page.locator('form[action="/login/sms/code"] button[type=submit]');
+        await submit(page, 'button[data-send-code]');
+        const resend = page.locator('button[data-send-code]');
         expect(await resend.isDisabled()).toBe(false);
         const when = await page.locator('#resend-when').innerText();
         expect(when).toMatch(/^You can ask for a new code after \d\d:\d\d:\d\d/);
         const sentBefore = (await emu.stats())['POST /auth/v1/verification'] ?? 0;
 
         // Too early: the server refuses with the cooldown message and sends nothing.
-        await submit(page, 'form[action="/login/sms/code"] button[type=submit]');
+        await submit(page, 'button[data-send-code]');
         expect(await page.locator('.error-summary').innerText()).toContain(en['err.resend_too_soon']);
         expect((await emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(sentBefore);
 
@@ -491,7 +512,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
           await new Promise((r) => setTimeout(r, 250));
         }
         expect(await page.locator('#resend-when').innerText()).toBe('');
-        await submit(page, 'form[action="/login/sms/code"] button[type=submit]');
+        await submit(page, 'button[data-send-code]');
         expect(new URL(page.url()).pathname).toBe('/login/sms');
         expect(await page.locator('.error-summary').count()).toBe(0);
         expect((await emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(sentBefore + 1);

@@ -202,8 +202,14 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
       await page.locator('input[name=email]').fill(email);
       await Promise.all([page.waitForURL((u) => u.pathname === '/signup'), page.locator('form:has(input[name=email]) button[type=submit]').click()]);
       const { verification_code } = (await (await fetch(`${emulator.url}/__emulator/sms?email=${encodeURIComponent(email)}`)).json()) as { verification_code: string };
+      // The mailed code's screen: the address in the email field with the code field, no phone field in that form.
+      expect(await page.inputValue('form[data-phone-code] input[name=email]')).toBe(email);
+      expect(await page.locator('form[data-phone-code] input[name=phone_number]').count()).toBe(0);
       await page.locator('input[name=verification_code]').fill(verification_code);
-      await Promise.all([page.waitForURL((u) => u.pathname === '/signup'), page.locator('form[action="/signup/verify"] button[type=submit]').click()]);
+      await Promise.all([
+        page.waitForURL((u) => u.pathname === '/signup'),
+        page.locator('form[action="/signup/verify"] button[type=submit]:not([hidden]):not([data-send-code])').click(),
+      ]);
       await page.locator('input[name=name]').fill('Continue Person');
       await Promise.all([page.waitForURL((u) => u.pathname === '/account'), page.locator('form[action="/signup"] button[type=submit]').click()]);
       await page.goto(`${server.url}/account?lang=en`);

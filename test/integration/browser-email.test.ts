@@ -47,20 +47,25 @@ async function mailCode(agent: TestAgent, page: string, action: string, email: s
   return gw.emu.mail(email.toLowerCase());
 }
 
-describe('the first step of the code pages offers an email alternative', () => {
+describe('the code pages offer an email alternative under the phone + code screen', () => {
   it.each([
-    ['/signup', '/signup/code'],
-    ['/login/sms', '/login/sms/code'],
-    ['/password/reset', '/password/reset/code'],
-  ])('%s has a phone form and an email form posting to %s, in English and Chinese', async (page, action) => {
+    ['/signup', '/signup/verify', '/signup/code'],
+    ['/login/sms', '/login/sms', '/login/sms/code'],
+    ['/password/reset', '/password/reset', '/password/reset/code'],
+  ])('%s has the phone + code form (%s) and an email form posting to %s, in English and Chinese', async (page, own, action) => {
     const en = await gw.agent().get(`${page}?lang=en`);
-    const forms = [...en.text.matchAll(new RegExp(`<form method="post" action="${action.replace(/\//g, '\\/')}"[^>]*>([\\s\\S]*?)</form>`, 'g'))].map((m) => m[1]!);
-    expect(forms).toHaveLength(2);
-    expect(forms[0]).toContain('name="phone_number"');
-    expect(forms[0]).not.toContain('name="email"');
-    expect(forms[1]).toMatch(/<input id="f-email" name="email" type="email"[^>]*autocomplete="email"/);
-    expect(forms[1]).not.toContain('name="phone_number"');
-    expect(forms[1]).toContain('name="_csrf"');
+    const formsTo = (target: string) =>
+      [...en.text.matchAll(new RegExp(`<form method="post" action="${target.replace(/\//g, '\\/')}"[^>]*>([\\s\\S]*?)</form>`, 'g'))].map((m) => m[0]);
+    const phone = formsTo(own).filter((f) => f.includes('data-phone-code'));
+    expect(phone).toHaveLength(1);
+    expect(phone[0]).toContain('name="phone_number"');
+    expect(phone[0]).toContain(`formaction="${action}"`);
+    expect(phone[0]).not.toContain('name="email"');
+    const forms = formsTo(action);
+    expect(forms).toHaveLength(1);
+    expect(forms[0]).toMatch(/<input id="f-email" name="email" type="email"[^>]*autocomplete="email"/);
+    expect(forms[0]).not.toContain('name="phone_number"');
+    expect(forms[0]).toContain('name="_csrf"');
     expect(en.text).toContain('Or use your email address');
     expect(en.text).toContain('Send code by email');
     const zh = await gw.agent().get(`${page}?lang=zh-CN`);
@@ -69,20 +74,60 @@ describe('the first step of the code pages offers an email alternative', () => {
   });
 });
 
+describe('once a code went to an email address, the screen is the email field with the code field', () => {
+  it.each([
+    ['/signup', '/signup/verify', '/signup/code', 'en'],
+    ['/login/sms', '/login/sms', '/login/sms/code', 'zh-CN'],
+    ['/password/reset', '/password/reset', '/password/reset/code', 'en'],
+  ])('%s: the address in the email field beside "get code", the code field ready, the phone offered below (%s)', async (page, own, action, lang) => {
+    const agent = gw.agent();
+    const email = newEmail('screen').toLowerCase();
+    if (page !== '/signup') await gw.emu.createUser({ email });
+    await mailCode(agent, page, action, email);
+    const res = await agent.get(`${page}?lang=${lang}`);
+    const screen = new RegExp(`<form method="post" action="${own.replace(/\//g, '\\/')}" novalidate data-phone-code>([\\s\\S]*?)</form>`).exec(res.text)![1]!;
+    expect(screen).toMatch(
+      new RegExp(`<input id="f-email" name="email" type="email" value="${email.replace(/\./g, '\\.')}"[^>]*>\\s*<button type="submit" class="secondary get-code" formaction="${action.replace(/\//g, '\\/')}"`),
+    );
+    expect(screen).not.toContain('name="phone_number"');
+    expect(screen).toMatch(/<input id="f-verification_code"[^>]* autofocus>/);
+    const below = new RegExp(`<form method="post" action="${action.replace(/\//g, '\\/')}" novalidate class="other-channel">([\\s\\S]*?)</form>`).exec(res.text)![1]!;
+    expect(below).toMatch(/<input id="f-phone_number" name="phone_number" type="tel"/);
+    expect(below).not.toMatch(/name="phone_number"[^>]* value=/);
+    expect(below).not.toContain('name="email"');
+    expect(res.text).toContain(lang === 'en' ? 'Or use your mobile number' : '或使用手机号');
+    // Sending to a number from there turns the screen back to the phone field, the code field ready for that code.
+    const phone = newPhone();
+    expect((await submitForm(agent, `${page}?lang=${lang}`, action, { phone_number: phone })).status).toBe(303);
+    const back = await agent.get(`${page}?lang=${lang}`);
+    const phoneScreen = new RegExp(`<form method="post" action="${own.replace(/\//g, '\\/')}" novalidate data-phone-code>([\\s\\S]*?)</form>`).exec(back.text)![1]!;
+    expect(phoneScreen).toMatch(/<input id="f-phone_number" name="phone_number" type="tel" value="[^"@]+"/);
+    expect(phoneScreen).not.toContain('name="email"');
+    expect(phoneScreen).toMatch(/<input id="f-verification_code"[^>]* autofocus>/);
+    expect(back.text).toContain(lang === 'en' ? 'Or use your email address' : '或使用邮箱地址');
+  });
+});
+
 describe('email sign-up on the pages', () => {
   it('mails a code, shows where it went (masked), and creates the account with that email', async () => {
     const agent = gw.agent();
     const email = newEmail('signup');
     const code = await mailCode(agent, '/signup', '/signup/code', email);
-    const step2 = await agent.get('/signup?lang=en');
-    expect(step2.text).toContain('Step 2 of 3');
-    expect(step2.text).toContain('si***@example.com');
-    expect(step2.text).not.toContain(email.toLowerCase());
+    const step1 = await agent.get('/signup?lang=en');
+    expect(step1.text).toContain('Step 1 of 2');
+    // One screen: the email field (the address as sent, to ask again) with the code field; never the phone field.
+    const screen = /<form method="post" action="\/signup\/verify" novalidate data-phone-code>([\s\S]*?)<\/form>/.exec(step1.text)![1]!;
+    expect(screen).toMatch(new RegExp(`<input id="f-email" name="email" type="email" value="${email.toLowerCase().replace(/\./g, '\\.')}"`));
+    expect(screen).not.toContain('name="phone_number"');
+    expect(screen).toMatch(/<input id="f-verification_code"[^>]* autofocus>/);
+    expect(step1.text).toContain('si***@example.com');
+    // Beyond that field's value, the page names the address only masked.
+    expect(step1.text.replace(`value="${email.toLowerCase()}"`, '')).not.toContain(email.toLowerCase());
     const verified = await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
     expect(verified.headers.location).toBe('/signup');
-    const step3 = await agent.get('/signup?lang=zh-CN');
-    expect(step3.text).toContain('第 3 步');
-    expect(step3.text).toContain('账号将使用 si***@example.com。');
+    const step2 = await agent.get('/signup?lang=zh-CN');
+    expect(step2.text).toContain('第 2 步（共 2 步）');
+    expect(step2.text).toContain('账号将使用 si***@example.com。');
     const done = await submitForm(agent, '/signup', '/signup', { name: 'Mailed Person', password: secret('Str0ng!pass-mail') });
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe('/');

@@ -56,21 +56,22 @@ function lastCaptchaKey(): string {
 }
 
 describe('SMS sign-up', () => {
-  it('creates the account in three steps and signs the person in', async () => {
+  it('creates the account in two steps (number and code on one screen, then the profile) and signs the person in', async () => {
     const agent = gw.agent();
     const phone = newPhone();
     const code = await sendCode(agent, '/signup', '/signup/code', phone);
 
-    const step2 = await agent.get('/signup?lang=en');
-    expect(step2.text).toContain('Step 2 of 3');
-    expect(step2.text).toContain(masked(phone));
-    expect(step2.text).toMatch(/name="verification_code"[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"/);
-    expect(step2.text).not.toContain(phone);
+    const step1 = await agent.get('/signup?lang=en');
+    expect(step1.text).toContain('Step 1 of 2');
+    expect(step1.text).toContain(masked(phone));
+    expect(step1.text).toMatch(/name="verification_code"[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"/);
+    // The number stays in its field, as sent, on the same screen (the page is no-store and this session's own).
+    expect(step1.text).toContain(`value="${canonical(phone)}"`);
 
     const verified = await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
     expect(verified.status).toBe(303);
     expect(verified.headers.location).toBe('/signup');
-    expect((await agent.get('/signup?lang=en')).text).toContain('Step 3 of 3');
+    expect((await agent.get('/signup?lang=en')).text).toContain('Step 2 of 2');
 
     const done = await submitForm(agent, '/signup', '/signup', { name: 'Bob', username: `bob${phone}`, password: secret('Str0ng!pass-bob') });
     expect(done.status).toBe(303);
@@ -113,7 +114,7 @@ describe('SMS sign-up', () => {
     expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('That username is taken.');
     expect(res.text).toContain('value="taken-name"');
-    expect(res.text).toContain('Step 3 of 3');
+    expect(res.text).toContain('Step 2 of 2');
   });
 
   it('refuses over-long and repeated fields with a clear message', async () => {
@@ -134,7 +135,7 @@ describe('SMS sign-up', () => {
     const res = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'Nobody' });
     expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('This step has expired. Start again.');
-    expect(res.text).toContain('Step 1 of 3');
+    expect(res.text).toContain('Step 1 of 2');
   });
 });
 
@@ -158,7 +159,7 @@ describe('SMS sign-in', () => {
     const res = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: code });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/signup');
-    expect((await agent.get('/signup?lang=en')).text).toContain('Step 3 of 3');
+    expect((await agent.get('/signup?lang=en')).text).toContain('Step 2 of 2');
     const done = await submitForm(agent, '/signup', '/signup', { name: 'Erin' });
     expect(done.status).toBe(303);
     expect(await signedInText(agent)).toContain('You are signed in as Erin.');
@@ -177,9 +178,10 @@ describe('SMS sign-in', () => {
     const res = await submitForm(agent, '/login/sms', '/login/sms/restart', {});
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/login/sms');
+    // The one screen as before any code: no number, no "we sent a code", the phone field to fill in first.
     const page = await agent.get('/login/sms');
-    expect(page.text).toContain('name="phone_number"');
-    expect(page.text).not.toContain('name="verification_code"');
+    expect(page.text).toMatch(/<input id="f-phone_number" name="phone_number" type="tel" autocomplete="tel"[^>]* autofocus>/);
+    expect(page.text).not.toContain('data-code-sent');
   });
 });
 
@@ -243,6 +245,7 @@ describe('password reset', () => {
 
 function anonymise(html: string, phone: string): string {
   return html
+    .replaceAll(canonical(phone), '<number>')
     .replaceAll(masked(phone), '<phone>')
     .replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf"')
     .replace(/data-cooldown="\d+"/g, 'data-cooldown')
@@ -256,7 +259,7 @@ describe('the code step', () => {
     const wrong = await failedPost(agent, '/signup?lang=en', '/signup/verify', { verification_code: wrongCode(code) });
     expect(wrong.errorStatus).toBe(400);
     expect(wrong.text).toContain('The code is wrong or has expired.');
-    expect(wrong.text).toContain('Step 2 of 3');
+    expect(wrong.text).toContain('Step 1 of 2');
     const right = await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
     expect(right.status).toBe(303);
   });
@@ -373,7 +376,7 @@ describe('upstream errors', () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification/verify': 'captcha_required' } });
     const asked = await failedPost(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
     expect(asked.errorStatus).toBe(400);
-    expect(asked.text).toMatch(/<form method="post" action="\/login\/sms" novalidate>[\s\S]*<img src="\/captcha\/[\s\S]*<\/form>/);
+    expect(asked.text).toMatch(/<form method="post" action="\/login\/sms" novalidate data-phone-code>[\s\S]*<img src="\/captcha\/[\s\S]*<\/form>/);
     expect(asked.text).not.toContain(`value="${code}"`);
     const res = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: code, captcha_answer: lastCaptchaKey() });
     expect(res.status).toBe(303);

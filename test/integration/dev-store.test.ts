@@ -9,6 +9,7 @@ import { startTestEmulator, type RunningEmulator } from '../support/emulator.js'
 import { findLeaks } from '../support/leak-guard.js';
 import { waitFor } from '../support/sessions.js';
 import { COOKIES } from '../../src/config/cookies.js';
+import { en, zhCN } from '../../src/i18n/messages.js';
 
 /**
  * The development set-up as `npm start` wires it without REDIS_URL (the in-process store), over real HTTP: a slow
@@ -78,10 +79,10 @@ it('a slow request that ends after the sign-out does not sign the person back in
   const sends = async () => (await emu.stats())['POST /auth/v1/verification'] ?? 0;
   const before = await sends();
 
-  // One tab asks for an SMS code (the request changes the session when CloudBase answers, slowly)...
+  // One tab asks for an SMS code to a new number (the request changes the session when CloudBase answers, slowly)...
   await emu.setConfig({ latency_ms: 800 });
-  const page = await recorded(agent.get('/login/sms'));
-  const slow = recorded(agent.post('/login/sms/code').type('form').send({ _csrf: csrfOf(page.text), phone_number: '13900000077' }));
+  const page = await recorded(agent.get('/account/contact'));
+  const slow = recorded(agent.post('/account/contact/code').type('form').send({ _csrf: csrfOf(page.text), phone_number: '13900000077' }));
   await waitFor('the code request to reach CloudBase', async () => (await sends()) > before);
   await emu.setConfig({ latency_ms: 0 });
 
@@ -95,6 +96,23 @@ it('a slow request that ends after the sign-out does not sign the person back in
   const after = await recorded(supertest(gateway.url).get('/api/session').set('Cookie', cookie));
   expect(after.status).toBe(401);
   expect(logs.some((l) => l.includes('session write dropped') && l.includes('"outcome":"destroyed"'))).toBe(true);
+});
+
+it('the sessions page says it lists only this device, in both languages', async () => {
+  const here = supertest.agent(gateway.url);
+  await signIn(here);
+  await signIn(supertest.agent(gateway.url));
+  for (const [lang, text] of [
+    ['en', en['sessions.processOnly']],
+    ['zh-CN', zhCN['sessions.processOnly']],
+  ] as const) {
+    const page = await recorded(here.get(`/account/sessions?lang=${lang}`));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(text.replace(/"/g, '&quot;'));
+    // The other browser signed in as the same person is not listed: only this device is.
+    expect(page.text.match(/<li data-session=/g)).toHaveLength(1);
+  }
+  expect(en['sessions.processOnly']).toContain('only this device');
 });
 
 it('still signs in and out normally', async () => {

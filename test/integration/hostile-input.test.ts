@@ -180,7 +180,8 @@ function expectShape(res: Response, surface: Surface): void {
 async function client(signedIn = false): Promise<{ agent: TestAgent; csrf: string }> {
   const agent = gw.agent();
   if (signedIn) expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).headers.location).toBe('/');
-  return { agent, csrf: await csrfFrom(agent, '/login') };
+  // A signed-in browser is sent on from /login: its token comes from a page of its own.
+  return { agent, csrf: await csrfFrom(agent, signedIn ? '/account' : '/login') };
 }
 
 function send(agent: TestAgent, method: string, path: string) {

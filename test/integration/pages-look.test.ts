@@ -126,7 +126,9 @@ describe('when a code was sent', () => {
     const seconds = Number(/data-cooldown="(\d+)"/.exec(page.text)?.[1]);
     expect(seconds).toBeGreaterThan(30);
     expect(seconds).toBeLessThanOrEqual(37);
-    expect(page.text).toMatch(/<button type="submit" class="link" data-cooldown="\d+" aria-describedby="resend-when">/);
+    expect(page.text).toMatch(
+      /<button type="submit" class="secondary get-code" formaction="\/login\/sms\/code" formnovalidate data-send-code data-cooldown="\d+" aria-describedby="resend-when">Send a new code<\/button>/,
+    );
     expect(page.text).toMatch(/You can ask for a new code after \d\d:\d\d:\d\d/);
     // No JavaScript: a click before that time is refused with the cooldown message, without asking CloudBase.
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;

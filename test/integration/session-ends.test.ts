@@ -153,17 +153,20 @@ describe('signing in over a signed-in session', () => {
     return { username, password, sub };
   }
 
+  // A browser's forms sign in over a guest only (a registered session is sent on from them: guest-pages.test.ts); an
+  // app's API sign-in replaces whatever session its browser holds.
   it('revokes the replaced browser session at CloudBase, for another account and for the same one', async () => {
     const alice = await user('alice');
     const bob = await user('bob');
-    const agent = gw.agent();
-    const first = await submitForm(agent, '/login', '/login', { username: alice.username, password: alice.password });
+    const app = spa(gw);
+    const first = await app.post('/api/session/login', { username: alice.username, password: alice.password });
+    expect(first.status).toBe(200);
     const aliceSid = sessionIdFromCookie(first.headers['set-cookie']);
     const aliceAt = await accessTokenOf(aliceSid);
     expect(await introspect(aliceAt)).toMatchObject({ sub: alice.sub });
 
-    const second = await submitForm(agent, '/login', '/login', { username: bob.username, password: bob.password });
-    expect(second.status).toBe(303);
+    const second = await app.post('/api/session/login', { username: bob.username, password: bob.password });
+    expect(second.status).toBe(200);
     const bobSid = sessionIdFromCookie(second.headers['set-cookie']);
     expect(bobSid).not.toBe(aliceSid);
     expect(await introspect(aliceAt)).toEqual({});
@@ -171,10 +174,27 @@ describe('signing in over a signed-in session', () => {
     expect(await gw.index.members(alice.sub)).toEqual([]);
 
     const bobAt = await accessTokenOf(bobSid);
-    const third = await submitForm(agent, '/login', '/login', { username: bob.username, password: bob.password });
-    expect(third.status).toBe(303);
+    const third = await app.post('/api/session/login', { username: bob.username, password: bob.password });
+    expect(third.status).toBe(200);
     expect(await introspect(bobAt)).toEqual({});
     expect(await gw.index.members(bob.sub)).toEqual([sessionIdFromCookie(third.headers['set-cookie'])]);
+    expect(await isSignedInBrowser(app.agent)).toBe(true);
+  });
+
+  it('revokes the replaced guest session at CloudBase when the guest signs in with the form', async () => {
+    const dora = await user('dora');
+    const agent = gw.agent();
+    const guest = await submitForm(agent, '/login', '/login/anonymous', {});
+    expect(guest.status).toBe(303);
+    const guestSid = sessionIdFromCookie(guest.headers['set-cookie']);
+    const guestAt = await accessTokenOf(guestSid);
+    expect(await introspect(guestAt)).not.toEqual({});
+
+    const signed = await submitForm(agent, '/login', '/login', { username: dora.username, password: dora.password });
+    expect(signed.status).toBe(303);
+    expect(sessionIdFromCookie(signed.headers['set-cookie'])).not.toBe(guestSid);
+    expect(await introspect(guestAt)).toEqual({});
+    expect(await gw.store.read(guestSid)).toBeNull();
     expect(await isSignedInBrowser(agent)).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
-import { signedSessionId } from '../../src/routes/api/session-read.js';
+import { signedSessionId } from '../../src/http/signed-cookie.js';
 import { COOKIES } from '../../src/config/cookies.js';
 
 // GET /api/session is served without express-session when nothing but a read is needed; these pin down that it

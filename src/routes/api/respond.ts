@@ -4,21 +4,12 @@ import type { PublicUser } from '../../session/types.js';
 import { notSignedIn, sessionExpired } from '../../errors/app-error.js';
 import { remainingMs, type SessionLimits } from '../../session/policy.js';
 import { isTokenMode, issueSessionToken } from '../../session/token-session.js';
+import { answerUser } from '../../session/session-record.js';
 import type { ApiUser, SessionStateBody } from './responses.js';
 
 export type SessionState = SessionStateBody;
 
-function apiUser(u: PublicUser): ApiUser {
-  return {
-    sub: u.sub,
-    name: u.name ?? null,
-    username: u.username ?? null,
-    email: u.email ?? null,
-    phone_number: u.phone_number ?? null,
-    picture: u.picture ?? null,
-    anonymous: u.anonymous,
-  };
-}
+const apiUser = (u: PublicUser): ApiUser => answerUser(u);
 
 /** The signed-in session as `GET /api/session` shows it; undefined when signed out. */
 export function sessionState(req: Request, limits: SessionLimits, now: number): SessionState | undefined {

@@ -7,14 +7,15 @@ import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
 import { invalidInput } from '../../errors/app-error.js';
 import { FORMS, MAX, readForm } from '../forms.js';
 import { failForm, str } from './web.js';
+import { registeredSendOn, signedInSendOn } from './guests-only.js';
 
 export function register(router: Router, deps: RouteDeps): void {
   const { config, auth, sessions, formCsrf, now } = deps;
-  router.get('/login', (req, res) => {
+  router.get('/login', registeredSendOn, (req, res) => {
     res.render('login.njk', { returnTo: safeReturnTo(req.query.returnTo) });
   });
 
-  router.post('/login', formCsrf, async (req, res) => {
+  router.post('/login', registeredSendOn, formCsrf, async (req, res) => {
     // Shown again on failure as typed (cut to its limit), whatever the validation says about it.
     const username = str(req.body, 'username', MAX.loginName);
     const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
@@ -31,7 +32,7 @@ export function register(router: Router, deps: RouteDeps): void {
     }
   });
 
-  router.post('/login/anonymous', formCsrf, async (req, res) => {
+  router.post('/login/anonymous', signedInSendOn, formCsrf, async (req, res) => {
     const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
     try {
       const signed = await anonymousLogin(formFlowContext(req, auth, now));

@@ -12,7 +12,9 @@ export function isSignedOut(err: unknown): err is AppError {
 
 function toSignIn(req: Request, res: Response, expired: boolean): void {
   const returnTo = safeReturnTo(req.method === 'GET' ? req.originalUrl : FORM_HOME);
-  const query = new URLSearchParams(expired ? { notice: 'session_expired', returnTo } : { returnTo });
+  // Ended from elsewhere (another session, a reset, CloudBase): the note was read by this request, so the reason goes on.
+  const notice = req.endedElsewhere ? `ended_${req.endedElsewhere}` : expired ? 'session_expired' : undefined;
+  const query = new URLSearchParams(notice ? { notice, returnTo } : { returnTo });
   res.redirect(303, `/login?${query.toString()}`);
 }
 

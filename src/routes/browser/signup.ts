@@ -3,38 +3,39 @@ import type { RouteDeps } from '../deps.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { codeStepLocals, flowOf, landing, lastFailure, maskContact, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { flowOf, landing, lastFailure, maskContact, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
 import { failForm, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
+import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'signup.njk';
 
 /**
- * Step 1 (phone or email), 2 (code) or 3 (profile, once the code was verified), as the session's flow stands; with
- * the provider whose identity the new account will get, when one is waiting ("continue with your phone").
+ * Step 1 (phone or email, and the code, on one screen) or 2 (profile, once the code was verified), as the session's
+ * flow stands; with the provider whose identity the new account will get, when one is waiting ("continue with your
+ * phone").
  */
 function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
-  const values = failed?.values ?? {};
   const linking = { linkingProvider: req.session?.providerSignup?.id };
-  if (flow && failed?.phoneStep !== true) {
-    if (flow.vtok) return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values, ...linking };
-    if (flow.vid) return { step: 'code', ...codeStepLocals(flow, now), returnTo, resendFailed: failed?.phoneStep === false, ...linking };
+  if (flow?.vtok && failed?.phoneStep !== true) {
+    return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values: failed?.values ?? {}, ...linking };
   }
-  return { step: 'phone', returnTo, values, ...linking };
+  const sendFailed = failed?.phoneStep === undefined ? undefined : failed;
+  return { step: 'phone', screen: phoneCodeScreen(flow, now, sendFailed), returnTo, ...linking };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
-  router.get('/signup', (req, res) => {
+  router.get('/signup', registeredSendOn, (req, res) => {
     res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
   registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', keepReturnTo: true });
 
-  router.post('/signup/verify', formCsrf, async (req, res) => {
+  router.post('/signup/verify', registeredSendOn, formCsrf, async (req, res) => {
     try {
       const flow = await verifyCodeForm(req, deps, 'signup');
       const outcome = await afterCodeVerified(formFlowContext(req, auth, now), flow);
@@ -46,7 +47,7 @@ export function register(router: Router, deps: RouteDeps): void {
     }
   });
 
-  router.post('/signup', formCsrf, async (req, res) => {
+  router.post('/signup', registeredSendOn, formCsrf, async (req, res) => {
     const values = { name: str(req.body, 'name', 256), username: str(req.body, 'username', 256) };
     try {
       const { name, username, password, consent } = readForm(FORMS.signupProfile, req.body);

@@ -7,6 +7,7 @@ import { maskPhone } from '../../phone.js';
 import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
 import { failForm, failedPost, str } from './web.js';
+import { registeredSendOn } from './guests-only.js';
 
 /** What the code pages (sign-in, sign-up, reset; by SMS or mail) share: reading their forms into the SMS flow's steps, and the views. */
 
@@ -34,15 +35,50 @@ export function codeStepLocals(flow: FlowState, now: number): { maskedPhone: str
   return { maskedPhone: maskContact(flow.phone), resendIn: Math.max(0, Math.ceil((resendAt - now) / 1000)), resendAt };
 }
 
-/** Whether a POST to a send-code route is the code step's resend button (which carries no phone or email field). */
+/** The contact a code goes to: a mobile number or an email address (a flow's key tells them apart by its `@`). */
+export type Channel = 'phone' | 'email';
+
+const channelOf = (key: string): Channel => (key.includes('@') ? 'email' : 'phone');
+
+/** What the one-screen contact + code form shows (views/partials/sms.njk); the other channel is offered below it. */
+export interface PhoneCodeScreen {
+  /** the field the one-screen form asks for: the failed send's, else the flow's, else the phone */
+  channel: Channel;
+  /** the number or address as typed (a failed send), else the flow's when it is of this channel */
+  contact: string;
+  /** a code went out in this flow to this channel: the code field is ready and the button says "send a new code" */
+  codeSent: boolean;
+  maskedPhone: string;
+  resendIn: number;
+  resendAt: number;
+}
+
+/**
+ * The contact + code screen as the flow stands: an email flow shows the email field with the code field, a phone
+ * flow the phone field. A failed send shows the number or address as it was typed, in its own field.
+ */
+export function phoneCodeScreen(flow: FlowState | undefined, now: number, failed?: SendFailure): PhoneCodeScreen {
+  const typedEmail = failed?.values.email;
+  const typedPhone = failed?.values.phone_number;
+  const channel: Channel = typedEmail !== undefined ? 'email' : typedPhone !== undefined ? 'phone' : flow ? channelOf(flow.phone) : 'phone';
+  const typed = channel === 'email' ? typedEmail : typedPhone;
+  if (!flow || channelOf(flow.phone) !== channel) return { channel, contact: typed ?? '', codeSent: false, maskedPhone: '', resendIn: 0, resendAt: 0 };
+  return { channel, contact: typed ?? flow.phone, codeSent: true, ...codeStepLocals(flow, now) };
+}
+
+/**
+ * Whether a POST to a send-code route carries no phone or email field: a resend to the flow's own contact (the
+ * one-screen form always sends it, and the same contact again is a resend with its cooldown, see sendCode).
+ */
 function isResend(body: unknown): boolean {
   const b = body as Record<string, unknown> | undefined;
   return b?.phone_number === undefined && b?.email === undefined;
 }
 
 /**
- * How a page shows its last failed post: a failed send shows the phone step with the number as typed (`phoneStep`),
- * a failed resend the code step; other failures leave the step to the flow. `values` as typed (never a code).
+ * How a page shows its last failed post: a failed send shows the number or address as typed, in its own field
+ * (`phoneStep`); a failed resend the flow's; other failures leave the screen to the flow. `values` as typed (never a
+ * code).
  */
 export interface SendFailure {
   phoneStep?: boolean;
@@ -53,8 +89,11 @@ export interface SendFailure {
 export function lastFailure(res: Response): SendFailure | undefined {
   const failed = failedPost(res);
   if (!failed) return undefined;
-  const phoneStep = failed.form === 'phone' ? true : failed.form === 'resend' ? false : undefined;
-  return { ...(phoneStep === undefined ? {} : { phoneStep }), values: failed.values };
+  const phoneStep = failed.form === 'phone' || failed.form === 'email' ? true : failed.form === 'resend' ? false : undefined;
+  // The field the failed send used, even left empty (an empty value is not kept in the flash).
+  const field = failed.form === 'email' ? 'email' : failed.form === 'phone' ? 'phone_number' : undefined;
+  const values = field && failed.values[field] === undefined ? { ...failed.values, [field]: '' } : failed.values;
+  return { ...(phoneStep === undefined ? {} : { phoneStep }), values };
 }
 
 /** The phone number or email address as typed, to show again on the phone step. */
@@ -82,8 +121,8 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 }
 
 /**
- * POST <action>: sends (or resends) the code of a flow, then back to its page; a failure goes back there too, to the
- * phone step (the number as typed) or, for a resend, the code step.
+ * POST <action>: sends (or resends) the code of a flow, then back to its page (the same screen, ready for the code); a
+ * failure goes back there too, with the number or address as typed.
  */
 export function registerSendCode(
   router: Router,
@@ -91,7 +130,7 @@ export function registerSendCode(
   flow: { action: string; purpose: SmsPurpose; start: string; keepReturnTo: boolean },
 ): void {
   const { auth, formCsrf, now, config } = deps;
-  router.post(flow.action, formCsrf, async (req, res) => {
+  router.post(flow.action, registeredSendOn, formCsrf, async (req, res) => {
     const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
     try {
       const contact = isResend(req.body) ? undefined : typedContact(req.body);
@@ -107,7 +146,7 @@ export function registerSendCode(
       await failForm(req, res, deps, err, {
         page: flow.start,
         ...(returnTo === undefined ? {} : { returnTo: flowOf(req, flow.purpose)?.returnTo ?? returnTo }),
-        form: resend ? 'resend' : 'phone',
+        form: resend ? 'resend' : (req.body as Record<string, unknown>).email !== undefined ? 'email' : 'phone',
         ...(resend ? {} : { values: typedValues(req.body) }),
       });
     }
@@ -116,7 +155,7 @@ export function registerSendCode(
 
 /** POST `path`: "Use another number or address": forgets the flow and goes back to the phone step. */
 export function registerRestart(router: Router, formCsrf: RequestHandler, path: string, start: string): void {
-  router.post(path, formCsrf, (req, res) => {
+  router.post(path, registeredSendOn, formCsrf, (req, res) => {
     delete req.session.flow;
     delete req.session.captcha;
     res.redirect(303, start);

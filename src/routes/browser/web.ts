@@ -28,6 +28,10 @@ const NOTICES: Record<string, MessageKey> = {
   signed_out_everywhere: 'everywhere.done',
   contact_changed: 'contact.changed',
   reauthenticated: 'reauth.confirmed',
+  already_signed_in: 'guest.alreadySignedIn',
+  ended_others: 'ended.others',
+  ended_reset: 'ended.reset',
+  ended_upstream: 'ended.upstream',
 };
 
 /**
@@ -108,17 +112,19 @@ export function viewLocals(config: Config, now: () => number): RequestHandler {
         const t = now();
         return csrfToken(config, req, res, t, () => initSession(req, t));
       },
-      notice:
-        typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)
-          ? t(NOTICES[req.query.notice]!)
-          : req.sessionTimedOut
-            ? t('err.session_expired')
-            : undefined,
+      notice: pageNotice(req, t),
     });
     const flash = takeFlash(req, res, config, now());
     if (flash) Object.assign(res.locals, flashLocals(req, flash, t));
     next();
   };
+}
+
+/** The notice a page shows: why this device was signed out from elsewhere, else a redirect's `?notice=`, else a timeout. */
+function pageNotice(req: Request, t: Translate): string | undefined {
+  if (req.endedElsewhere) return t(NOTICES[`ended_${req.endedElsewhere}`]!);
+  if (typeof req.query.notice === 'string' && Object.hasOwn(NOTICES, req.query.notice)) return t(NOTICES[req.query.notice]!);
+  return req.sessionTimedOut ? t('err.session_expired') : undefined;
 }
 
 /** A field as typed, to show back after a failed post (validation is readForm's job): trimmed, cut to max. */
