@@ -130,7 +130,7 @@ const CASES: Case[] = [
     fields: () => ({ email: 'signup-kept@' }),
     location: '/signup',
     message: 'Enter a valid email address.',
-    kept: ['value="signup-kept@"', 'Step 1 of 3'],
+    kept: ['value="signup-kept@"', 'Step 1 of 2'],
   },
   {
     name: 'password reset, the email form',
@@ -153,7 +153,7 @@ const CASES: Case[] = [
     fields: ({ code }) => ({ verification_code: wrongCode(code!) }),
     location: '/signup',
     message: 'The code is wrong or has expired.',
-    kept: ['Step 2 of 3'],
+    kept: ['Step 1 of 2'],
   },
   {
     name: 'sign-up, the profile step',
@@ -168,7 +168,7 @@ const CASES: Case[] = [
     fields: () => ({ name: 'Typed Name', username: `typed${nextNumber}`, password: secret('zzweakzzpw') }),
     location: '/signup',
     message: 'Choose a stronger password',
-    kept: ['value="Typed Name"', 'Step 3 of 3'],
+    kept: ['value="Typed Name"', 'Step 2 of 2'],
   },
   {
     name: 'password reset, the phone step',
