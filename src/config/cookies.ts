@@ -6,6 +6,8 @@ export const COOKIES = {
   csrf: 'cbg.csrf',
   /** the device proof of a past sign-in */
   device: 'cbg.device',
+  /** a failed form post's one-shot message for a visitor without a session (sealed, lives two minutes) */
+  flash: 'cbg.flash',
 } as const;
 
 export type CookieKind = keyof typeof COOKIES;

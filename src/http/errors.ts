@@ -19,7 +19,7 @@ export function httpStatus(err: AppError): number {
 }
 
 /**
- * The error core every responder (error page, JSON error, re-rendered form) runs before writing its body: logs a 5xx
+ * The error core every responder (error page, JSON error, failed form's redirect) runs before writing its body: logs a 5xx
  * (only those: a 4xx is the caller's doing), then, unless the answer has already started, sets the code's status,
  * Retry-After (the error's own wait, else its code's default) and no-store. False when the headers were already sent:
  * the caller cannot answer any more.

@@ -72,7 +72,8 @@ describe('a Redis Cluster master killed under load (3 masters + 3 replicas, two 
         const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
         const res = await client.post(url, '/login', { _csrf: csrf, username: user.username, password: user.password });
         count(t, 'sign-in', res.status);
-        if (res.status === 303) t.acked.push({ client, sid: client.sid, username: user.username });
+        // A failed sign-in answers 303 too, back to the form: only a 303 elsewhere is acknowledged.
+        if (res.status === 303 && !res.location?.startsWith('/login')) t.acked.push({ client, sid: client.sid, username: user.username });
       } catch (e) {
         t.failures.push(`sign-in: ${(e as Error).message}`);
       }
@@ -137,7 +138,7 @@ describe('a Redis Cluster master killed under load (3 masters + 3 replicas, two 
   async function signInAs(user: { username: string; password: string }, on: number): Promise<WebClient> {
     const client = fleet.newClient();
     const res = await client.submit(fleet.urls[on]!, '/login', '/login', user);
-    if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
+    if (res.status !== 303 || res.location?.startsWith('/login')) throw new Error(`sign-in answered ${res.status} → ${res.location}`);
     return client;
   }
 

@@ -2,6 +2,7 @@ import type { Response } from 'supertest';
 import { csrfFrom, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { mobile, spa } from '../support/api.js';
 import { assertMatchesOpenApi } from '../support/openapi-check.js';
+import { followFailure } from '../support/prg.js';
 
 /**
  * The limits under bursts: attempts fired all at once over real HTTP against real Redis and the emulator, counted where
@@ -38,22 +39,53 @@ afterAll(async () => {
 const calls = async (gw: TestGateway, key: string) => (await gw.emu.stats())[key] ?? 0;
 const SIGNIN = 'POST /auth/v1/signin';
 const ip = (n: number) => `198.51.${Math.floor(n / 250)}.${(n % 250) + 1}`;
-const statuses = (rs: Response[]) => rs.map((r) => r.status).sort((a, b) => a - b);
-const count = (rs: Response[], status: number) => rs.filter((r) => r.status === status).length;
+/** An answer by its status; a failed form post's is the status of the error its page shows (below). */
+interface Answered {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+const statuses = (rs: Answered[]) => rs.map((r) => r.status).sort((a, b) => a - b);
+const count = (rs: Answered[], status: number) => rs.filter((r) => r.status === status).length;
 
-/** `n` browsers, each with the login form open (its CSRF token fetched), then all submitted at once. */
-async function formBurst(gw: TestGateway, n: number, fields: (i: number) => Record<string, string>, addr: (i: number) => string) {
+/**
+ * `n` browsers, each with the login form open (its CSRF token fetched), then all submitted at once. A failed sign-in
+ * answers 303 back to the form (post/redirect/get): each browser then loads that page, and the answer counts as the
+ * status of the error the page shows (`data-error-code`), with the 303's headers (Retry-After).
+ */
+async function formBurst(gw: TestGateway, n: number, fields: (i: number) => Record<string, string>, addr: (i: number) => string): Promise<Answered[]> {
   const armed = await Promise.all(
     Array.from({ length: n }, async (_, i) => {
       const agent = gw.agent();
       return { agent, token: await csrfFrom(agent, '/login?lang=en'), i };
     }),
   );
-  return Promise.all(
+  const posted = await Promise.all(
     armed.map(({ agent, token, i }) =>
       agent.post('/login').set('X-Forwarded-For', addr(i)).type('form').send({ _csrf: token, ...fields(i) }),
     ),
   );
+  return Promise.all(
+    posted.map(async (res, k) => {
+      if (!isFailedSignIn(res)) return { status: res.status, headers: res.headers, text: res.text };
+      const shown = await followFailure(armed[k]!.agent, res);
+      return { status: shown.errorStatus ?? 0, headers: res.headers, text: shown.text };
+    }),
+  );
+}
+
+/** A sign-in form post that failed: its 303 leads back to the form (a success leads away from it). */
+function isFailedSignIn(res: Response): boolean {
+  return res.status === 303 && /^\/login(\?|$)/.test(String(res.headers.location));
+}
+
+/** Limit refusals so far, all kinds: a burst on one session shares one flash, so its 429s are counted where refused. */
+async function refusals(gw: TestGateway): Promise<number> {
+  const text = await gw.metrics.registry.metrics();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('rate_limit_rejections_total{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
 /** `n` JSON sign-ins at once, each from its own SPA. */
@@ -164,6 +196,7 @@ describe('a device that signed in before (OWASP device cookies)', () => {
     };
     const first = await signIn('owner');
     expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
     const cookie = ((first.headers['set-cookie'] as unknown as string[]) ?? []).find((c) => c.startsWith('cbg.device='));
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/Max-Age=\d{7,}/);
@@ -177,18 +210,21 @@ describe('a device that signed in before (OWASP device cookies)', () => {
     const before = await calls(gw, SIGNIN);
     const again = await signIn('owner');
     expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/');
     expect(await calls(gw, SIGNIN)).toBe(before + 1);
     await signOut();
 
     // The device has a limit of its own: a burst from it reaches CloudBase LIMIT_LOGIN_DEVICE_FAILURES times.
     const token = await csrfFrom(owner, '/login');
+    const refusedBefore = await refusals(gw);
     const mine = await Promise.all(
       Array.from({ length: 13 }, (_, i) =>
         owner.post('/login').set('X-Forwarded-For', '100.64.0.1').type('form').send({ _csrf: token, username: 'owner', password: `mine-${i}` }),
       ),
     );
     expect(await calls(gw, SIGNIN)).toBe(before + 1 + 4);
-    expect(count(mine, 429)).toBe(13 - 3);
+    expect(mine.every(isFailedSignIn)).toBe(true);
+    expect((await refusals(gw)) - refusedBefore).toBe(13 - 3);
   });
 
   it('a native app sends its device_token back as X-Device-Token', async () => {
@@ -221,9 +257,10 @@ describe('a signed-in session guessing the password (a stolen cookie)', () => {
     await gw.emu.createUser({ username: 'stolen', password: PASSWORD });
     const thief = gw.agent();
     const token = await csrfFrom(thief, '/login');
-    expect((await thief.post('/login').type('form').send({ _csrf: token, username: 'stolen', password: PASSWORD })).status).toBe(303);
+    expect((await thief.post('/login').type('form').send({ _csrf: token, username: 'stolen', password: PASSWORD })).headers.location).toBe('/');
     const SUDO = 'POST /auth/v1/user/sudo';
     const before = await calls(gw, SUDO);
+    const refusedBefore = await refusals(gw);
     const accountToken = await csrfFrom(thief, '/account?lang=en');
     const answers = await Promise.all(
       Array.from({ length: 23 }, (_, i) =>
@@ -234,7 +271,9 @@ describe('a signed-in session guessing the password (a stolen cookie)', () => {
       ),
     );
     expect(await calls(gw, SUDO)).toBe(before + 3);
-    expect(count(answers, 429)).toBe(23 - 2);
+    // Each failed change goes back to the account page (one session: one flash); the refusals are counted where made.
+    expect(answers.every((r) => r.status === 303 && r.headers.location === '/account')).toBe(true);
+    expect((await refusals(gw)) - refusedBefore).toBe(23 - 2);
   });
 });
 

@@ -1,6 +1,7 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
 import { untilRefreshDue } from '../support/sessions.js';
+import { failedPost, followFailure } from '../support/prg.js';
 import { en } from '../../src/i18n/messages.js';
 
 let gw: TestGateway;
@@ -28,12 +29,14 @@ async function signIn(username: string, password: string): Promise<TestAgent> {
   const agent = gw.agent();
   const res = await submitForm(agent, '/login', '/login', { username, password });
   expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/');
   return agent;
 }
 
 async function canSignIn(username: string, password: string): Promise<boolean> {
   const res = await submitForm(gw.agent(), '/login', '/login', { username, password });
-  return res.status === 303;
+  // A failed sign-in answers 303 too, back to the form.
+  return res.status === 303 && res.headers.location === '/';
 }
 
 async function expectSignedIn(agent: TestAgent): Promise<void> {
@@ -112,8 +115,8 @@ describe('the account page', () => {
     const agent = gw.agent();
     await submitForm(agent, '/login', '/login/anonymous', {});
     const token = await csrfFrom(agent, '/logout');
-    const res = await agent.post('/account/password?lang=en').type('form').send({ _csrf: token, old_password: 'whatever1', new_password: 'Whatever-123' });
-    expect(res.status).toBe(403);
+    const res = await followFailure(agent, await agent.post('/account/password?lang=en').type('form').send({ _csrf: token, old_password: 'whatever1', new_password: 'Whatever-123' }));
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('You cannot do that.');
   });
 
@@ -173,26 +176,26 @@ describe('changing the password', () => {
     expect(res.headers.location).toMatch(/^\/login\?/);
   });
 
-  it('re-renders with 403 for a wrong current password, keeping the session and the password', async () => {
+  it('shows the 403 for a wrong current password on the page, keeping the session and the password', async () => {
     const p = await newPerson();
     const wrong = 'Wrong-passw0rd';
     gw.secrets.add(wrong);
     const agent = await signIn(p.username, p.password);
-    const res = await changePassword(agent, { old_password: wrong, new_password: 'Another-passw0rd' });
+    const res = await failedPost(agent, '/account?lang=en', '/account/password', { old_password: wrong, new_password: 'Another-passw0rd' });
     gw.secrets.add('Another-passw0rd');
-    expect(res.status).toBe(403);
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('The current password is incorrect.');
     expect(res.text).toContain(p.username);
     await expectSignedIn(agent);
     expect(await canSignIn(p.username, p.password)).toBe(true);
   });
 
-  it('re-renders with 400 for a weak new password', async () => {
+  it('shows the 400 for a weak new password on the page', async () => {
     const p = await newPerson();
     gw.secrets.add('abcdefgh');
     const agent = await signIn(p.username, p.password);
-    const res = await changePassword(agent, { old_password: p.password, new_password: 'abcdefgh' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account?lang=en', '/account/password', { old_password: p.password, new_password: 'abcdefgh' });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('Choose a stronger password');
     expect(await canSignIn(p.username, p.password)).toBe(true);
   });
@@ -200,8 +203,8 @@ describe('changing the password', () => {
   it('asks for both fields', async () => {
     const p = await newPerson();
     const agent = await signIn(p.username, p.password);
-    const res = await changePassword(agent, { old_password: p.password, new_password: '' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account?lang=en', '/account/password', { old_password: p.password, new_password: '' });
+    expect(res.errorStatus).toBe(400);
     // The field is named beside itself and in the summary, not a generic "some details are not valid".
     expect(res.text).toContain('<a href="#f-new_password">Fill in New password.</a>');
     expect(res.text).toMatch(/<input id="f-new_password"[^>]* aria-invalid="true"/);
@@ -218,8 +221,8 @@ describe('changing the password', () => {
     const next = `${p.password}-x`;
     gw.secrets.add(next);
     await gw.emu.setConfig({ fail: { [call]: error } });
-    const res = await changePassword(agent, { old_password: p.password, new_password: next });
-    expect(res.status).toBe(status);
+    const res = await failedPost(agent, '/account?lang=en', '/account/password', { old_password: p.password, new_password: next });
+    expect(res.errorStatus).toBe(status);
     expect(res.text).toContain(message);
   });
 });
@@ -244,8 +247,8 @@ describe('deleting the account', () => {
     const wrong = 'Wrong-passw0rd';
     gw.secrets.add(wrong);
     const agent = await signIn(p.username, p.password);
-    const res = await deleteAccount(agent, { password: wrong });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', { password: wrong });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('The current password is incorrect.');
     await expectSignedIn(agent);
     expect(await canSignIn(p.username, p.password)).toBe(true);
@@ -255,8 +258,8 @@ describe('deleting the account', () => {
     const p = await newPerson();
     const agent = await signIn(p.username, p.password);
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/user/sudo': 'invalid_password' } });
-    const res = await deleteAccount(agent, { password: p.password });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', { password: p.password });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('The current password is incorrect.');
     await gw.emu.setConfig({ fail: {} });
     expect(await canSignIn(p.username, p.password)).toBe(true);
@@ -295,7 +298,7 @@ describe('when CloudBase is too slow', () => {
     slow.secrets.add(password);
     await slow.emu.createUser({ username: 'slow01', password });
     const agent = slow.agent();
-    expect((await submitForm(agent, '/login', '/login', { username: 'slow01', password })).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', { username: 'slow01', password })).headers.location).toBe('/');
     await slow.emu.setConfig({ latency_ms: LATENCY_MS });
     const res = await agent.get('/account?lang=en');
     expect(res.status).toBe(504);
@@ -305,17 +308,17 @@ describe('when CloudBase is too slow', () => {
     expect((await agent.get('/account')).status).toBe(200);
   });
 
-  it('re-renders the password form with the timeout message and keeps the session', async () => {
+  it('shows the password form again with the timeout message and keeps the session', async () => {
     const password = 'Passw0rd!slow02';
     slow.secrets.add(password);
     slow.secrets.add(`${password}-new`);
     await slow.emu.createUser({ username: 'slow02', password });
     const agent = slow.agent();
-    expect((await submitForm(agent, '/login', '/login', { username: 'slow02', password })).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', { username: 'slow02', password })).headers.location).toBe('/');
     const token = await csrfFrom(agent, '/account');
     await slow.emu.setConfig({ latency_ms: LATENCY_MS });
-    const res = await agent.post('/account/password?lang=en').type('form').send({ _csrf: token, old_password: password, new_password: `${password}-new` });
-    expect(res.status).toBe(504);
+    const res = await followFailure(agent, await agent.post('/account/password?lang=en').type('form').send({ _csrf: token, old_password: password, new_password: `${password}-new` }));
+    expect(res.errorStatus).toBe(504);
     expect(res.text).toContain('The sign-in service took too long to answer.');
     expect(res.text).toContain('action="/account/password"');
     await slow.emu.setConfig({ latency_ms: 0 });

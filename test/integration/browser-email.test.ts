@@ -6,6 +6,7 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { callbackPath, consent, setEmulatorProviders, startAt, waitUntil } from '../support/provider.js';
+import { failedPost } from '../support/prg.js';
 
 let gw: TestGateway;
 let nextContact = 0;
@@ -129,6 +130,7 @@ describe('email sign-up on the pages', () => {
     expect(step2.text).toContain('账号将使用 si***@example.com。');
     const done = await submitForm(agent, '/signup', '/signup', { name: 'Mailed Person', password: secret('Str0ng!pass-mail') });
     expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('/');
     expect(await homeText(agent)).toContain('You are signed in as Mailed Person.');
     const user = [...gw.emulator.state.users.values()].find((u) => u.email === email.toLowerCase());
     expect(user?.name).toBe('Mailed Person');
@@ -166,6 +168,7 @@ describe('password reset by a mailed code on the pages', () => {
     expect(done.headers.location).toBe('/login?notice=password_reset');
     const login = await submitForm(gw.agent(), '/login', '/login', { username: email, password: 'New!passw0rd-page' });
     expect(login.status).toBe(303);
+    expect(login.headers.location).toBe('/');
   });
 });
 
@@ -176,8 +179,9 @@ describe('when the email form gets bad input', () => {
     ['en', '', 'Enter a valid email address.'],
   ])('(%s) refuses %j: 400, the email field marked, the address kept, nothing sent', async (lang, email, message) => {
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(gw.agent(), '/signup', `/signup/code?lang=${lang}`, { email });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/signup', `/signup/code?lang=${lang}`, { email });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/signup');
     expect(res.text).toContain(message);
     expect(res.text).toMatch(/<input id="f-email" name="email" type="email"[^>]*aria-invalid="true"/);
     if (email) expect(res.text).toContain(`value="${email}"`);
@@ -186,15 +190,17 @@ describe('when the email form gets bad input', () => {
 
   it('refuses a post with both a phone number and an email (a crafted form), sending nothing', async () => {
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(gw.agent(), '/login/sms', '/login/sms/code?lang=en', { phone_number: newPhone(), email: newEmail() });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/login/sms', '/login/sms/code?lang=en', { phone_number: newPhone(), email: newEmail() });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/login/sms');
     expect(res.text).toContain('Give either phone_number or email, not both.');
     expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
   });
 
   it('refuses an address too long for a form field', async () => {
-    const res = await submitForm(gw.agent(), '/password/reset', '/password/reset/code?lang=en', { email: `${'x'.repeat(300)}@example.com` });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/password/reset', '/password/reset/code?lang=en', { email: `${'x'.repeat(300)}@example.com` });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/password/reset');
     expect(res.text).toContain('Enter a valid email address.');
   });
 });
@@ -243,7 +249,9 @@ describe('continue with your phone after a provider CloudBase will not sign up b
     const email = newEmail('continue');
     const code = await mailCode(agent, '/signup', '/signup/code', email);
     await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
-    expect((await submitForm(agent, '/signup', '/signup', { name: 'Mail Continued' })).status).toBe(303);
+    const done = await submitForm(agent, '/signup', '/signup', { name: 'Mail Continued' });
+    expect(done.status).toBe(303);
+    expect(done.headers.location).not.toMatch(/^\/signup/);
     const user = [...gw.emulator.state.users.values()].find((u) => u.email === email.toLowerCase())!;
     expect(user.identities?.map((i) => i.sub)).toEqual(['gh-continue-2']);
   });
@@ -258,8 +266,8 @@ describe('continue with your phone after a provider CloudBase will not sign up b
     const tokens = [...gw.emulator.state.providerTokens.values()].filter((t) => t.identity.sub === 'gh-expired-page');
     expect(tokens).toHaveLength(1);
     await waitUntil(() => tokens.every((t) => t.expiresAt < Date.now()), 'the provider token to expire');
-    const res = await submitForm(agent, '/signup', '/signup?lang=en', { name: 'Too Late' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/signup', '/signup?lang=en', { name: 'Too Late' });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('The provider sign-in could not be completed (it expired or was already used).');
     expect(await homeText(agent)).toContain('You are not signed in.');
     expect([...gw.emulator.state.users.values()].some((u) => u.phone_number === `+86 ${phone}`)).toBe(false);

@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost, followFailure } from '../support/prg.js';
 
 /** "Edit profile" (/account/profile): JavaScript off, both languages, against the emulator and Redis. */
 let gw: TestGateway;
@@ -15,7 +16,7 @@ async function newPerson(): Promise<{ username: string; password: string; name: 
 
 async function signIn(p: { username: string; password: string }): Promise<TestAgent> {
   const agent = gw.agent();
-  expect((await submitForm(agent, '/login', '/login', { username: p.username, password: p.password })).status).toBe(303);
+  expect((await submitForm(agent, '/login', '/login', { username: p.username, password: p.password })).headers.location).toBe('/');
   return agent;
 }
 
@@ -74,8 +75,8 @@ describe('when a person edits the profile in the browser', () => {
     const other = await newPerson();
     const p = await newPerson();
     const agent = await signIn(p);
-    const res = await submitForm(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: 'Typed name', username: other.username }));
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, `/account/profile?lang=${lang}`, `/account/profile?lang=${lang}`, fields({ name: 'Typed name', username: other.username }));
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain(message);
     expect(res.text).toContain('aria-invalid="true"');
     expect(res.text).toContain('value="Typed name"');
@@ -89,8 +90,8 @@ describe('when a person edits the profile in the browser', () => {
   ])('refuses %j with a 400 beside the field', async (bad, message) => {
     const p = await newPerson();
     const agent = await signIn(p);
-    const res = await submitForm(agent, '/account/profile?lang=en', '/account/profile?lang=en', fields({ name: p.name, ...bad }));
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account/profile?lang=en', '/account/profile?lang=en', fields({ name: p.name, ...bad }));
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain(message);
     expect((await agent.get('/api/session')).body.user.name).toBe(p.name);
   });
@@ -109,8 +110,8 @@ describe('when a person edits the profile in the browser', () => {
     const agent = await signIn(p);
     const token = await csrfFrom(agent, '/account/profile');
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/user/basic/edit': 'unavailable' } });
-    const res = await agent.post('/account/profile?lang=en').type('form').send({ _csrf: token, ...fields({ name: 'Lost' }) });
-    expect(res.status).toBe(503);
+    const res = await followFailure(agent, await agent.post('/account/profile?lang=en').type('form').send({ _csrf: token, ...fields({ name: 'Lost' }) }));
+    expect(res.errorStatus).toBe(503);
     expect(res.text).toContain('action="/account/profile"');
     expect((await agent.get('/account/profile')).status).toBe(200);
   });
@@ -226,8 +227,8 @@ describe('when a person changes phone or email in the browser', () => {
     const agent = await signIn(p);
     await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account/contact', `/account/contact?lang=${lang}`, { verification_code: code, password: p.password });
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/account/contact', `/account/contact?lang=${lang}`, { verification_code: code, password: p.password });
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain(message);
     expect((await agent.get('/api/session')).body.user.phone_number).toBeNull();
   });
@@ -238,8 +239,8 @@ describe('when a person changes phone or email in the browser', () => {
     const phone = newPhone();
     await submitForm(agent, '/account/contact', '/account/contact/code', { phone_number: phone, email: '' });
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account/contact', '/account/contact?lang=en', { verification_code: code, password: 'Wrong-passw0rd' });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account/contact?lang=en', '/account/contact', { verification_code: code, password: 'Wrong-passw0rd' });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('aria-invalid="true"');
     expect((await submitForm(agent, '/account/contact', '/account/contact/restart', {})).status).toBe(303);
     expect((await agent.get('/account/contact')).text).toContain('action="/account/contact/code"');
@@ -247,8 +248,8 @@ describe('when a person changes phone or email in the browser', () => {
 
   it('an invalid phone is a 400 beside the field', async () => {
     const agent = await signIn(await newPerson());
-    const res = await submitForm(agent, '/account/contact', '/account/contact/code?lang=en', { phone_number: '12345', email: '' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account/contact', '/account/contact/code?lang=en', { phone_number: '12345', email: '' });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('aria-invalid="true"');
   });
 });

@@ -1,5 +1,6 @@
 import tcb from '@cloudbase/node-sdk';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost } from '../support/prg.js';
 import { callbackPath, consent, startAt } from '../support/provider.js';
 import { COOKIES } from '../../src/config/cookies.js';
 
@@ -222,9 +223,10 @@ describe('when a browser signs in with a custom ticket', () => {
     const good = await mintTicket('form-user-02');
     for (const ticket of [`${good.slice(0, -6)}AAAAAA`, '']) {
       const agent = gw.agent();
-      const res = await submitForm(agent, '/login?lang=en', '/login/ticket', { ticket });
-      expect(res.status).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
+      const res = await failedPost(agent, '/login?lang=en', '/login/ticket', { ticket });
+      expect(res.location).toBe('/login');
+      expect(res.errorStatus).toBeGreaterThanOrEqual(400);
+      expect(res.errorStatus).toBeLessThan(500);
       expect(res.text).toContain(ticket ? 'This sign-in ticket is invalid' : 'class="error');
       expect(await signedInAs(agent)).toContain('You are not signed in.');
     }
@@ -289,8 +291,8 @@ describe('account page: bind and unbind', () => {
     const callback = remember(await consent(await startAt(agent, '/login/provider/google'), 'approve', { sub: 'only-google-person' }));
     expect((await agent.get(callbackPath(callback))).status).toBe(303);
     const before = (await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0;
-    const res = await submitForm(agent, '/account?lang=en', '/account/provider/google/unbind', {});
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/account?lang=en', '/account/provider/google/unbind', {});
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('This is the only way you can sign in');
     expect((await gw.emu.stats())['DELETE /auth/v1/user/provider/google'] ?? 0).toBe(before);
     expect((await agent.get('/account?lang=en')).text).toContain('action="/account/provider/google/unbind"');

@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { csrfFrom, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost } from '../support/prg.js';
 import { RELAXED_LIMITS } from '../support/api.js';
 
 /**
@@ -31,6 +32,7 @@ async function smsOnly(): Promise<{ agent: TestAgent; phone: string; sub: string
   expect((await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone })).status).toBe(303);
   const res = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: await gw.emu.sms(`+86 ${phone}`) });
   expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/');
   return { agent, phone, sub };
 }
 
@@ -58,7 +60,7 @@ describe.each([
     expect(first.text).not.toContain('action="/account/delete"');
     expect(first.text).toContain('action="/account/reauth/code"');
 
-    expect((await submitForm(agent, `/account?lang=${lang}`, '/account/reauth/code', {})).status).toBe(303);
+    expect((await submitForm(agent, `/account?lang=${lang}`, '/account/reauth/code', {})).headers.location).toBe('/account#reauth');
     const codeStep = await agent.get(`/account?lang=${lang}`);
     expect(codeStep.text).toContain('action="/account/reauth"');
     expect(codeStep.text).toContain(`${words.sent} ${masked(phone)}`);
@@ -66,6 +68,7 @@ describe.each([
 
     const res = await submitForm(agent, `/account?lang=${lang}`, '/account/reauth', { verification_code: await gw.emu.sms(`+86 ${phone}`) });
     expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account?notice=reauthenticated');
     const confirmed = await agent.get(`/account?lang=${lang}`);
     expect(confirmed.text).toContain('action="/account/password"');
     expect(confirmed.text).toContain('action="/account/delete"');
@@ -85,7 +88,7 @@ describe('setting a password and deleting the account by a code', () => {
     expect(res.headers.location).toBe('/account?notice=password_changed');
     expect(userOf(sub)?.passwordHash).toBeDefined();
     expect((await agent.get('/account?lang=en')).status).toBe(200);
-    expect((await submitForm(gw.agent(), '/login', '/login', { username: phone, password })).status).toBe(303);
+    expect((await submitForm(gw.agent(), '/login', '/login', { username: phone, password })).headers.location).toBe('/');
     // now it has a password: the page asks for it again
     const page = await agent.get('/account?lang=en');
     expect(page.text).toContain('name="old_password"');
@@ -103,8 +106,9 @@ describe('setting a password and deleting the account by a code', () => {
 
   it('refuses a delete that skipped the code with 403 on the page, deleting nothing', async () => {
     const { agent, sub } = await smsOnly();
-    const res = await submitForm(agent, '/account?lang=en', '/account/delete', {});
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', {});
+    expect(res.errorStatus).toBe(403);
+    expect(res.location).toBe('/account');
     expect(res.text).toContain('confirm it&#39;s you with a code first');
     // the summary links to no password field the page does not have
     expect(res.text).not.toContain('href="#f-password"');
@@ -116,19 +120,20 @@ describe('setting a password and deleting the account by a code', () => {
     const { agent, sub } = await smsOnly();
     const typed = 'Guessed-passw0rd!';
     gw.secrets.add(typed);
-    const res = await submitForm(agent, '/account?lang=en', '/account/delete', { password: typed });
-    expect(res.status).toBe(403);
+    const res = await failedPost(agent, '/account?lang=en', '/account/delete', { password: typed });
+    expect(res.errorStatus).toBe(403);
     expect(res.text).toContain('This account has no password: confirm it&#39;s you with a code instead.');
     expect(res.text).not.toContain(typed);
     expect(userOf(sub)).toBeDefined();
   });
 
-  it('re-renders a wrong code with 400 beside the code field, still unconfirmed', async () => {
+  it('shows a wrong code with 400 beside the code field on the page, still unconfirmed', async () => {
     const { agent, phone } = await smsOnly();
-    expect((await submitForm(agent, '/account?lang=en', '/account/reauth/code', {})).status).toBe(303);
+    expect((await submitForm(agent, '/account?lang=en', '/account/reauth/code', {})).headers.location).toBe('/account#reauth');
     const code = await gw.emu.sms(`+86 ${phone}`);
-    const res = await submitForm(agent, '/account?lang=en', '/account/reauth', { verification_code: code === '000000' ? '111111' : '000000' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/account?lang=en', '/account/reauth', { verification_code: code === '000000' ? '111111' : '000000' });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/account');
     expect(res.text).toContain('aria-invalid="true"');
     expect(res.text).toContain('action="/account/reauth"');
     expect(res.text).not.toContain('action="/account/delete"');
@@ -139,9 +144,9 @@ describe('setting a password and deleting the account by a code', () => {
     await confirmByCode(agent, '/account?lang=en', '/account', phone);
     const password = `Passw0rd!once-${seq}`;
     gw.secrets.add(password);
-    expect((await submitForm(agent, '/account?lang=en', '/account/password', { new_password: password })).status).toBe(303);
-    const again = await submitForm(agent, '/account?lang=en', '/account/delete', {});
-    expect(again.status).toBe(403);
+    expect((await submitForm(agent, '/account?lang=en', '/account/password', { new_password: password })).headers.location).toBe('/account?notice=password_changed');
+    const again = await failedPost(agent, '/account?lang=en', '/account/delete', {});
+    expect(again.errorStatus).toBe(403);
     expect(userOf(sub)).toBeDefined();
   });
 });

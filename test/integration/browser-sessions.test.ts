@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost } from '../support/prg.js';
 
 const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0';
@@ -138,8 +139,8 @@ describe('ending sessions', () => {
     const stranger = await signIn(await newUser(), FIREFOX_LINUX);
     const theirs = (await listSessions(stranger))[0]!.id;
     for (const id of ['no-such-session', theirs]) {
-      const res = await submitForm(a, PAGE, `/account/sessions/${id}/revoke`, {});
-      expect(res.status).toBe(404);
+      const res = await failedPost(a, PAGE, `/account/sessions/${id}/revoke`, {});
+      expect(res.errorStatus).toBe(404);
     }
     expect(await isSignedIn(stranger)).toBe(true);
   });

@@ -1,5 +1,6 @@
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost, followFailure } from '../support/prg.js';
 
 let gw: TestGateway;
 /** Each test gets numbers of its own, so codes and accounts never cross. */
@@ -94,8 +95,8 @@ describe('SMS sign-up', () => {
     const phone = newPhone();
     const code = await sendCode(agent, '/signup', '/signup/code', phone);
     await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
-    const weak = await submitForm(agent, '/signup?lang=en', '/signup', { name: 'Weak Walter', username: `w${phone}`, password: secret('zzweakzzpw') });
-    expect(weak.status).toBe(400);
+    const weak = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'Weak Walter', username: `w${phone}`, password: secret('zzweakzzpw') });
+    expect(weak.errorStatus).toBe(400);
     expect(weak.text).toContain('Choose a stronger password');
     expect(weak.text).toContain('value="Weak Walter"');
     expect(weak.text).toContain(`value="w${phone}"`);
@@ -109,8 +110,8 @@ describe('SMS sign-up', () => {
     const agent = gw.agent();
     const code = await sendCode(agent, '/signup', '/signup/code', newPhone());
     await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
-    const res = await submitForm(agent, '/signup?lang=en', '/signup', { name: 'Tina', username: 'taken-name', password: secret('Tina-passw0rd') });
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'Tina', username: 'taken-name', password: secret('Tina-passw0rd') });
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('That username is taken.');
     expect(res.text).toContain('value="taken-name"');
     expect(res.text).toContain('Step 2 of 2');
@@ -120,19 +121,19 @@ describe('SMS sign-up', () => {
     const agent = gw.agent();
     const code = await sendCode(agent, '/signup', '/signup/code', newPhone());
     await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
-    const long = await submitForm(agent, '/signup?lang=en', '/signup', { name: 'n'.repeat(49) });
-    expect(long.status).toBe(400);
+    const long = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'n'.repeat(49) });
+    expect(long.errorStatus).toBe(400);
     expect(long.text).toContain('The display name can be at most 48 characters.');
     const token = await csrfFrom(agent, '/signup?lang=en');
-    const repeated = await agent.post('/signup').type('form').send(`_csrf=${encodeURIComponent(token)}&username=a&username=b`);
-    expect(repeated.status).toBe(400);
+    const repeated = await followFailure(agent, await agent.post('/signup').type('form').send(`_csrf=${encodeURIComponent(token)}&username=a&username=b`));
+    expect(repeated.errorStatus).toBe(400);
     expect(repeated.text).toContain('<a href="#f-username">Check Username (optional): the value is not valid.</a>');
   });
 
   it('sends a profile step without a verified code back to step 1', async () => {
     const agent = gw.agent();
-    const res = await submitForm(agent, '/signup?lang=en', '/signup', { name: 'Nobody' });
-    expect(res.status).toBe(409);
+    const res = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'Nobody' });
+    expect(res.errorStatus).toBe(409);
     expect(res.text).toContain('This step has expired. Start again.');
     expect(res.text).toContain('Step 1 of 2');
   });
@@ -197,8 +198,8 @@ describe('password reset', () => {
 
     const ok = await submitForm(gw.agent(), '/login', '/login', { username: phone, password: 'New-passw0rd' });
     expect(ok.status).toBe(303);
-    const old = await submitForm(gw.agent(), '/login', '/login', { username: phone, password: 'Old-passw0rd' });
-    expect(old.status).toBe(401);
+    const old = await failedPost(gw.agent(), '/login', '/login', { username: phone, password: 'Old-passw0rd' });
+    expect(old.errorStatus).toBe(401);
   });
 
   it('asks only for a new password after the code was accepted but the password refused', async () => {
@@ -206,8 +207,8 @@ describe('password reset', () => {
     await gw.emu.createUser({ phone_number: canonical(phone), password: secret('Old-passw0rd') });
     const agent = gw.agent();
     const code = await sendCode(agent, '/password/reset', '/password/reset/code', phone);
-    const weak = await submitForm(agent, '/password/reset?lang=en', '/password/reset', { verification_code: code, new_password: secret('qqweakqqpw') });
-    expect(weak.status).toBe(400);
+    const weak = await failedPost(agent, '/password/reset?lang=en', '/password/reset', { verification_code: code, new_password: secret('qqweakqqpw') });
+    expect(weak.errorStatus).toBe(400);
     expect(weak.text).toContain('Choose a stronger password');
     expect(weak.text).toContain('Your code was accepted.');
     expect(weak.text).not.toContain('name="verification_code"');
@@ -220,7 +221,7 @@ describe('password reset', () => {
     const unknown = newPhone();
     await gw.emu.createUser({ phone_number: canonical(known), password: secret('Known-passw0rd') });
     const pages: string[] = [];
-    const failures: { status: number; text: string }[] = [];
+    const failures: { status: number; location: string; text: string }[] = [];
     for (const phone of [known, unknown]) {
       const agent = gw.agent();
       const sent = await submitForm(agent, '/password/reset', '/password/reset/code', { phone_number: phone });
@@ -229,11 +230,11 @@ describe('password reset', () => {
       const page = await agent.get('/password/reset?lang=en');
       expect(page.text).toContain(`If ${masked(phone)} belongs to an account, we sent it a code.`);
       pages.push(anonymise(page.text, phone));
-      const res = await submitForm(agent, '/password/reset?lang=en', '/password/reset', {
+      const res = await failedPost(agent, '/password/reset?lang=en', '/password/reset', {
         verification_code: phone === known ? wrongCode(await gw.emu.sms(canonical(known))) : '123456',
         new_password: 'Whatever-123',
       });
-      failures.push({ status: res.status, text: anonymise(res.text, phone) });
+      failures.push({ status: res.errorStatus ?? 0, location: res.location, text: anonymise(res.text, phone) });
     }
     expect(pages[1]).toBe(pages[0]);
     expect(failures[0]!.status).toBe(400);
@@ -255,8 +256,8 @@ describe('the code step', () => {
   it('refuses a wrong code with a message and lets the person retry', async () => {
     const agent = gw.agent();
     const code = await sendCode(agent, '/signup', '/signup/code', newPhone());
-    const wrong = await submitForm(agent, '/signup?lang=en', '/signup/verify', { verification_code: wrongCode(code) });
-    expect(wrong.status).toBe(400);
+    const wrong = await failedPost(agent, '/signup?lang=en', '/signup/verify', { verification_code: wrongCode(code) });
+    expect(wrong.errorStatus).toBe(400);
     expect(wrong.text).toContain('The code is wrong or has expired.');
     expect(wrong.text).toContain('Step 1 of 2');
     const right = await submitForm(agent, '/signup', '/signup/verify', { verification_code: code });
@@ -267,8 +268,8 @@ describe('the code step', () => {
     const agent = gw.agent();
     await sendCode(agent, '/login/sms', '/login/sms/code', newPhone());
     const before = (await gw.emu.stats())['POST /auth/v1/verification/verify'] ?? 0;
-    const res = await submitForm(agent, '/login/sms?lang=en', '/login/sms', { verification_code: typed });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/login/sms?lang=en', '/login/sms', { verification_code: typed });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('Enter the 6-digit code from the SMS.');
     expect((await gw.emu.stats())['POST /auth/v1/verification/verify'] ?? 0).toBe(before);
   });
@@ -277,11 +278,11 @@ describe('the code step', () => {
     const agent = gw.agent();
     const code = await sendCode(agent, '/login/sms', '/login/sms/code', newPhone());
     for (let i = 0; i < 5; i++) {
-      const res = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: wrongCode(code) });
-      expect(res.status).toBe(400);
+      const res = await failedPost(agent, '/login/sms', '/login/sms', { verification_code: wrongCode(code) });
+      expect(res.errorStatus).toBe(400);
     }
-    const res = await submitForm(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('Check it, or ask for a new one.');
   });
 });
@@ -304,8 +305,8 @@ describe('phone numbers', () => {
     ['200 characters', '1'.repeat(200)],
   ])('refuses a number that is %s with a clear message and keeps what was typed', async (_what, typed) => {
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: typed });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: typed });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('Enter a mainland China mobile number, for example 138 0000 0000.');
     expect(res.text).toContain(`value="${typed}"`);
     expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
@@ -316,17 +317,17 @@ describe('upstream errors', () => {
   it('invalid_phone_number: the phone message, the number kept', async () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification': 'invalid_phone_number' } });
     const phone = newPhone();
-    const res = await submitForm(gw.agent(), '/login/sms?lang=en', '/login/sms/code', { phone_number: phone });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/login/sms?lang=en', '/login/sms/code', { phone_number: phone });
+    expect(res.errorStatus).toBe(400);
     expect(res.text).toContain('Enter a mainland China mobile number');
     expect(res.text).toContain(`value="${phone}"`);
   });
 
   it('rate_limit_exceeded: 429 with Retry-After', async () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification': 'rate_limit_exceeded' } });
-    const res = await submitForm(gw.agent(), '/password/reset?lang=en', '/password/reset/code', { phone_number: newPhone() });
-    expect(res.status).toBe(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    const res = await failedPost(gw.agent(), '/password/reset?lang=en', '/password/reset/code', { phone_number: newPhone() });
+    expect(res.errorStatus).toBe(429);
+    expect(Number(res.post.headers['retry-after'])).toBeGreaterThan(0);
     expect(res.text).toContain('Too many requests.');
   });
 
@@ -334,18 +335,18 @@ describe('upstream errors', () => {
     await gw.emu.setConfig({ sms_cooldown_s: 60 });
     const phone = newPhone();
     await sendCode(gw.agent(), '/signup', '/signup/code', phone);
-    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: phone });
-    expect(res.status).toBe(429);
-    expect(res.headers['retry-after']).toBeDefined();
+    const res = await failedPost(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: phone });
+    expect(res.errorStatus).toBe(429);
+    expect(res.post.headers['retry-after']).toBeDefined();
   });
 
   it('Retry-After is the wait CloudBase gives in retry_after, not a fixed guess', async () => {
     await gw.emu.setConfig({ sms_cooldown_s: 25 });
     const phone = newPhone();
     await sendCode(gw.agent(), '/signup', '/signup/code', phone);
-    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: phone });
-    expect(res.status).toBe(429);
-    const wait = Number(res.headers['retry-after']);
+    const res = await failedPost(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: phone });
+    expect(res.errorStatus).toBe(429);
+    const wait = Number(res.post.headers['retry-after']);
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(25);
   });
@@ -354,8 +355,8 @@ describe('upstream errors', () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification': 'captcha_required' } });
     const agent = gw.agent();
     const phone = newPhone();
-    const asked = await submitForm(agent, '/signup?lang=en', '/signup/code', { phone_number: phone });
-    expect(asked.status).toBe(400);
+    const asked = await failedPost(agent, '/signup?lang=en', '/signup/code', { phone_number: phone });
+    expect(asked.errorStatus).toBe(400);
     expect(asked.text).toContain('Type the characters in the picture to continue.');
     expect(asked.text).toContain(`value="${phone}"`);
     const src = /<img src="(\/captcha\/[^"]+)"/.exec(asked.text)?.[1];
@@ -373,8 +374,8 @@ describe('upstream errors', () => {
     const agent = gw.agent();
     const code = await sendCode(agent, '/login/sms', '/login/sms/code', newPhone());
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/verification/verify': 'captcha_required' } });
-    const asked = await submitForm(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
-    expect(asked.status).toBe(400);
+    const asked = await failedPost(agent, '/login/sms?lang=en', '/login/sms', { verification_code: code });
+    expect(asked.errorStatus).toBe(400);
     expect(asked.text).toMatch(/<form method="post" action="\/login\/sms" novalidate data-phone-code>[\s\S]*<img src="\/captcha\/[\s\S]*<\/form>/);
     expect(asked.text).not.toContain(`value="${code}"`);
     const res = await submitForm(agent, '/login/sms', '/login/sms', { verification_code: code, captcha_answer: lastCaptchaKey() });

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { followFailure } from '../support/prg.js';
 import { freePort, startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { buildGateway, startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -50,7 +51,7 @@ describe('when Redis goes away and comes back', () => {
 
   it('fails closed with 503 (a page for browsers, JSON for the API), /readyz 503, /healthz 200, then heals', async () => {
     const agent = gw.agent();
-    expect((await signIn(agent, 'redis-fault')).status).toBe(303);
+    expect((await signIn(agent, 'redis-fault')).headers.location).toBe('/');
     expect((await agent.get('/api/session').timeout(TIMEOUT)).status).toBe(200);
     const port = redisServer.port;
 
@@ -90,7 +91,7 @@ describe('when Redis goes away and comes back', () => {
     const after = await agent.get('/?lang=en').timeout(TIMEOUT);
     expect(after.status).toBe(200);
     expect(after.text).toContain('You are not signed in.');
-    expect((await signIn(agent, 'redis-fault')).status).toBe(303);
+    expect((await signIn(agent, 'redis-fault')).headers.location).toBe('/');
     expect((await agent.get('/api/session').timeout(TIMEOUT)).body.authenticated).toBe(true);
   });
 });
@@ -217,8 +218,9 @@ describe('when CloudBase is slow or down', () => {
   it('slower than the timeout: 504 with a clear message, and the sign-in was sent once', async () => {
     await gw.emu.setConfig({ latency_ms: 1500 });
     const before = await signins();
-    const page = await signIn(gw.agent(), 'cb-fault');
-    expect(page.status).toBe(504);
+    const agent = gw.agent();
+    const page = await followFailure(agent, await signIn(agent, 'cb-fault'));
+    expect(page.errorStatus).toBe(504);
     expect(page.text).toContain('The sign-in service took too long to answer.');
     const api = await gw.agent().post('/api/session/login').timeout(TIMEOUT).set('x-csrf', '1').send({ username: 'cb-fault', password: PASSWORD });
     expect(api.status).toBe(504);
@@ -229,8 +231,9 @@ describe('when CloudBase is slow or down', () => {
   it('answering unavailable: 503, not retried', async () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/signin': 'unavailable', 'POST /auth/v1/verification': 'unavailable' } });
     const before = await gw.emu.stats();
-    const page = await signIn(gw.agent(), 'cb-fault');
-    expect(page.status).toBe(503);
+    const agent = gw.agent();
+    const page = await followFailure(agent, await signIn(agent, 'cb-fault'));
+    expect(page.errorStatus).toBe(503);
     expect(page.text).toContain('The sign-in service is not reachable right now.');
     const sms = await gw
       .agent()
@@ -255,8 +258,8 @@ describe('when CloudBase is slow or down', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const agent = supertest.agent(server);
-      const page = await submitForm(agent, '/login?lang=en', '/login', { username: 'x', password: 'y' });
-      expect(page.status).toBe(503);
+      const page = await followFailure(agent, await submitForm(agent, '/login?lang=en', '/login', { username: 'x', password: 'y' }));
+      expect(page.errorStatus).toBe(503);
       expect(page.text).toContain('The sign-in service is not reachable right now.');
       const api = await supertest(server).post('/api/session/anonymous').timeout(TIMEOUT).set('x-csrf', '1').send({});
       expect(api.status).toBe(503);

@@ -3,6 +3,7 @@ import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../sup
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { en, zhCN } from '../../src/i18n/messages.js';
 import { publicSessionId } from '../../src/session/directory.js';
+import { failedPost } from '../support/prg.js';
 
 /**
  * The sign-in, sign-up, SMS and reset pages for people who are signed in already (sent on, their session kept), a
@@ -40,6 +41,7 @@ async function signedIn(username = 'gp_alice'): Promise<{ agent: TestAgent; sid:
   const agent = gw.agent();
   const res = await submitForm(agent, '/login', '/login', { username, password: PASSWORD });
   expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/');
   return { agent, sid: sessionIdFromCookie(res.headers['set-cookie']) };
 }
 
@@ -158,6 +160,7 @@ describe('a device whose session was ended from elsewhere', () => {
       const agent = gw.agent();
       const res = await submitForm(agent, '/login', '/login', { username: phone, password });
       expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/');
       return { agent, sid: sessionIdFromCookie(res.headers['set-cookie']) };
     };
     return { phone, here: await signIn(), there: await signIn() };
@@ -167,7 +170,7 @@ describe('a device whose session was ended from elsewhere', () => {
 
   it('"sign out other sessions": the other device lands on the sign-in page told why, once, in English', async () => {
     const { here, there } = await twoDevices();
-    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).status).toBe(303);
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).headers.location).toBe('/account/sessions?notice=others_revoked');
     // Only the reason is kept, for no longer than the session could have stayed idle.
     expect(await gw.redis.get(noteKey(there.sid))).toBe('others');
     const ttl = await gw.redis.pttl(noteKey(there.sid));
@@ -190,7 +193,7 @@ describe('a device whose session was ended from elsewhere', () => {
 
   it('"sign out everywhere": the other device opening the sign-in page is told why, in Chinese', async () => {
     const { here, there } = await twoDevices();
-    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-all', {})).status).toBe(303);
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-all', {})).headers.location).toBe('/login?notice=signed_out_everywhere');
     const login = await there.agent.get('/login?lang=zh-CN');
     expect(login.status).toBe(200);
     expect(login.text).toContain(zhCN['ended.others']);
@@ -202,7 +205,7 @@ describe('a device whose session was ended from elsewhere', () => {
     const { here, there } = await twoDevices();
     const action = `/account/sessions/${publicSessionId(there.sid)}/revoke`;
     expect((await here.agent.get('/account/sessions')).text).toContain(`action="${action}"`);
-    expect((await submitForm(here.agent, '/account/sessions', action, {})).status).toBe(303);
+    expect((await submitForm(here.agent, '/account/sessions', action, {})).headers.location).toBe('/account/sessions?notice=session_revoked');
     expect((await there.agent.get('/?lang=en')).text).toContain(en['ended.others']);
   });
 
@@ -213,7 +216,7 @@ describe('a device whose session was ended from elsewhere', () => {
     const code = await gw.emu.sms(canonical(phone));
     const newPassword = `Gp!reset-${phone}`;
     gw.secrets.add(newPassword);
-    expect((await submitForm(resetter, '/password/reset', '/password/reset', { verification_code: code, new_password: newPassword })).status).toBe(303);
+    expect((await submitForm(resetter, '/password/reset', '/password/reset', { verification_code: code, new_password: newPassword })).headers.location).toBe('/login?notice=password_reset');
     expect((await here.agent.get('/login?lang=en')).text).toContain(en['ended.reset']);
     expect((await there.agent.get('/login?lang=zh-CN')).text).toContain(zhCN['ended.reset']);
     // The resetting browser itself was never signed in: its page says only that the password was reset.
@@ -250,7 +253,7 @@ describe('a device whose session was ended from elsewhere', () => {
 
   it('a cookie naming an ended session under a forged signature learns nothing, and the note stays for its device', async () => {
     const { here, there } = await twoDevices();
-    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).status).toBe(303);
+    expect((await submitForm(here.agent, '/account/sessions', '/account/sessions/revoke-others', {})).headers.location).toBe('/account/sessions?notice=others_revoked');
     const forged = await gw.agent().get('/login?lang=en').set('Cookie', `${gw.config.session.cookieName}=${encodeURIComponent(`s:${there.sid}.forged`)}`);
     expect(forged.status).toBe(200);
     expect(forged.text).not.toContain(en['ended.others']);
@@ -312,8 +315,9 @@ describe('phone and code on one screen, without JavaScript', () => {
     }
 
     // Too early: the same button is refused with the cooldown message, nothing is sent, the screen stays as it was.
-    const early = await submitForm(agent, '/login/sms?lang=en', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
-    expect(early.status).toBe(429);
+    const early = await failedPost(agent, '/login/sms?lang=en', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
+    expect(early.errorStatus).toBe(429);
+    expect(Number(early.post.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(early.text).toContain(en['err.resend_too_soon']);
     expect(formOf(early.text)![2]).toContain(`value="${phone}"`);
     expect(await sends()).toBe(before + 1);
@@ -325,13 +329,15 @@ describe('phone and code on one screen, without JavaScript', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(later.text).not.toContain('You can ask for a new code after');
-    // The abuse limiter keeps its own copy of the cooldown in Redis: it may end a moment after the page's.
+    // The abuse limiter keeps its own copy of the cooldown in Redis: it may end a moment after the page's. A refused
+    // send is a 303 back to the page too, but with the wait (Retry-After); a sent one has none.
     let again = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
-    for (const deadline = Date.now() + 10_000; again.status === 429 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; again.headers['retry-after'] !== undefined && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 200));
       again = await submitForm(agent, '/login/sms', '/login/sms/code', { phone_number: phone, verification_code: '', returnTo: '/account' });
     }
     expect(again.status).toBe(303);
+    expect(again.headers['retry-after']).toBeUndefined();
     expect(await sends()).toBe(before + 2);
 
     // The sign-in button sends the same form, the number in it too, and lands where the flow began.
@@ -343,8 +349,9 @@ describe('phone and code on one screen, without JavaScript', () => {
   });
 
   it('a number that is not one comes back on the same screen, as typed, marked on its field', async () => {
-    const res = await submitForm(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: '12345', verification_code: '' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/signup?lang=en', '/signup/code', { phone_number: '12345', verification_code: '' });
+    expect(res.errorStatus).toBe(400);
+    expect(res.location).toBe('/signup');
     const body = formOf(res.text)![2]!;
     expect(body).toMatch(/<input id="f-phone_number" name="phone_number" type="tel" value="12345"[^>]* aria-invalid="true" autofocus>/);
     expect(body).toContain(en['err.invalid_phone']);
@@ -374,6 +381,6 @@ describe('phone and code on one screen, without JavaScript', () => {
     const done = await submitForm(agent, '/password/reset', '/password/reset', { phone_number: phone, verification_code: await gw.emu.sms(canonical(phone)), new_password: newPassword });
     expect(done.status).toBe(303);
     expect(done.headers.location).toBe('/login?notice=password_reset');
-    expect((await submitForm(gw.agent(), '/login', '/login', { username: phone, password: newPassword })).status).toBe(303);
+    expect((await submitForm(gw.agent(), '/login', '/login', { username: phone, password: newPassword })).headers.location).toBe('/');
   });
 });

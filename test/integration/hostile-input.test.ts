@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { Response } from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
+import { followFailure } from '../support/prg.js';
 import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -178,7 +179,7 @@ function expectShape(res: Response, surface: Surface): void {
 /** A client with a session and a valid CSRF token (signed in when asked): what an attacker with a browser has. */
 async function client(signedIn = false): Promise<{ agent: TestAgent; csrf: string }> {
   const agent = gw.agent();
-  if (signedIn) expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+  if (signedIn) expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).headers.location).toBe('/');
   // A signed-in browser is sent on from /login: its token comes from a page of its own.
   return { agent, csrf: await csrfFrom(agent, signedIn ? '/account' : '/login') };
 }
@@ -202,9 +203,26 @@ const pct = (s: string) =>
   });
 const encode = (pairs: [string, string][]) => pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
 
+/** The client each form post went out from, to follow its redirect. */
+const postedBy = new WeakMap<Response, TestAgent>();
+
 async function postForm(path: string, pairs: (csrf: string) => [string, string][], signedIn = false): Promise<Response> {
   const { agent, csrf } = await client(signedIn);
-  return agent.post(path).timeout(TIMEOUT).type('form').send(encode(pairs(csrf)));
+  const res = await agent.post(path).timeout(TIMEOUT).type('form').send(encode(pairs(csrf)));
+  postedBy.set(res, agent);
+  return res;
+}
+
+/**
+ * A refused form post: a 4xx page when the body is refused before the form is read, else the form's own failure
+ * (post/redirect/get): a 303 back to its page, which then shows a 4xx error.
+ */
+async function expectRefused(res: Response): Promise<void> {
+  if (res.status !== 303) return expect4xx(res, 'html');
+  const shown = await followFailure(postedBy.get(res)!, res);
+  expect(shown.errorStatus).toBeGreaterThanOrEqual(400);
+  expect(shown.errorStatus).toBeLessThan(500);
+  expectShape(shown.page, 'html');
 }
 
 /** A JSON call; for a route of signed-in callers, from a signed-in client (so the body checks are what answers). */
@@ -294,9 +312,13 @@ describe('fields of the wrong type', () => {
         // A returnTo that is not one string is only ever replaced by "/".
         if (field === 'returnTo') {
           expectNo5xx(res, 'html');
-          if (res.status === 303) expect(res.headers.location).toBe('/');
+          // Home on success; on failure the form's page, with no returnTo.
+          if (res.status === 303 && res.headers.location !== '/') {
+            expect(res.headers.location).not.toContain('returnTo');
+            await expectRefused(res);
+          }
         } else {
-          expect4xx(res, 'html');
+          await expectRefused(res);
         }
       }
     },
@@ -314,7 +336,7 @@ describe('fields of the wrong type', () => {
 
 describe('over-long fields', () => {
   it.each(withFields(forms).filter((e) => e.field !== 'returnTo'))('$key: $field of 10 000 characters is a 4xx page', async ({ path, field, spec }) => {
-    expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, '9'.repeat(10_000)]], spec.signedIn), 'html');
+    await expectRefused(await postForm(path, (csrf) => [['_csrf', csrf], [field, '9'.repeat(10_000)]], spec.signedIn));
   });
 
   it.each(withFields(apiWrites))('$key: $field of 10 000 characters is 400', async ({ method, path, field, spec }) => {
@@ -351,7 +373,7 @@ describe('control characters and lone surrogates', () => {
   const nasty = ['a\u0000b', 'a\r\nSet-Cookie: injected=1', 'a\u001b[31m', 'a\u007f', '\ud800', 'a\udfffb'];
 
   it.each(withFields(forms).filter((e) => e.field !== 'returnTo'))('$key: $field with control characters is a 4xx page', async ({ path, field, spec }) => {
-    for (const value of nasty) expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn), 'html');
+    for (const value of nasty) await expectRefused(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn));
   });
 
   it.each(withFields(apiWrites))('$key: $field with control characters or a lone surrogate is 400', async ({ method, path, field }) => {
@@ -373,7 +395,7 @@ describe('look-alike digits in phone numbers and codes', () => {
     '$key: $field in look-alike digits is a 4xx page',
     async ({ path, field, spec }) => {
       for (const value of field === 'phone_number' ? phones : codes) {
-        expect4xx(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn), 'html');
+        await expectRefused(await postForm(path, (csrf) => [['_csrf', csrf], [field, value]], spec.signedIn));
       }
     },
   );
@@ -486,7 +508,7 @@ describe('the device list cursor', () => {
 
   it('is a 400 naming `cursor` on both surfaces, never a 5xx; a cursor past the end is an empty last page', async () => {
     const agent = gw.agent();
-    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).headers.location).toBe('/');
     for (const v of hostile) {
       const json = await agent.get(`/api/sessions?cursor=${v}`).timeout(TIMEOUT).set('accept', 'application/json');
       expect4xx(json, 'api');
@@ -504,7 +526,7 @@ describe('the sign-in history cursor', () => {
 
   it('is a 4xx on both surfaces, never a 5xx, whether the gateway or CloudBase refuses it', async () => {
     const agent = gw.agent();
-    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', { username: 'hostile', password: PASSWORD })).headers.location).toBe('/');
     for (const v of hostile) {
       const json = await agent.get(`/api/session/history?cursor=${v}`).timeout(TIMEOUT).set('accept', 'application/json');
       expect4xx(json, 'api');

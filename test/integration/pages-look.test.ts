@@ -5,6 +5,7 @@
  */
 import type TestAgent from 'supertest/lib/agent.js';
 import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { failedPost } from '../support/prg.js';
 import { expectApiError, finishApiSuite, mobile, spa, type ApiClient } from '../support/api.js';
 
 let gw: TestGateway;
@@ -51,8 +52,8 @@ describe('when APP_NAME is set', () => {
 describe('when a form post fails on a field it names', () => {
   it('marks that field invalid, describes it by its message, focuses it and names it in the summary', async () => {
     const agent = gw.agent();
-    const res = await submitForm(agent, '/login?lang=en', '/login', { username: 'someone', password: '' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(agent, '/login?lang=en', '/login', { username: 'someone', password: '' });
+    expect(res.errorStatus).toBe(400);
     expect(title(res.text)).toBe('Error: Sign in · Lantern 灯笼');
     const password = inputTag(res.text, 'password');
     expect(password).toContain('aria-invalid="true"');
@@ -67,8 +68,8 @@ describe('when a form post fails on a field it names', () => {
   });
 
   it('says the same in Chinese, with the title prefixed 错误：', async () => {
-    const res = await submitForm(gw.agent(), '/login?lang=zh-CN', '/login', { username: '', password: 'x' });
-    expect(res.status).toBe(400);
+    const res = await failedPost(gw.agent(), '/login?lang=zh-CN', '/login', { username: '', password: 'x' });
+    expect(res.errorStatus).toBe(400);
     expect(title(res.text)).toBe('错误：登录 · Lantern 灯笼');
     expect(inputTag(res.text, 'username')).toContain('aria-invalid="true"');
     expect(res.text).toContain('<li><a href="#f-username">请填写用户名、邮箱或手机号。</a></li>');
@@ -76,8 +77,8 @@ describe('when a form post fails on a field it names', () => {
 
   it('keeps an error that names no field in the summary, with no field marked', async () => {
     await gw.emu.createUser({ username: 'looker', password: 'Looker-Passw0rd' });
-    const res = await submitForm(gw.agent(), '/login?lang=en', '/login', { username: 'looker', password: 'not-the-password' });
-    expect(res.status).toBe(401);
+    const res = await failedPost(gw.agent(), '/login?lang=en', '/login', { username: 'looker', password: 'not-the-password' });
+    expect(res.errorStatus).toBe(401);
     expect(title(res.text)).toMatch(/^Error: /);
     expect(res.text).toContain('<p>The username or password is incorrect.</p>');
     expect(res.text).not.toContain('aria-invalid');
@@ -104,14 +105,14 @@ describe('when TERMS_URL and PRIVACY_URL are set', () => {
   it('refuses to create the account without consent, keeps the typed values, and creates it once ticked', async () => {
     const agent = gw.agent();
     await toProfileStep(agent);
-    const refused = await submitForm(agent, '/signup?lang=en', '/signup', { name: 'Consent Carol', username: '' });
-    expect(refused.status).toBe(400);
+    const refused = await failedPost(agent, '/signup?lang=en', '/signup', { name: 'Consent Carol', username: '' });
+    expect(refused.errorStatus).toBe(400);
     expect(title(refused.text)).toMatch(/^Error: /);
     expect(inputTag(refused.text, 'consent')).toContain('aria-invalid="true"');
     expect(refused.text).toContain('<li><a href="#f-consent">Tick the box to accept the terms before creating your account.</a></li>');
     expect(inputTag(refused.text, 'name')).toContain('value="Consent Carol"');
     // Anything but the ticked box's own value is no consent.
-    expect((await submitForm(agent, '/signup', '/signup', { name: 'Consent Carol', consent: 'no' })).status).toBe(400);
+    expect((await failedPost(agent, '/signup', '/signup', { name: 'Consent Carol', consent: 'no' })).errorStatus).toBe(400);
     const created = await submitForm(agent, '/signup', '/signup', { name: 'Consent Carol', consent: 'yes' });
     expect(created.status).toBe(303);
   });
@@ -131,9 +132,9 @@ describe('when a code was sent', () => {
     expect(page.text).toMatch(/You can ask for a new code after \d\d:\d\d:\d\d/);
     // No JavaScript: a click before that time is refused with the cooldown message, without asking CloudBase.
     const before = (await gw.emu.stats())['POST /auth/v1/verification'] ?? 0;
-    const early = await submitForm(agent, '/login/sms?lang=en', '/login/sms/code', {});
-    expect(early.status).toBe(429);
-    expect(Number(early.headers['retry-after'])).toBeGreaterThan(0);
+    const early = await failedPost(agent, '/login/sms?lang=en', '/login/sms/code', {});
+    expect(early.errorStatus).toBe(429);
+    expect(Number(early.post.headers['retry-after'])).toBeGreaterThan(0);
     expect(early.text).toContain('Wait until the countdown ends');
     expect(early.text).toContain('name="verification_code"');
     expect((await gw.emu.stats())['POST /auth/v1/verification'] ?? 0).toBe(before);
@@ -146,7 +147,7 @@ describe('when CloudBase asks for a captcha', () => {
   it('shows the picture at its natural size with a "new picture" link that swaps the challenge in place', async () => {
     await gw.emu.setConfig({ fail: { 'POST /auth/v1/signin': 'captcha_required' } });
     const agent = gw.agent();
-    const res = await submitForm(agent, '/login?lang=en', '/login', { username: 'looker', password: 'whatever-pass' });
+    const res = await failedPost(agent, '/login?lang=en', '/login', { username: 'looker', password: 'whatever-pass' });
     const id = /<img src="\/captcha\/([^"]+)" alt="[^"]+" data-captcha>/.exec(res.text)?.[1];
     expect(id).toBeDefined();
     expect(res.text).toContain(`<a href="/captcha/${id}/new" data-new-picture>New picture</a>`);
@@ -174,7 +175,7 @@ describe('when CloudBase asks for a captcha', () => {
 describe('when sessions are kept in Redis', () => {
   it('the sessions page lists sessions as cards whose sign-out buttons name their device, with no process-only note', async () => {
     const agent = gw.agent();
-    expect((await submitForm(agent, '/login', '/login', { username: 'looker', password: 'Looker-Passw0rd' })).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', { username: 'looker', password: 'Looker-Passw0rd' })).headers.location).toBe('/');
     const page = await agent.get('/account/sessions?lang=en');
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('<table');

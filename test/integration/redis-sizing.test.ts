@@ -36,7 +36,7 @@ it('a signed-in session takes under 3 KB, a visitor in an SMS flow under 1 KB, a
   expect(visitorBytes).toBeLessThan(1024);
 
   await gw.redis.flushdb();
-  expect((await submitForm(gw.agent(), '/login', '/login', { username: 'sized', password: PASSWORD })).status).toBe(303);
+  expect((await submitForm(gw.agent(), '/login', '/login', { username: 'sized', password: PASSWORD })).headers.location).toBe('/');
   const sessions = await usage('s:{*}');
   const index = await usage('u:{*}');
   expect(sessions).toHaveLength(1);

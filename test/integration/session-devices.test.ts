@@ -3,6 +3,7 @@ import { csrfFrom, startTestGateway, submitForm, type TestGateway } from '../sup
 import { finishApiSuite, mobile, RELAXED_LIMITS, type MobileClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { publicSessionId } from '../../src/session/directory.js';
+import { failedPost } from '../support/prg.js';
 
 /**
  * Ending another device when the gateway cannot use that session's own tokens (its data lost, or sealed with a key
@@ -36,6 +37,7 @@ async function browserSignIn(user: { username: string; password: string }): Prom
   const agent = gw.agent();
   const res = await submitForm(agent, '/login', '/login', { username: user.username, password: user.password });
   expect(res.status).toBe(303);
+  expect(res.headers.location).toBe('/');
   const sid = sessionIdFromCookie(res.headers['set-cookie']);
   const did = (await gw.store.read(sid))?.did;
   if (!did) throw new Error('the signed-in session holds no device id');
@@ -157,8 +159,9 @@ describe('signing out one device whose session the gateway cannot read', () => {
     const user = await newUser();
     const me = await browserSignIn(user);
     const calls = Object.entries(await gw.emu.stats()).filter(([k]) => k.includes('/user/authorized/devices/')).reduce((n, [, v]) => n + v, 0);
-    const res = await submitForm(me.agent, '/account/sessions', '/account/sessions/AAAAAAAAAAAAAAAAAAAAAA/revoke', {});
-    expect(res.status).toBe(404);
+    const res = await failedPost(me.agent, '/account/sessions', '/account/sessions/AAAAAAAAAAAAAAAAAAAAAA/revoke', {});
+    expect(res.location).toBe('/account/sessions');
+    expect(res.errorStatus).toBe(404);
     const after = Object.entries(await gw.emu.stats()).filter(([k]) => k.includes('/user/authorized/devices/')).reduce((n, [, v]) => n + v, 0);
     expect(after).toBe(calls);
   });
@@ -182,6 +185,7 @@ describe('signing out the other devices while some of their sessions cannot be r
     await loseData(lost.sid);
     const res = await submitForm(me.agent, '/account/sessions', '/account/sessions/revoke-others', {});
     expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/account/sessions?notice=others_revoked');
 
     for (const d of [unreadable, lost, readable]) expect(upstreamRefreshTokens(user.sub, d.did)).toEqual([]);
     for (const t of doomed) expect(await refreshes(t)).toBe(false);
@@ -203,6 +207,7 @@ describe('signing out the other devices while some of their sessions cannot be r
     try {
       const res = await submitForm(me.agent, '/account/sessions', '/account/sessions/revoke-all', {});
       expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/login?notice=signed_out_everywhere');
     } finally {
       await gw.emu.setConfig({ fail: {} });
     }

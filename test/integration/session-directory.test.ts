@@ -110,7 +110,7 @@ describe('a user with 263 sessions', () => {
     const user = await newUser();
     await tokenSessions(user, 205);
     const browser = gw.agent();
-    expect((await submitForm(browser, '/login', '/login', user)).status).toBe(303);
+    expect((await submitForm(browser, '/login', '/login', user)).headers.location).toBe('/');
     const seen = new Set<string>();
     let path: string | undefined = '/account/sessions?lang=en';
     while (path) {
@@ -141,7 +141,7 @@ describe('account changes end every other session', () => {
     const user = await newUser();
     const apps = await tokenSessions(user, 230);
     const browser = gw.agent();
-    expect((await submitForm(browser, '/login', '/login', user)).status).toBe(303);
+    expect((await submitForm(browser, '/login', '/login', user)).headers.location).toBe('/');
     const res = await submitForm(browser, '/account', '/account/delete', { password: user.password });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/?notice=account_deleted');
@@ -152,7 +152,7 @@ describe('account changes end every other session', () => {
     const user = await newUser();
     const apps = await tokenSessions(user, 215);
     const browser = gw.agent();
-    expect((await submitForm(browser, '/login', '/login', user)).status).toBe(303);
+    expect((await submitForm(browser, '/login', '/login', user)).headers.location).toBe('/');
     const newPassword = `${user.password}-new`;
     gw.secrets.add(newPassword);
     const res = await submitForm(browser, '/account', '/account/password', { old_password: user.password, new_password: newPassword });

@@ -38,6 +38,7 @@ it('reads a session of the previous format, answers it like any other, and store
   clock = Date.now();
   const signedIn = await submitForm(gw.agent(), '/login', '/login', { username: 'formats', password: PASSWORD });
   expect(signedIn.status).toBe(303);
+  expect(signedIn.headers.location).toBe('/');
   const sid = sessionIdFromCookie(signedIn.headers['set-cookie']);
   const cookie = cookiePair(signedIn.headers['set-cookie']);
   const compact = await gw.store.read(sid);

@@ -83,7 +83,7 @@ describe('a dump of Redis after every kind of sign-in', () => {
     const user = { username: `at-rest-browser${n}`, password: password(`Passw0rd!at-rest-b${n}`) };
     await gw.emu.createUser(user);
     const agent = gw.agent();
-    expect((await submitForm(agent, '/login', '/login', user)).status).toBe(303);
+    expect((await submitForm(agent, '/login', '/login', user)).headers.location).toBe('/');
     return agent;
   }
 
@@ -344,6 +344,7 @@ describe('rotating TOKEN_ENCRYPTION_KEYS across gateways on one Redis', () => {
     await before.emu.createUser(user);
     const signedIn = await submitForm(before.agent(), '/login', '/login', user);
     expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.location).toBe('/');
     const cookie = (signedIn.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
     const sid = sessionIdFromCookie(signedIn.headers['set-cookie']);
     expect((await supertest(after.server).get('/api/session').set('Cookie', cookie)).status).toBe(200); // not decrypted

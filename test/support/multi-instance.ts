@@ -246,7 +246,8 @@ export async function startFleet(startBackend: StartBackend, opts: { instances?:
       const { sub, ...user } = await createUser();
       const client = new WebClient(transcript);
       const res = await client.submit(urls[on]!, '/login', '/login', user);
-      if (res.status !== 303) throw new Error(`sign-in on instance ${on} answered ${res.status}`);
+      // A failed sign-in answers 303 too, back to the form: only a 303 elsewhere is one.
+      if (res.status !== 303 || res.location?.startsWith('/login')) throw new Error(`sign-in on instance ${on} answered ${res.status} → ${res.location}`);
       return { client, sid: client.sid, sub, username: user.username };
     },
     assertNoLeaks() {

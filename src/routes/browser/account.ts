@@ -2,15 +2,12 @@ import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import type { Translate } from '../../i18n/index.js';
 import { FORMS, readForm } from '../forms.js';
-import { AppError } from '../../errors/app-error.js';
 import { accountProfile, changePassword, deleteAccount, signInWithNewPassword, type SignedInCaller } from '../../flows/account/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { fromUpstream } from '../../errors/upstream.js';
-import { httpStatus } from '../../http/errors.js';
 import { accountView, type AccountView } from './account-view.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
 import { signedInSub } from '../signed-in-sub.js';
-import { renderFailure } from './web.js';
+import { failForm, failedPost } from './web.js';
 import { reauthLocals, registerReauth } from './account-reauth.js';
 
 type AccountForm = 'password' | 'delete' | 'reauth';
@@ -27,13 +24,10 @@ export function register(router: Router, deps: RouteDeps): void {
     return accountView(profile, String(res.locals.locale), res.locals.t as Translate);
   }
 
-  /** Re-renders the account page with the message next to the form that failed; a signed-out error signs in again. */
+  /** Back to the account page, the message next to the form that failed; a signed-out error signs in again. */
   async function renderAccountFailure(req: Request, res: Response, form: AccountForm, err: unknown): Promise<void> {
     if (isSignedOut(err)) throw err;
-    const appErr = err instanceof AppError ? err : fromUpstream(err);
-    // When CloudBase is slow or away, asking it again for the profile would only double the wait: show the forms alone.
-    const account = httpStatus(appErr) < 500 ? await loadAccount(req, res).catch(() => undefined) : undefined;
-    await renderFailure(req, res, auth, 'account.njk', appErr, { account, failedForm: form, reauth: reauthLocals(req, res, now) });
+    await failForm(req, res, deps, err, { page: '/account', form });
   }
 
   /** The new password signs this browser in again; signing in over this session revokes its old CloudBase tokens. */
@@ -42,8 +36,22 @@ export function register(router: Router, deps: RouteDeps): void {
     if (signed) await sessions.signIn(req, signed);
   }
 
+  /**
+   * The profile for the page. Right after a failed form, the page shows the failure even without it: when CloudBase was
+   * slow or away, asking it again would only double the wait, so the forms stand alone.
+   */
+  async function accountAfter(req: Request, res: Response): Promise<AccountView | undefined> {
+    const failed = failedPost(res);
+    if (!failed) return loadAccount(req, res);
+    if (failed.status >= 500) return undefined;
+    return loadAccount(req, res).catch((err: unknown) => {
+      if (isSignedOut(err)) throw err;
+      return undefined;
+    });
+  }
+
   router.get('/account', requireSignedIn, async (req, res) => {
-    res.render('account.njk', { account: await loadAccount(req, res), reauth: reauthLocals(req, res, now) });
+    res.render('account.njk', { account: await accountAfter(req, res), reauth: reauthLocals(req, res, now) });
   });
 
   registerReauth(router, '/account', deps, (req, res, err) => renderAccountFailure(req, res, 'reauth', err));

@@ -1,13 +1,13 @@
 import type { Request, Response, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import type { SignedInCaller } from '../../flows/account/index.js';
-import { sendContactCode, verifyContactChange } from '../../flows/account/contact.js';
+import { EMAIL_MAX, sendContactCode, verifyContactChange } from '../../flows/account/contact.js';
 import { maskPhone } from '../../phone.js';
 import { ACCOUNT_FORMS } from '../account-forms.js';
-import { readForm } from '../forms.js';
+import { MAX, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
-import { renderFailure } from './web.js';
+import { failForm, failedPost, str } from './web.js';
 import { reauthLocals, registerReauth } from './account-reauth.js';
 
 const VIEW = 'contact.njk';
@@ -22,25 +22,25 @@ export function register(router: Router, deps: RouteDeps): void {
     const sentTo = flow ? (flow.phone.includes('@') ? flow.phone : maskPhone(flow.phone)) : undefined;
     return { sentTo, guest: req.session.user?.anonymous === true, reauth: reauthLocals(req, res, now), ...extra };
   };
-  const fail = async (req: Request, res: Response, err: unknown, extra: Record<string, unknown> = {}) => {
+  const fail = async (req: Request, res: Response, err: unknown, failed: { form?: string; values?: Record<string, string | undefined> } = {}) => {
     if (isSignedOut(err)) throw err;
-    await renderFailure(req, res, auth, VIEW, err, page(req, res, extra));
+    await failForm(req, res, deps, err, { page: '/account/contact', ...failed });
   };
 
   router.get('/account/contact', requireSignedIn, (req, res) => {
-    res.render(VIEW, page(req, res));
+    // A failed send shows the "new contact" step again, whatever flow is under way.
+    res.render(VIEW, page(req, res, failedPost(res)?.form === 'new' ? { step: 'new' } : {}));
   });
 
-  registerReauth(router, '/account/contact', deps, (req, res, err) => fail(req, res, err, { failedForm: 'reauth' }));
+  registerReauth(router, '/account/contact', deps, (req, res, err) => fail(req, res, err, { form: 'reauth' }));
 
   router.post('/account/contact/code', requireSignedIn, formCsrf, async (req, res) => {
-    let values: { phone_number?: string | undefined; email?: string | undefined } = {};
     try {
-      values = readForm(ACCOUNT_FORMS.contactNew, req.body);
+      const values = readForm(ACCOUNT_FORMS.contactNew, req.body);
       const input = { phone_number: present(values.phone_number), email: present(values.email) };
       await sendContactCode(formFlowContext(req, auth, now), caller(req), input, config.limits.sms.cooldownS);
     } catch (err) {
-      return fail(req, res, err, { values, step: 'new' });
+      return fail(req, res, err, { form: 'new', values: { phone_number: str(req.body, 'phone_number', MAX.phone), email: str(req.body, 'email', EMAIL_MAX) } });
     }
     res.redirect(303, '/account/contact');
   });

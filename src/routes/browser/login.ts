@@ -6,19 +6,19 @@ import { formFlowContext } from '../flow-context.js';
 import { handOverDeviceProof, presentedDeviceProof } from '../device-proof.js';
 import { invalidInput } from '../../errors/app-error.js';
 import { FORMS, MAX, readForm } from '../forms.js';
-import { renderFailure, str } from './web.js';
+import { failForm, str } from './web.js';
 import { registeredSendOn, signedInSendOn } from './guests-only.js';
 
-export function register(router: Router, { config, auth, sessions, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { config, auth, sessions, formCsrf, now } = deps;
   router.get('/login', registeredSendOn, (req, res) => {
-    res.render('login.njk', { values: {}, returnTo: safeReturnTo(req.query.returnTo) });
+    res.render('login.njk', { returnTo: safeReturnTo(req.query.returnTo) });
   });
 
   router.post('/login', registeredSendOn, formCsrf, async (req, res) => {
     // Shown again on failure as typed (cut to its limit), whatever the validation says about it.
     const username = str(req.body, 'username', MAX.loginName);
     const returnTo = safeReturnTo((req.body as Record<string, unknown>).returnTo);
-    const locals = { values: { username }, returnTo };
     try {
       const form = readForm(FORMS.login, req.body);
       if (!form.username || !form.password) throw invalidInput(form.username ? 'password' : 'username');
@@ -28,7 +28,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
       handOverDeviceProof(req, res, config, signed.deviceProof);
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, 'login.njk', err, locals);
+      await failForm(req, res, deps, err, { values: { username }, returnTo });
     }
   });
 
@@ -39,7 +39,7 @@ export function register(router: Router, { config, auth, sessions, formCsrf, now
       await sessions.signIn(req, signed);
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, 'login.njk', err, { values: {}, returnTo });
+      await failForm(req, res, deps, err, { returnTo });
     }
   });
 }

@@ -4,10 +4,10 @@ import { AppError } from '../../errors/app-error.js';
 import { accountProfile, type SignedInCaller } from '../../flows/account/index.js';
 import { editProfile, GENDERS, PICTURE_MAX, type Gender, type ProfileEdit } from '../../flows/account/profile.js';
 import { ACCOUNT_FORMS } from '../account-forms.js';
-import { readForm } from '../forms.js';
+import { MAX, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
 import { isSignedOut, requireSignedIn, signInAgain } from './signed-in.js';
-import { renderFailure } from './web.js';
+import { failForm, failedPost, str } from './web.js';
 
 interface ProfileValues {
   name: string;
@@ -30,24 +30,33 @@ function profileEdit(values: ProfileValues): ProfileEdit {
 }
 
 /** "Edit profile": name, username (checked for availability), gender, picture address. */
-export function register(router: Router, { auth, freshAccessToken, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { auth, freshAccessToken, formCsrf, now } = deps;
   const caller = (req: Request): SignedInCaller => ({ user: req.session.user, accessToken: () => freshAccessToken(req) });
   const page = (values: ProfileValues) => ({ profile: values, pictureMax: PICTURE_MAX });
 
   router.get('/account/profile', requireSignedIn, async (req, res) => {
+    const failed = failedPost(res);
+    // After a failed save the form shows what was typed, not what the account holds.
+    if (failed) {
+      const typed = (k: keyof ProfileValues) => failed.values[k] ?? '';
+      return res.render('profile.njk', page({ name: typed('name'), username: typed('username'), gender: typed('gender'), picture: typed('picture') }));
+    }
     const { user } = await accountProfile(formFlowContext(req, auth, now), caller(req));
     const gender = user.gender && isGender(user.gender) ? user.gender : '';
     res.render('profile.njk', page({ name: user.name ?? '', username: user.username ?? '', gender, picture: user.picture ?? '' }));
   });
 
   router.post('/account/profile', requireSignedIn, formCsrf, async (req, res) => {
-    let values: ProfileValues | undefined;
     try {
-      values = readForm(ACCOUNT_FORMS.profile, req.body);
+      const values = readForm(ACCOUNT_FORMS.profile, req.body);
       req.session.user = await editProfile(formFlowContext(req, auth, now), caller(req), profileEdit(values));
     } catch (err) {
       if (isSignedOut(err)) throw err;
-      return renderFailure(req, res, auth, 'profile.njk', err, page(values ?? { name: '', username: '', gender: '', picture: '' }));
+      // As typed, so an emptied field stays empty (a refused form was never read: each field cut to its limit).
+      const typed = (name: keyof ProfileValues, max: number) => str(req.body, name, max);
+      const values = { name: typed('name', MAX.name), username: typed('username', MAX.username), gender: typed('gender', 8), picture: typed('picture', PICTURE_MAX) };
+      return failForm(req, res, deps, err, { page: '/account/profile', values });
     }
     res.redirect(303, '/account?notice=profile_saved');
   });

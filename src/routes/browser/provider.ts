@@ -9,7 +9,7 @@ import type { MessageKey, Translate } from '../../i18n/index.js';
 import { finishProvider, signInWithTicket, startProvider } from '../../flows/provider/index.js';
 import { invalidInput } from '../../errors/app-error.js';
 import { FORMS, readForm } from '../forms.js';
-import { renderFailure } from './web.js';
+import { failForm } from './web.js';
 import { flowContext, formFlowContext } from '../flow-context.js';
 import { CALLBACK_PATH, callbackUri } from '../provider-callback.js';
 
@@ -40,7 +40,8 @@ function renderFailed(req: Request, res: Response, err: unknown, returnTo: strin
   res.render('provider-failed.njk', { message: errorText(appErr, t), errorCode: appErr.code, returnTo });
 }
 
-export function register(router: Router, { config, auth, sessions, freshAccessToken, formCsrf, now }: RouteDeps): void {
+export function register(router: Router, deps: RouteDeps): void {
+  const { config, auth, sessions, freshAccessToken, formCsrf, now } = deps;
   const offered = config.providers.map((p) => p.id);
   router.use(buttonsFor(config));
 
@@ -90,7 +91,7 @@ export function register(router: Router, { config, auth, sessions, freshAccessTo
       await sessions.signIn(req, await signInWithTicket(formFlowContext(req, auth, now), ticket));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, 'login.njk', err, { values: {}, returnTo });
+      await failForm(req, res, deps, err, { page: '/login', returnTo });
     }
   });
 }

@@ -4,8 +4,8 @@ import { AppError, flowExpired } from '../../errors/app-error.js';
 import { completeReset } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
 import { formFlowContext } from '../flow-context.js';
-import { flowOf, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure } from './web.js';
+import { flowOf, lastFailure, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm } from './web.js';
 import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'reset.njk';
@@ -24,10 +24,10 @@ function page(req: Request, now: number, failed?: SendFailure): Record<string, u
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, formCsrf, now, directory } = deps;
   router.get('/password/reset', registeredSendOn, (req, res) => {
-    res.render(VIEW, page(req, now()));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', view: VIEW, page, keepReturnTo: false });
+  registerSendCode(router, deps, { action: '/password/reset/code', purpose: 'reset', start: '/password/reset', keepReturnTo: false });
 
   router.post('/password/reset', registeredSendOn, formCsrf, async (req, res) => {
     try {
@@ -40,7 +40,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await completeReset(formFlowContext(req, auth, now), directory, newPassword);
       res.redirect(303, '/login?notice=password_reset');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
+      await failForm(req, res, deps, err, { page: '/password/reset' });
     }
   });
 

@@ -3,41 +3,37 @@ import type { RouteDeps } from '../deps.js';
 import { FORMS, readForm } from '../forms.js';
 import { afterCodeVerified, completeSignup } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { flowOf, landing, maskContact, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure, str } from './web.js';
+import { flowOf, landing, lastFailure, maskContact, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm, str } from './web.js';
 import { requireConsent } from '../consent.js';
 import { guestToken } from '../guest-token.js';
 import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'signup.njk';
 
-interface Failure extends Partial<SendFailure> {
-  values?: Record<string, string>;
-}
-
 /**
  * Step 1 (phone or email, and the code, on one screen) or 2 (profile, once the code was verified), as the session's
  * flow stands; with the provider whose identity the new account will get, when one is waiting ("continue with your
  * phone").
  */
-function page(req: Request, now: number, failed?: Failure): Record<string, unknown> {
+function page(req: Request, now: number, failed?: SendFailure): Record<string, unknown> {
   const flow = flowOf(req, 'signup');
   const returnTo = landing(req, flow);
   const linking = { linkingProvider: req.session?.providerSignup?.id };
   if (flow?.vtok && failed?.phoneStep !== true) {
     return { step: 'profile', maskedPhone: maskContact(flow.phone), returnTo, values: failed?.values ?? {}, ...linking };
   }
-  const sendFailed = failed?.phoneStep === undefined ? undefined : (failed as SendFailure);
+  const sendFailed = failed?.phoneStep === undefined ? undefined : failed;
   return { step: 'phone', screen: phoneCodeScreen(flow, now, sendFailed), returnTo, ...linking };
 }
 
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now, config } = deps;
   router.get('/signup', registeredSendOn, (req, res) => {
-    res.render(VIEW, page(req, now()));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', view: VIEW, page, keepReturnTo: true });
+  registerSendCode(router, deps, { action: '/signup/code', purpose: 'signup', start: '/signup', keepReturnTo: true });
 
   router.post('/signup/verify', registeredSendOn, formCsrf, async (req, res) => {
     try {
@@ -47,7 +43,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
+      await failForm(req, res, deps, err, { page: '/signup', returnTo: landing(req, flowOf(req, 'signup')) });
     }
   });
 
@@ -60,7 +56,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, await completeSignup(formFlowContext(req, auth, now), { name, username, password, anonymousToken: await guestToken(req, deps.freshAccessToken) }));
       res.redirect(303, returnTo);
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, now(), { values }));
+      await failForm(req, res, deps, err, { page: '/signup', returnTo: landing(req, flowOf(req, 'signup')), values });
     }
   });
 

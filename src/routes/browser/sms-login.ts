@@ -2,8 +2,8 @@ import type { Request, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { afterCodeVerified } from '../../flows/sms/index.js';
 import { formFlowContext } from '../flow-context.js';
-import { flowOf, landing, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
-import { renderFailure } from './web.js';
+import { flowOf, landing, lastFailure, phoneCodeScreen, registerRestart, registerSendCode, verifyCodeForm, type SendFailure } from './sms-pages.js';
+import { failForm } from './web.js';
 import { registeredSendOn } from './guests-only.js';
 
 const VIEW = 'login-sms.njk';
@@ -17,10 +17,10 @@ function page(req: Request, now: number, failed?: SendFailure): Record<string, u
 export function register(router: Router, deps: RouteDeps): void {
   const { auth, sessions, formCsrf, now } = deps;
   router.get('/login/sms', registeredSendOn, (req, res) => {
-    res.render(VIEW, page(req, now()));
+    res.render(VIEW, page(req, now(), lastFailure(res)));
   });
 
-  registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', view: VIEW, page, keepReturnTo: true });
+  registerSendCode(router, deps, { action: '/login/sms/code', purpose: 'login', start: '/login/sms', keepReturnTo: true });
 
   router.post('/login/sms', registeredSendOn, formCsrf, async (req, res) => {
     try {
@@ -30,7 +30,7 @@ export function register(router: Router, deps: RouteDeps): void {
       await sessions.signIn(req, outcome.signedIn);
       res.redirect(303, flow.returnTo ?? '/');
     } catch (err) {
-      await renderFailure(req, res, auth, VIEW, err, page(req, now()));
+      await failForm(req, res, deps, err, { page: '/login/sms', returnTo: landing(req, flowOf(req, 'login')) });
     }
   });
 

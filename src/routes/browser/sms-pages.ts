@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { FlowState, SmsPurpose } from '../../session/types.js';
 import { currentFlow, sendCode, verifyCode, type TypedContact, type VerifiedFlow } from '../../flows/sms/index.js';
 import { FORMS, readForm } from '../forms.js';
@@ -6,7 +6,7 @@ import { safeReturnTo } from '../../http/return-to.js';
 import { maskPhone } from '../../phone.js';
 import type { RouteDeps } from '../deps.js';
 import { formFlowContext } from '../flow-context.js';
-import { renderFailure, str } from './web.js';
+import { failForm, failedPost, str } from './web.js';
 import { registeredSendOn } from './guests-only.js';
 
 /** What the code pages (sign-in, sign-up, reset; by SMS or mail) share: reading their forms into the SMS flow's steps, and the views. */
@@ -75,21 +75,33 @@ function isResend(body: unknown): boolean {
   return b?.phone_number === undefined && b?.email === undefined;
 }
 
-/** How a failed send re-renders: with the number or address as typed (`phoneStep`), or, for a resend without one, the flow's. */
+/**
+ * How a page shows its last failed post: a failed send shows the number or address as typed, in its own field
+ * (`phoneStep`); a failed resend the flow's; other failures leave the screen to the flow. `values` as typed (never a
+ * code).
+ */
 export interface SendFailure {
-  phoneStep: boolean;
-  values: { phone_number?: string; email?: string };
+  phoneStep?: boolean;
+  values: Record<string, string>;
 }
 
-function sendFailure(body: unknown): SendFailure {
-  if (isResend(body)) return { phoneStep: false, values: {} };
+/** The failed post this view of an SMS page shows (its flash), as the page's `page(req, failed)` takes it. */
+export function lastFailure(res: Response): SendFailure | undefined {
+  const failed = failedPost(res);
+  if (!failed) return undefined;
+  const phoneStep = failed.form === 'phone' || failed.form === 'email' ? true : failed.form === 'resend' ? false : undefined;
+  // The field the failed send used, even left empty (an empty value is not kept in the flash).
+  const field = failed.form === 'email' ? 'email' : failed.form === 'phone' ? 'phone_number' : undefined;
+  const values = field && failed.values[field] === undefined ? { ...failed.values, [field]: '' } : failed.values;
+  return { ...(phoneStep === undefined ? {} : { phoneStep }), values };
+}
+
+/** The phone number or email address as typed, to show again on the phone step. */
+function typedValues(body: unknown): Record<string, string> {
   const b = body as Record<string, unknown>;
   return {
-    phoneStep: true,
-    values: {
-      ...(b.phone_number !== undefined ? { phone_number: str(body, 'phone_number', 256) } : {}),
-      ...(b.email !== undefined ? { email: str(body, 'email', 256) } : {}),
-    },
+    ...(b.phone_number !== undefined ? { phone_number: str(body, 'phone_number', 256) } : {}),
+    ...(b.email !== undefined ? { email: str(body, 'email', 256) } : {}),
   };
 }
 
@@ -110,17 +122,18 @@ export function verifyCodeForm(req: Request, deps: Pick<RouteDeps, 'auth' | 'now
 
 /**
  * POST <action>: sends (or resends) the code of a flow, then back to its page (the same screen, ready for the code); a
- * failure re-renders the page as `page` decides from the failure.
+ * failure goes back there too, with the number or address as typed.
  */
 export function registerSendCode(
   router: Router,
-  { auth, formCsrf, now, config }: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
-  flow: { action: string; purpose: SmsPurpose; start: string; view: string; page: (req: Request, now: number, failed?: SendFailure) => Record<string, unknown>; keepReturnTo: boolean },
+  deps: Pick<RouteDeps, 'auth' | 'formCsrf' | 'now' | 'config'>,
+  flow: { action: string; purpose: SmsPurpose; start: string; keepReturnTo: boolean },
 ): void {
+  const { auth, formCsrf, now, config } = deps;
   router.post(flow.action, registeredSendOn, formCsrf, async (req, res) => {
+    const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
     try {
       const contact = isResend(req.body) ? undefined : typedContact(req.body);
-      const returnTo = flow.keepReturnTo ? safeReturnTo((req.body as { returnTo?: unknown }).returnTo) : undefined;
       await sendCode(formFlowContext(req, auth, now), {
         purpose: flow.purpose,
         cooldownS: config.limits.sms.cooldownS,
@@ -129,7 +142,13 @@ export function registerSendCode(
       });
       res.redirect(303, flow.start);
     } catch (err) {
-      await renderFailure(req, res, auth, flow.view, err, flow.page(req, now(), sendFailure(req.body)));
+      const resend = isResend(req.body);
+      await failForm(req, res, deps, err, {
+        page: flow.start,
+        ...(returnTo === undefined ? {} : { returnTo: flowOf(req, flow.purpose)?.returnTo ?? returnTo }),
+        form: resend ? 'resend' : (req.body as Record<string, unknown>).email !== undefined ? 'email' : 'phone',
+        ...(resend ? {} : { values: typedValues(req.body) }),
+      });
     }
   });
 }
