@@ -243,7 +243,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
       const code = await emu.sms(PHONE_WIRE);
       expect(code).toMatch(/^\d{6}$/);
       await codeInput.pressSequentially(code);
-      await submit(page, 'form[action="/signup/verify"] button[type=submit]');
+      await submit(page, 'form[action="/signup/verify"] button[type=submit]:not([hidden]):not([formaction])');
 
       const profile = page.locator('form[action="/signup"]');
       await profile.locator('input[name=name]').waitFor();

@@ -188,7 +188,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
     await page.locator('button[data-send-code]').click();
     await page.locator('[data-code-sent]').waitFor();
     await page.locator('input[name=verification_code]').fill(await emu.sms(`+86 ${phone}`));
-    await submit(page, 'form[action="/signup/verify"] button[type=submit]');
+    await submit(page, 'form[action="/signup/verify"] button[type=submit]:not([hidden]):not([formaction])');
     await page.locator('form[action="/signup"] input[name=name]').waitFor();
   }
 
@@ -476,7 +476,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
       expect(seen).toEqual([`${sent} ${en['sms.resendIn'].replace('{seconds}', String(seconds))}`, en['sms.resendReady']]);
       // The sign-in button sends the code from the same screen (a new number goes on to sign-up).
       await page.locator('#f-verification_code').fill(await emu.sms(`+86 ${phone}`));
-      await submit(page, 'form[data-phone-code] button[type=submit]:not([hidden]):not([data-send-code])');
+      await submit(page, 'form[data-phone-code] button[type=submit]:not([hidden]):not([formaction]):not([data-send-code])');
       expect(new URL(page.url()).pathname).toBe('/signup');
       await context.clearCookies();
       await context.addCookies([{ name: 'lang', value: 'en', url: server.url }]);
