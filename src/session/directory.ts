@@ -1,3 +1,5 @@
+// Just over ~250 lines: listing a page, ending one session and ending them all share the index walk, the liveness
+// check and the upstream ending (token, else device); apart, each would carry its own copy of them.
 import { createHash } from 'node:crypto';
 import type { VersionedSession } from './store.js';
 import type { SharedSessions } from './shared.js';
