@@ -1,22 +1,8 @@
 import cookieSignature from 'cookie-signature';
+import { readCookie } from '../cookie-header.js';
 
 /** Longer Cookie headers are not read by the lean paths (the full stack answers them). */
 const MAX_COOKIE_HEADER = 8192;
-
-/** The value of the first cookie called `name` in a Cookie header (trimmed, still encoded), without splitting it. */
-export function cookieValue(header: string, name: string): string | undefined {
-  for (let at = header.indexOf(name); at >= 0; at = header.indexOf(name, at + 1)) {
-    let before = at - 1;
-    while (before >= 0 && (header.charCodeAt(before) === 32 || header.charCodeAt(before) === 9)) before--;
-    if (before >= 0 && header.charCodeAt(before) !== 59 /* ; */) continue;
-    let eq = at + name.length;
-    while (eq < header.length && (header.charCodeAt(eq) === 32 || header.charCodeAt(eq) === 9)) eq++;
-    if (header.charCodeAt(eq) !== 61 /* = */) continue;
-    const end = header.indexOf(';', eq + 1);
-    return header.slice(eq + 1, end < 0 ? header.length : end).trim();
-  }
-  return undefined;
-}
 
 /** `<sid>.<hmac>` from a cookie value `s:<sid>.<hmac>` as express-session encodes it, or undefined. */
 function signedPart(value: string): string | undefined {
@@ -45,7 +31,7 @@ function unsignedId(value: string, secrets: readonly string[]): string | undefin
 /** The session id of a validly signed session cookie (express-session's format: `s:<sid>.<hmac>`), or undefined. */
 export function signedSessionId(cookieHeader: string | undefined, name: string, secrets: readonly string[]): string | undefined {
   if (!cookieHeader || cookieHeader.length > MAX_COOKIE_HEADER) return undefined;
-  const value = cookieValue(cookieHeader, name);
+  const value = readCookie(cookieHeader, name);
   return value === undefined ? undefined : unsignedId(value, secrets);
 }
 
@@ -65,7 +51,7 @@ export class VerifiedCookies {
 
   /** The session cookie's value (still encoded) in a Cookie header, or undefined (none, or a header too long). */
   valueIn(header: string | undefined): string | undefined {
-    return !header || header.length > MAX_COOKIE_HEADER ? undefined : cookieValue(header, this.name);
+    return !header || header.length > MAX_COOKIE_HEADER ? undefined : readCookie(header, this.name);
   }
 
   /** The session id of a cookie value from `valueIn`, when it is validly signed. */
