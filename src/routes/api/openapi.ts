@@ -35,6 +35,15 @@ const ALWAYS = { '500': failure('Internal'), '503': failure('Unavailable') };
 const WRITE = { '400': failure('BadRequest'), '403': failure('Forbidden'), '413': failure('PayloadTooLarge'), '415': failure('UnsupportedMediaType') };
 /** Statuses of a call that reaches CloudBase. */
 const UPSTREAM = { '429': failure('TooManyRequests'), '502': failure('BadGateway'), '504': failure('GatewayTimeout') };
+/** What proving a code answers, by either channel (`code/verify`, `sms/verify`): signed in, or the step that follows. */
+const CODE_VERIFIED = {
+  '200': { description: 'Signed in, or the next step', content: json({ oneOf: [ref('SessionState'), ref('NextStep')] }) },
+  '401': failure('Unauthorized'),
+  '409': failure('Conflict'),
+  ...WRITE,
+  ...UPSTREAM,
+  ...ALWAYS,
+};
 
 const SIGNED_IN = [{ sessionCookie: [] }, { sessionToken: [] }];
 /** Sign-in calls work with a session or without one (`{}`): a token-mode flow carries its pre-login token. */
@@ -194,14 +203,7 @@ export const OPENAPI = {
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(codeVerifyBody),
-        responses: {
-          '200': { description: 'Signed in, or the next step', content: json({ oneOf: [ref('SessionState'), ref('NextStep')] }) },
-          '401': failure('Unauthorized'),
-          '409': failure('Conflict'),
-          ...WRITE,
-          ...UPSTREAM,
-          ...ALWAYS,
-        },
+        responses: CODE_VERIFIED,
       },
     },
     '/api/session/sms/send': {
@@ -227,14 +229,7 @@ export const OPENAPI = {
         security: ANY_CALLER,
         parameters: WRITE_HEADERS,
         requestBody: body(smsVerifyBody),
-        responses: {
-          '200': { description: 'Signed in, or the next step', content: json({ oneOf: [ref('SessionState'), ref('NextStep')] }) },
-          '401': failure('Unauthorized'),
-          '409': failure('Conflict'),
-          ...WRITE,
-          ...UPSTREAM,
-          ...ALWAYS,
-        },
+        responses: CODE_VERIFIED,
       },
     },
     '/api/session/signup': {
