@@ -132,7 +132,7 @@ export class VersionedRedisStore extends session.Store {
     this.defaultCookie = JSON.stringify(new (session.Cookie as unknown as new (o: CookieOptions) => object)(opts.cookie ?? DEFAULT_COOKIE));
     defineScripts(opts.client, { casSet: { keys: 2, lua: CAS_SET }, destroySession: { keys: 2, lua: DESTROY } });
     this.redis = opts.client as RedisClient & ScriptedClient;
-    failClosed(this, ['read', 'readView', 'readVersion', 'readVersions', 'write', 'remove']);
+    failClosed(this, ['read', 'readView', 'write', 'remove']);
   }
 
   /**
@@ -158,29 +158,6 @@ export class VersionedRedisStore extends session.Store {
   async readView(sid: string): Promise<SessionView | null> {
     const [v, u] = await this.redis.hmget(this.keys.session(sid), 'v', 'u');
     return v && u ? parseView(u) : null;
-  }
-
-  /**
-   * The stored version alone, or null when there is no session: a caller that keeps what it opened of a version (the
-   * proxy's token cache) checks it is still current with this, without fetching or opening the secrets again.
-   */
-  async readVersion(sid: string): Promise<number | null> {
-    const v = await this.redis.hget(this.keys.session(sid), 'v');
-    return v ? Number(v) : null;
-  }
-
-  /**
-   * readVersion for several sessions in one write to Redis (a pipeline), in order. A Cluster client reads them one by
-   * one: a pipeline there must stay within one slot, and each session has its own.
-   */
-  async readVersions(sids: readonly string[]): Promise<(number | null)[]> {
-    if (sids.length === 1 || this.redis.isCluster) return Promise.all(sids.map((sid) => this.readVersion(sid)));
-    const results = (await this.redis.pipeline(sids.map((sid) => ['hget', this.keys.session(sid), 'v'])).exec()) ?? [];
-    return sids.map((_sid, i) => {
-      const [err, v] = results[i] ?? [new Error('no reply')];
-      if (err) throw err;
-      return v ? Number(v) : null;
-    });
   }
 
   /** Compare-and-set write; updates sess._v on success. */

@@ -47,7 +47,7 @@ async function signIn(): Promise<{ sid: string; sub: string }> {
 describe('the session store', () => {
   it('exposes exactly the express-session methods it answers correctly, and no whole-keyspace walk', () => {
     expect(methodsOf(gw.store)).toEqual(
-      ['createSession', 'destroy', 'get', 'load', 'read', 'readVersion', 'readVersions', 'readView', 'regenerate', 'remove', 'set', 'touch', 'write'].sort(),
+      ['createSession', 'destroy', 'get', 'load', 'read', 'readView', 'regenerate', 'remove', 'set', 'touch', 'write'].sort(),
     );
     const loose = gw.store as unknown as Record<string, unknown>;
     for (const walk of ['all', 'length', 'clear', 'ids']) expect(loose[walk]).toBeUndefined();
@@ -74,18 +74,7 @@ describe('the session store', () => {
     for (const sid of [ended.sid, 'not-a-session']) {
       expect(await cb((done) => gw.store.get(sid, done))).toBeNull();
       expect(await gw.store.readView(sid)).toBeNull();
-      expect(await gw.store.readVersion(sid)).toBeNull();
     }
-    // Versions alone: the stored one for a session, null for anything else, in the order asked (one pipeline).
-    const versionOfA = (await gw.store.read(a.sid))!._v!;
-    expect(await gw.store.readVersion(a.sid)).toBe(versionOfA);
-    expect(await gw.store.readVersions([b.sid, ended.sid, a.sid, 'not-a-session'])).toEqual([
-      (await gw.store.read(b.sid))!._v!,
-      null,
-      versionOfA,
-      null,
-    ]);
-
     // set writes at the version read; an old copy is dropped, not written over the newer one.
     const fresh = (await gw.store.read(a.sid))!;
     const stale = (await gw.store.read(a.sid))!;
