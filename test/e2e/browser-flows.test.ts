@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Cookie, Page, Response } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import { describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -146,12 +146,7 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
   }
 
   /** Clicks a submit button and waits for the page that answers (after any redirect) to load. */
-  async function submit(page: Page, buttonSelector: string): Promise<void> {
-    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-    await page.locator(buttonSelector).first().click();
-    await navigated;
-    await page.waitForLoadState('load');
-  }
+  const submit = submitAndLoad;
 
   /** The session cookie, when the browser holds one. */
   async function sessionCookie(context: BrowserContext): Promise<Cookie | undefined> {
@@ -180,20 +175,11 @@ describeWithBrowser('browser flows: real Chromium against `node dist/main.js`', 
       for (const f of readdirSync(SCREENSHOTS)) if (f.endsWith('.png')) rmSync(join(SCREENSHOTS, f));
     }
     redis = await startRedis();
-    emulator = await startTestEmulator({ envId: 'e2e-env', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' });
+    emulator = await startTestEmulator(E2E_CLOUDBASE);
     emu = emulatorControl(emulator.url);
     await emu.setConfig({ sms_cooldown_s: 0 });
     await emu.createUser(NOJS);
-    server = await startServerProcess({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123',
-      REDIS_URL: redis.url,
-      CLOUDBASE_ENV_ID: 'e2e-env',
-      CLOUDBASE_CLIENT_ID: 'e2e-client',
-      CLOUDBASE_CLIENT_SECRET: 'e2e-client-secret',
-      CLOUDBASE_API_ORIGIN: emulator.url,
-    });
+    server = await startServerProcess(e2eGatewayEnv(redis.url, emulator.url));
     browser = await launchBrowser();
   }, 240_000);
 

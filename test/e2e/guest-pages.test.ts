@@ -9,8 +9,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import type { Browser, Page } from 'playwright-core';
+import { contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -64,19 +64,9 @@ describeWithBrowser('the guest pages in Chromium: sent on when signed in, told w
     await redis?.stop();
   }, 60_000);
 
-  async function newContext(l: Lang, javaScriptEnabled = true): Promise<BrowserContext> {
-    const context = await browser.newContext({ locale: l, javaScriptEnabled, viewport: { width: 1100, height: 800 } });
-    context.setDefaultTimeout(15_000);
-    await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
-    return context;
-  }
+  const newContext = (l: Lang, javaScriptEnabled = true) => contextInLanguage(browser, server.url, l, javaScriptEnabled);
 
-  async function submit(page: Page, selector: string): Promise<void> {
-    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-    await page.locator(selector).first().click();
-    await navigated;
-    await page.waitForLoadState('load');
-  }
+  const submit = submitAndLoad;
 
   /** axe (no violations) at 375 px and desktop width in both schemes, and nothing wider than a 375 px screen. */
   async function check(page: Page, state: string): Promise<void> {

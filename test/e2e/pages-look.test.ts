@@ -10,7 +10,7 @@ import { readFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import { contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { emulatorControl, type EmulatorControl } from '../support/gateway.js';
@@ -88,13 +88,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
     await emulator?.close();
   }, 60_000);
 
-  async function newContext(l: Lang, javaScriptEnabled = true): Promise<BrowserContext> {
-    const context = await browser.newContext({ locale: l, javaScriptEnabled, viewport: { width: 1100, height: 800 } });
-    context.setDefaultTimeout(15_000);
-    // The language the person chose, as the switcher remembers it.
-    await context.addCookies([{ name: 'lang', value: l, url: server.url }]);
-    return context;
-  }
+  const newContext = (l: Lang, javaScriptEnabled = true) => contextInLanguage(browser, server.url, l, javaScriptEnabled);
 
   /** Bounded polling of a page expression (string expressions go by the devtools protocol, past the page's CSP). */
   async function until(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
@@ -105,12 +99,7 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
     }
   }
 
-  async function submit(page: Page, selector: string): Promise<void> {
-    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-    await page.locator(selector).first().click();
-    await navigated;
-    await page.waitForLoadState('load');
-  }
+  const submit = submitAndLoad;
 
   /**
    * axe at both widths and in both schemes (no reload: the media queries answer live), no horizontal overflow at

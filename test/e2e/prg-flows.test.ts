@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import { describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -39,12 +39,7 @@ describeWithBrowser('a failed post in Chromium: post/redirect/get', () => {
     expect({ where, violations }).toEqual({ where, violations: [] });
   }
 
-  async function submit(selector: string): Promise<void> {
-    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-    await page.locator(selector).first().click();
-    await navigated;
-    await page.waitForLoadState('load');
-  }
+  const submit = (selector: string) => submitAndLoad(page, selector);
 
   async function signIn(username: string, password: string): Promise<void> {
     await page.locator('form[action="/login"] input[name=username]').fill(username);

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import { describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -86,18 +86,8 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
     buildGateway();
     if (WRITE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     redis = await startRedis();
-    emulator = await startTestEmulator({ envId: 'e2e-env', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' });
-    server = await startServerProcess({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123',
-      REDIS_URL: redis.url,
-      CLOUDBASE_ENV_ID: 'e2e-env',
-      CLOUDBASE_CLIENT_ID: 'e2e-client',
-      CLOUDBASE_CLIENT_SECRET: 'e2e-client-secret',
-      CLOUDBASE_API_ORIGIN: emulator.url,
-      AUTH_PROVIDERS: 'wx_open,github,google',
-    });
+    emulator = await startTestEmulator(E2E_CLOUDBASE);
+    server = await startServerProcess(e2eGatewayEnv(redis.url, emulator.url, { AUTH_PROVIDERS: 'wx_open,github,google' }));
     browser = await launchBrowser();
   }, 240_000);
 

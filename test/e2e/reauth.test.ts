@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser } from '../support/browser.js';
+import { describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -78,12 +78,7 @@ describeWithBrowser('an account without a password, in Chromium: a code to its o
     }
   }
 
-  async function submit(page: Page, selector: string): Promise<void> {
-    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
-    await page.locator(selector).first().click();
-    await navigated;
-    await page.waitForLoadState('load');
-  }
+  const submit = submitAndLoad;
 
   /** A person whose account an SMS code made, signed in by a code in this browser. */
   async function smsSignIn(page: Page, national: string): Promise<void> {
@@ -116,20 +111,10 @@ describeWithBrowser('an account without a password, in Chromium: a code to its o
     buildGateway();
     if (WRITE_SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     redis = await startRedis();
-    emulator = await startTestEmulator({ envId: 'e2e-env', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' });
+    emulator = await startTestEmulator(E2E_CLOUDBASE);
     emu = emulatorControl(emulator.url);
     await emu.setConfig({ sms_cooldown_s: 0 });
-    server = await startServerProcess({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'debug',
-      SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123',
-      REDIS_URL: redis.url,
-      CLOUDBASE_ENV_ID: 'e2e-env',
-      CLOUDBASE_CLIENT_ID: 'e2e-client',
-      CLOUDBASE_CLIENT_SECRET: 'e2e-client-secret',
-      CLOUDBASE_API_ORIGIN: emulator.url,
-      LIMIT_SMS_COOLDOWN_S: '0',
-    });
+    server = await startServerProcess(e2eGatewayEnv(redis.url, emulator.url, { LIMIT_SMS_COOLDOWN_S: '0' }));
     browser = await launchBrowser();
   }, 240_000);
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { finishSuite, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { batchedHashReads } from '../../src/session/batched-reads.js';
 
 // The lean session read and the proxy's lean path read Redis through one batched reader per client: the reads of one
@@ -10,13 +10,7 @@ beforeAll(async () => {
   gw = await startTestGateway();
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 type Reply = { err: Error | null; value: string | null };
 

@@ -4,7 +4,7 @@
  * sign up by itself: the identity is bound to the account the code sign-up creates.
  */
 import type TestAgent from 'supertest/lib/agent.js';
-import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { finishSuite, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { callbackPath, consent, setEmulatorProviders, startAt, waitUntil } from '../support/provider.js';
 import { failedPost } from '../support/prg.js';
 
@@ -23,13 +23,7 @@ afterEach(async () => {
   await gw.emu.setConfig({ provider_token_ttl_s: 600 });
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 function secret(password: string): string {
   gw.secrets.add(password);

@@ -1,5 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
-import { startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
+import { finishSuite, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { COOKIES } from '../../src/config/cookies.js';
 import { failedPost, limitCounters } from '../support/prg.js';
 
@@ -21,13 +21,7 @@ afterEach(async () => {
   await gw.emu.setConfig({ fail: {}, sms_cooldown_s: 0 });
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 function secret(value: string): string {
   gw.secrets.add(value);

@@ -1,5 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
-import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { csrfFrom, finishSuite, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { failedPost, followFailure } from '../support/prg.js';
 
 let gw: TestGateway;
@@ -17,14 +17,7 @@ afterEach(async () => {
   await gw.emu.setConfig({ fail: {}, sms_cooldown_s: 0 });
 });
 
-afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 function secret(password: string): string {
   gw.secrets.add(password);

@@ -1,5 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js';
-import { startTestGateway, csrfFrom, submitForm, type TestGateway } from '../support/gateway.js';
+import { csrfFrom, finishSuite, startTestGateway, submitForm, type TestGateway } from '../support/gateway.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { en, zhCN } from '../../src/i18n/messages.js';
 import { publicSessionId } from '../../src/session/directory.js';
@@ -26,14 +26,7 @@ beforeAll(async () => {
   await gw.emu.createUser({ username: 'gp_bob', password: PASSWORD, name: 'Bob GP' });
 });
 
-afterAll(async () => {
-  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 const calls = async (route: string) => (await gw.emu.stats())[route] ?? 0;
 

@@ -1,6 +1,6 @@
 import cookieSignature from 'cookie-signature';
 import supertest from 'supertest';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { finishSuite, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { mobile, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
 import { signedSessionId } from '../../src/http/signed-cookie.js';
@@ -26,13 +26,7 @@ beforeEach(() => {
   clock = Date.now();
 });
 
-afterAll(async () => {
-  try {
-    gw.assertNoLeaks();
-  } finally {
-    await gw.close();
-  }
-});
+afterAll(() => finishSuite(gw));
 
 async function signedIn(): Promise<{ app: SpaClient; sid: string }> {
   const app = spa(gw);

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * The real browser for end-to-end tests: Debian's `chromium` (never a downloaded one), driven by playwright-core.
@@ -54,4 +54,38 @@ export function describeWithBrowser(name: string, fn: () => void): void {
   }
   console.warn(`\n*** SKIPPING browser tests "${name}": ${why}. ***\n`);
   describe.skip(name, fn);
+}
+
+/** The emulator credentials a browser test's gateway signs its CloudBase calls with. */
+export const E2E_CLOUDBASE = { envId: 'e2e-env', clientId: 'e2e-client', clientSecret: 'e2e-client-secret' } as const;
+
+/** The environment of a browser test's gateway (`node dist/main.js`) on its own Redis and emulator; `extra` adds to it. */
+export function e2eGatewayEnv(redisUrl: string, emulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'debug',
+    SESSION_SECRET: 'e2e-session-secret-0123456789abcdef0123',
+    REDIS_URL: redisUrl,
+    CLOUDBASE_ENV_ID: E2E_CLOUDBASE.envId,
+    CLOUDBASE_CLIENT_ID: E2E_CLOUDBASE.clientId,
+    CLOUDBASE_CLIENT_SECRET: E2E_CLOUDBASE.clientSecret,
+    CLOUDBASE_API_ORIGIN: emulatorUrl,
+    ...extra,
+  };
+}
+
+/** Clicks the first element `selector` finds (a submit button) and waits for the page that answers, redirects followed. */
+export async function submitAndLoad(page: Page, selector: string): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() });
+  await page.locator(selector).first().click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/** A desktop-width context in `lang`, with the language cookie the switcher sets, as a person who chose it has. */
+export async function contextInLanguage(browser: Browser, serverUrl: string, lang: string, javaScriptEnabled = true): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale: lang, javaScriptEnabled, viewport: { width: 1100, height: 800 } });
+  context.setDefaultTimeout(15_000);
+  await context.addCookies([{ name: 'lang', value: lang, url: serverUrl }]);
+  return context;
 }

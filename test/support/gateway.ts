@@ -223,3 +223,16 @@ export async function submitForm(agent: TestAgent, pagePath: string, action: str
   const token = await csrfFrom(agent, pagePath);
   return agent.post(action).type('form').send({ _csrf: token, ...fields });
 }
+
+/**
+ * The end of a suite over one test gateway: nothing secret reached a response or a log (the leak guard), then the
+ * gateway, its Redis and emulator stop (`DEBUG_LOGS=1` prints the gateway's error lines first).
+ */
+export async function finishSuite(gw: TestGateway): Promise<void> {
+  if (process.env.DEBUG_LOGS) console.log(gw.logs.filter((l) => l.includes('"level":50')).join('\n'));
+  try {
+    gw.assertNoLeaks();
+  } finally {
+    await gw.close();
+  }
+}
