@@ -97,9 +97,11 @@ export class RedisUserIndex {
   }
 
   private async entries(sub: string): Promise<[string, number][]> {
-    const all = await this.redis.hgetallBuffer(this.keys.user(sub));
+    // The flat reply as bytes: no object keyed by thousands of session ids, no decoding of the sealed part (a few
+    // times cheaper than hgetall at 5,000 sessions).
+    const flat = (await this.redis.callBuffer('HGETALL', this.keys.user(sub))) as Buffer[];
     const out: [string, number][] = [];
-    for (const sid in all) out.push([sid, signInTime(all[sid]!)]);
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!.toString('latin1'), signInTime(flat[i + 1]!)]);
     return out;
   }
 
