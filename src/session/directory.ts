@@ -210,7 +210,8 @@ export function createSessionDirectory(
       let before = cursor;
       let next: number | undefined;
       for (let round = 0; store && round < 4; round++) {
-        const page = await index!.pageUntied(sub, before, LIST_PAGE_SIZE); // ties at its end included: the next starts strictly below
+        // Ties at the page's end come with it, so the next page can start strictly below.
+        const page = await index!.pageUntied(sub, before, LIST_PAGE_SIZE);
         const sids = page.sids.filter((sid) => sid !== current.sid);
         const dids = endDevice ? await devicesOf(sub, sids) : undefined;
         const { mine, dead } = await split(sub, sids);

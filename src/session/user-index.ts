@@ -102,7 +102,7 @@ export class RedisUserIndex {
     // times cheaper than hgetall at 5,000 sessions).
     const flat = (await this.redis.callBuffer('HGETALL', this.keys.user(sub))) as Buffer[];
     const out: [string, number][] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!.toString('latin1'), signInTime(flat[i + 1]!)]);
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!.toString('utf8'), signInTime(flat[i + 1]!)]);
     return out;
   }
 
