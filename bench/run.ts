@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       const memSub = (await bffSession(stack.bff.url, memSigned.cookie)).user.sub;
       memSignedIn = { sid: memSigned.sid, sub: memSub };
       footprint = await measureSession(stack.redis.url, BENCH_ENV.keyPrefix, memSigned.sid, memSub);
-      log(`redis: ${footprint.bytes} B per session ${JSON.stringify(footprint.sessionKeys)} + index ${footprint.indexBytes} B / ${footprint.indexMembers}`);
+      log(`redis: ${footprint.bytes} B per session ${JSON.stringify(footprint.sessionKeys)} + index ${footprint.indexBytes} B / ${footprint.indexMembers} (${footprint.indexEncoding})`);
     }
     const bffSessionBytes = footprint?.sessionJsonBytes;
     const stockSessionBytes = prepared.stock ? await stringBytes(stack.redis.url, `stock:${prepared.stock.sid}`) : undefined;

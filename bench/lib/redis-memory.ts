@@ -7,6 +7,8 @@ export interface SessionFootprint {
   indexKey: string;
   indexBytes: number;
   indexMembers: number;
+  /** `OBJECT ENCODING` of the index: `listpack` while its entries fit Redis's default limits (what keeps it small) */
+  indexEncoding: string | null;
   /** length of the stored session JSON (the `d` field of the session hash) */
   sessionJsonBytes: number;
 }
@@ -30,6 +32,7 @@ export async function measureSession(redisUrl: string, prefix: string, sid: stri
     const indexKey = `${prefix}u:{${sub}}`;
     const indexBytes = Number((await redis.call('MEMORY', 'USAGE', indexKey, 'SAMPLES', '0')) ?? 0);
     const indexMembers = (await redis.exists(indexKey)) ? await redis.hlen(indexKey) : 0;
+    const indexEncoding = indexMembers > 0 ? String(await redis.call('OBJECT', 'ENCODING', indexKey)) : null;
     const d = await redis.hget(`${prefix}s:{${sid}}`, 'd');
     const own = Object.values(sessionKeys).reduce((a, b) => a + b, 0);
     return {
@@ -38,6 +41,7 @@ export async function measureSession(redisUrl: string, prefix: string, sid: stri
       indexKey,
       indexBytes,
       indexMembers,
+      indexEncoding,
       sessionJsonBytes: d === null ? 0 : Buffer.byteLength(d),
     };
   } finally {

@@ -114,17 +114,6 @@ export function createSessionDirectory(
   const store = shared?.store;
   const index = shared?.index;
   const ends = shared?.ends;
-  /** One page of index entries before `before`, ties at its end included so the next page can start strictly below. */
-  async function indexPage(sub: string, before: number | undefined, count: number): Promise<{ sids: string[]; next?: number }> {
-    const got = await index!.page(sub, before, count + 1);
-    if (got.length <= count) return { sids: got.map(([sid]) => sid) };
-    const page = got.slice(0, count);
-    const last = page[page.length - 1]![1];
-    const sids = new Set(page.map(([sid]) => sid));
-    for (const sid of await index!.at(sub, last)) sids.add(sid);
-    return { sids: [...sids], next: last };
-  }
-
   /** The sessions of `sids` that are alive and still this user's; the rest leave the index (and are returned apart). */
   async function split(sub: string, sids: string[]): Promise<{ mine: [string, VersionedSession][]; dead: string[] }> {
     const sessions = await Promise.all(sids.map((sid) => store!.read(sid)));
@@ -221,7 +210,8 @@ export function createSessionDirectory(
       let before = cursor;
       let next: number | undefined;
       for (let round = 0; store && round < 4; round++) {
-        const page = await indexPage(sub, before, LIST_PAGE_SIZE);
+        // Ties at the page's end come with it, so the next page can start strictly below.
+        const page = await index!.pageUntied(sub, before, LIST_PAGE_SIZE);
         const sids = page.sids.filter((sid) => sid !== current.sid);
         const dids = endDevice ? await devicesOf(sub, sids) : undefined;
         const { mine, dead } = await split(sub, sids);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { SessionData } from 'express-session';
 import { loadConfig } from '../../src/config/index.js';
 import { parseSession, serializeSession } from '../../src/session/sealed-session.js';
@@ -111,6 +111,75 @@ describe('the token cipher', () => {
   it('refuses a key that is not 32 bytes at start-up', () => {
     expect(() => createTokenCipher([{ key: randomBytes(16).toString('base64url') }])).toThrow(/32 bytes/);
     expect(() => createTokenCipher([])).toThrow(/at least one key/);
+  });
+});
+
+describe('the compact cipher (short values such as a device id)', () => {
+  const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
+  const cipher = createTokenCipher([{ id: 'key-2026-a', key: K1 }]).compact;
+
+  it('packs a lowercase UUID to 16 bytes: 46 bytes sealed plus the key id, and opens it exactly', () => {
+    const sealed = cipher.seal(UUID, SID);
+    expect(sealed.length).toBe(46 + 'key-2026-a'.length);
+    expect(sealed.toString('latin1')).not.toContain(Buffer.from(UUID.replaceAll('-', ''), 'hex').toString('latin1'));
+    expect(cipher.open(sealed, SID)).toBe(UUID);
+    expect(createTokenCipher([{ key: K1 }]).compact.seal(randomUUID(), SID).length).toBe(46);
+  });
+
+  it('keeps any other text as it is, an upper-case UUID included', () => {
+    for (const plain of [UUID.toUpperCase(), `${UUID}x`, 'app-device-0123456789', 'ünïcødé-device-☃', '']) {
+      const sealed = cipher.seal(plain, SID);
+      expect(cipher.open(sealed, SID)).toBe(plain);
+    }
+    expect(cipher.seal('app-device-0123456789', SID).length).toBe(30 + 'key-2026-a'.length + 'app-device-0123456789'.length);
+  });
+
+  it('is deterministic, and different for another value or context', () => {
+    expect(cipher.seal(UUID, SID).equals(cipher.seal(UUID, SID))).toBe(true);
+    expect(cipher.seal(UUID, SID).equals(cipher.seal(randomUUID(), SID))).toBe(false);
+    expect(cipher.seal(UUID, SID).equals(cipher.seal(UUID, `${SID}x`))).toBe(false);
+  });
+
+  it('refuses another context, any flipped bit, truncation, extension and garbage', () => {
+    for (const plain of [UUID, 'app-device-0123456789']) {
+      const sealed = cipher.seal(plain, SID);
+      expect(cipher.open(sealed, 'another-session-id')).toBeUndefined();
+      for (let at = 0; at < sealed.length; at++) {
+        for (const bit of [0x01, 0x80]) {
+          const bad = Buffer.from(sealed);
+          bad[at] = bad[at]! ^ bit;
+          expect(cipher.open(bad, SID)).toBeUndefined();
+        }
+      }
+      for (let n = 0; n < sealed.length; n++) expect(cipher.open(sealed.subarray(0, n), SID)).toBeUndefined();
+      expect(cipher.open(Buffer.concat([sealed, Buffer.from([0])]), SID)).toBeUndefined();
+    }
+    for (const bad of [Buffer.alloc(0), Buffer.from([2]), Buffer.from([2, 200]), randomBytes(60), Buffer.from('1700000000000:abc')]) {
+      expect(cipher.open(bad, SID)).toBeUndefined();
+    }
+  });
+
+  it('does not open a token seal, nor does the token cipher open a compact seal', () => {
+    const both = createTokenCipher([{ key: K1 }]);
+    expect(both.compact.open(Buffer.from(both.seal(UUID, SID), 'base64url'), SID)).toBeUndefined();
+    expect(both.open(both.compact.seal(UUID, SID).toString('base64url'), SID)).toBeUndefined();
+  });
+
+  it('follows key rotation: old key ids open, the first key seals, a removed key no longer opens', () => {
+    const before = createTokenCipher([{ id: 'old', key: K1 }]).compact;
+    const during = createTokenCipher([
+      { id: 'new', key: K2 },
+      { id: 'old', key: K1 },
+    ]).compact;
+    const after = createTokenCipher([{ id: 'new', key: K2 }]).compact;
+    const old = before.seal(UUID, SID);
+    expect(during.open(old, SID)).toBe(UUID);
+    expect(after.open(old, SID)).toBeUndefined();
+    expect(after.open(during.seal(UUID, SID), SID)).toBe(UUID);
+    expect(createTokenCipher([{ id: 'old', key: K2 }]).compact.open(old, SID)).toBeUndefined();
+    const unnamed = createTokenCipher([{ key: K1 }]).compact.seal(UUID, SID);
+    expect(createTokenCipher([{ key: K2 }, { key: K1 }]).compact.open(unnamed, SID)).toBe(UUID);
+    expect(during.open(unnamed, SID)).toBeUndefined();
   });
 });
 
