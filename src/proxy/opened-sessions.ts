@@ -1,8 +1,9 @@
 /**
  * A small LRU of what the proxy's lean path opened of a session version (its access token, expiry and times), keyed by
  * the exact credential that was verified for it (the cookie value or session token). An entry is only ever used for
- * the version it was read at: the lean path reads the session's current version from Redis on every request, so a
- * session ended, signed out or rewritten anywhere is never served from here.
+ * the version it was read at: the lean path checks the session's current version on every request (session/version-cache.ts:
+ * cached until Redis invalidates it), so a session ended, signed out or rewritten is not served from here once its
+ * change reached this process.
  */
 export interface OpenedSession {
   sid: string;
