@@ -75,6 +75,7 @@ class TrackedVersions implements SessionVersions {
   private redirectId: number | undefined;
   /** counts the invalidations connection's lives: a subscription finished for an older one is void */
   private subscriptions = 0;
+  private ended = false;
 
   constructor(
     redis: Redis,
@@ -97,6 +98,7 @@ class TrackedVersions implements SessionVersions {
     this.reads.on('error', () => undefined);
     // They live as long as the client they were made from.
     redis.once('end', () => {
+      this.ended = true;
       this.reset();
       this.invalidations.disconnect();
       this.reads.disconnect();
@@ -169,7 +171,10 @@ class TrackedVersions implements SessionVersions {
         this.redirectId = id as number;
         this.track();
       })
-      .catch(() => this.invalidations.disconnect(true));
+      .catch(() => {
+        // not subscribed: start this connection over (its close resets the cache) unless the client was closed
+        if (!this.ended) this.invalidations.disconnect(true);
+      });
   }
 
   /** Tracking on for the reads connection, redirected to the live invalidations connection. */
