@@ -32,7 +32,7 @@ export interface LeanProxyDeps {
   now: () => number;
   /** the headers the gateway puts on every answer (security headers), as name, value pairs with lowercase names */
   ownHeaders: readonly string[];
-  /** the answer is committed: count and log it when it finishes (`started` from performance.now()) */
+  /** the answer was sent in full: count and log it (`started` from performance.now()) */
   onAnswered(req: IncomingMessage, res: ServerResponse, started: number): void;
 }
 
@@ -183,8 +183,14 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
       return false; // unknown route or a path that could leave the base: the full stack's 404 / 400
     }
     const started = performance.now();
+    // forwardTo's end: the answer is over (counted and logged when it was sent in full, as the full stack counts on
+    // 'finish', without a listener of its own), or the backend failed before answering
     const handOver = (failure?: AppError) => {
-      if (!failure || handedOver.has(req)) return;
+      if (!failure) {
+        if (res.writableFinished) deps.onAnswered(req, res, started);
+        return;
+      }
+      if (handedOver.has(req)) return;
       handedOver.set(req, failure);
       fullStack();
     };
@@ -203,7 +209,6 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
             forwarded: callerOf(req, trustPeer, publicHost),
             timeoutMs,
             head,
-            onCommit: () => deps.onAnswered(req, res, started),
           },
           handOver,
         );

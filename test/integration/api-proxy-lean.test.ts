@@ -88,13 +88,9 @@ async function commandsDuring(run: () => Promise<unknown>, names: string[]): Pro
 
 const bearerOf = (i: number) => received[i]!.headers.authorization;
 
-function proxiedCount(status: string): number {
-  const metric = gw.metrics.registry.getSingleMetric('http_requests_total') as unknown as {
-    hashMap: Record<string, { labels: Record<string, string>; value: number }>;
-  };
-  return Object.values(metric.hashMap)
-    .filter((s) => s.labels.route === '/api/proxy' && s.labels.status === status)
-    .reduce((sum, s) => sum + s.value, 0);
+async function proxiedCount(status: string): Promise<number> {
+  const metric = await gw.metrics.registry.getSingleMetric('http_requests_total')!.get();
+  return metric.values.filter((s) => s.labels.route === '/api/proxy' && s.labels.status === status).reduce((sum, s) => sum + s.value, 0);
 }
 
 describe('when a signed-in session makes plain proxied calls', () => {
@@ -102,7 +98,7 @@ describe('when a signed-in session makes plain proxied calls', () => {
     const app = await signedIn();
     const own = await app.get('/api/session');
     expect((await app.get('/api/proxy/echo/first')).status).toBe(200);
-    const countedBefore = proxiedCount('200');
+    const countedBefore = await proxiedCount('200');
     const logsBefore = gw.logs.length;
     const answers: Awaited<ReturnType<SpaClient['get']>>[] = [];
     const during = await commandsDuring(async () => {
@@ -124,7 +120,7 @@ describe('when a signed-in session makes plain proxied calls', () => {
       expect(received[i + 1]!.headers.cookie).toBeUndefined();
     }
     expect(new Set(answers.map((a) => a.headers['x-request-id'])).size).toBe(answers.length);
-    expect(proxiedCount('200') - countedBefore).toBe(7);
+    expect((await proxiedCount('200')) - countedBefore).toBe(7);
     const lines = gw.logs.slice(logsBefore).filter((l) => l.includes('request completed') && l.includes('/api/proxy/echo/plain/'));
     expect(lines).toHaveLength(7);
     expect(lines.join('\n')).not.toContain('q=');
