@@ -130,6 +130,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     if (credential.secret !== undefined ? !sess.tok || !secretMatches(credential.secret, sess.tok) : sess.tok !== undefined) return undefined;
     const entry: OpenedSession = {
       sid: credential.sid,
+      key: store.keys.session(credential.sid),
       version: sess._v,
       authorization: bearer(sess.auth.at),
       dueAt: refreshDueAt(sess.auth, skewS),
@@ -162,7 +163,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
   function plainSession(credential: Credential, then: (session: OpenedSession | undefined) => void): void {
     const entry = opened.get(credential.key);
     if (!entry) return openThen(credential, then);
-    versions.read(store.keys.session(entry.sid), (err, version) => {
+    versions.read(entry.key, (err, version) => {
       if (err) return then(undefined);
       if (version === entry.version) return then(plain(entry));
       opened.delete(credential.key);

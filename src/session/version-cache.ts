@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { batchedHashReads, type HashFieldReader } from './batched-reads.js';
+import { RecentMap } from './recent-map.js';
 import type { RedisClient } from './redis.js';
 
 /** A session's version (its hash's `v`), or null when the session is gone. */
@@ -63,7 +64,7 @@ function uncached(readHash: HashFieldReader): SessionVersions {
  * cache goes and reads go to Redis uncached until tracking is on again on live connections.
  */
 class TrackedVersions implements SessionVersions {
-  private readonly versions = new Map<string, number>();
+  private readonly versions: RecentMap<string, number>;
   private readonly pending = new Map<string, object>();
   private readonly readHash: HashFieldReader;
   private readonly reads: Redis;
@@ -77,10 +78,8 @@ class TrackedVersions implements SessionVersions {
   private subscriptions = 0;
   private ended = false;
 
-  constructor(
-    redis: Redis,
-    private readonly max: number,
-  ) {
+  constructor(redis: Redis, max: number) {
+    this.versions = new RecentMap(max);
     this.invalidations = redis.duplicate({ connectionName: 'gateway-version-invalidations', autoResubscribe: false, enableOfflineQueue: false, lazyConnect: true });
     this.reads = redis.duplicate({ connectionName: 'gateway-version-reads', lazyConnect: true });
     this.readHash = batchedHashReads(this.reads);
@@ -117,19 +116,14 @@ class TrackedVersions implements SessionVersions {
 
   read(key: string, reply: VersionReply): void {
     const cached = this.versions.get(key);
-    if (cached !== undefined) {
-      // most recently used last: eviction takes the first
-      this.versions.delete(key);
-      this.versions.set(key, cached);
-      return reply(null, cached);
-    }
+    if (cached !== undefined) return reply(null, cached);
     const token = this.tracking ? {} : undefined;
     if (token) this.pending.set(key, token);
     this.readHash(key, 'v', (err, v) => {
       const version = v ? Number(v) : null;
       if (token && this.pending.get(key) === token) {
         this.pending.delete(key);
-        if (!err && version !== null) this.keep(key, version);
+        if (!err && version !== null) this.versions.set(key, version);
       }
       reply(err, version);
     });
@@ -138,11 +132,6 @@ class TrackedVersions implements SessionVersions {
   changed(key: string): void {
     this.versions.delete(key);
     this.pending.delete(key);
-  }
-
-  private keep(key: string, version: number): void {
-    this.versions.set(key, version);
-    if (this.versions.size > this.max) this.versions.delete(this.versions.keys().next().value!);
   }
 
   private invalidated(keys: Buffer[] | null): void {
