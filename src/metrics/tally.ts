@@ -43,9 +43,9 @@ export class HttpTallies {
 
   add(method: string, route: string, status: number, seconds: number): void {
     let byMethod = this.byRoute.get(route);
-    if (!byMethod) this.byRoute.set(route, (byMethod = new Map()));
+    if (!byMethod) this.byRoute.set(route, (byMethod = new Map<string, Map<number, Tally>>()));
     let byStatus = byMethod.get(method);
-    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Tally>()));
     let tally = byStatus.get(status);
     if (!tally) byStatus.set(status, (tally = this.create(method, route, status)));
     tally.count++;

@@ -157,7 +157,7 @@ class TrackedVersions implements SessionVersions {
       .then(async (id) => {
         await this.invalidations.subscribe(INVALIDATIONS);
         if (life !== this.subscriptions) return;
-        this.redirectId = id as number;
+        this.redirectId = id;
         this.track();
       })
       .catch(() => {

@@ -153,7 +153,7 @@ describe('a session version cached by one gateway', () => {
         [...((await probe.client('LIST')) as string).matchAll(/^id=(\d+) .* name=(\S+)/gm)].filter((m) => m[2] === name).map((m) => m[1]!);
       const killed = await ids();
       expect(killed.length).toBeGreaterThan(0);
-      for (const id of killed) await probe.client('KILL', 'ID', id!);
+      for (const id of killed) await probe.client('KILL', 'ID', id);
       await until(`${name} reconnected and caching again`, async () => {
         const now = await ids();
         return now.length === killed.length && now.every((id) => !killed.includes(id)) && sessionVersions(gw.redis).caching;
