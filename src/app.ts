@@ -144,10 +144,8 @@ export function createApp(deps: AppDeps): Express {
         now,
         ownHeaders,
         onAnswered(req, res, started) {
-          res.once('finish', () => {
-            metrics.countHttp(req.method!, PROXY_ROUTE_LABEL, res.statusCode, started);
-            logCompletion(logger, req, res.statusCode, started);
-          });
+          metrics.countHttp(req.method!, PROXY_ROUTE_LABEL, res.statusCode, started);
+          logCompletion(logger, req, res.statusCode, started);
         },
       }),
     );

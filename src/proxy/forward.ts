@@ -63,8 +63,6 @@ export interface ForwardOptions {
   /** socket idle limit: connecting, waiting for the answer, and between body chunks */
   timeoutMs: number;
   head: AnswerHead;
-  /** called once the backend has answered, before anything is written: the answer is committed from here on */
-  onCommit?: () => void;
 }
 
 /**
@@ -122,7 +120,6 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
   upstream.on('timeout', onTimeout);
   upstream.on('response', (answer) => {
     committed = true;
-    opts.onCommit?.();
     const { head } = opts;
     const back = answerPairs;
     back.length = 0;

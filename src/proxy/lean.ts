@@ -3,10 +3,10 @@ import type { Config } from '../config/index.js';
 import { AppError, internalError } from '../errors/app-error.js';
 import { assignRequestId, type TrustFn } from '../http/request-id.js';
 import { VerifiedCookies } from '../http/signed-cookie.js';
-import { batchedHashReads } from '../session/batched-reads.js';
 import { remainingMs, sessionLimits } from '../session/policy.js';
 import type { RedisClient } from '../session/redis.js';
 import type { VersionedRedisStore } from '../session/store.js';
+import { sessionVersions } from '../session/version-cache.js';
 import { parseSessionAuthorization, secretMatches } from '../session/token-session.js';
 import { refreshDueAt } from '../session/tokens.js';
 import { callerOf } from './caller.js';
@@ -32,7 +32,7 @@ export interface LeanProxyDeps {
   now: () => number;
   /** the headers the gateway puts on every answer (security headers), as name, value pairs with lowercase names */
   ownHeaders: readonly string[];
-  /** the answer is committed: count and log it when it finishes (`started` from performance.now()) */
+  /** the answer was sent in full: count and log it (`started` from performance.now()) */
   onAnswered(req: IncomingMessage, res: ServerResponse, started: number): void;
 }
 
@@ -65,8 +65,9 @@ export function takeLeanFailure(req: IncomingMessage): AppError | undefined {
 /**
  * `/api/proxy/…` in the plain case without Express, express-session or the token keeper, whose per-request cost was
  * most of the proxy's (bench/README.md): the signed cookie (or session token) is verified here (http/signed-cookie.ts,
- * as the lean session read does), the session's current version read from Redis (one HGET, in the turn's pipeline
- * shared with the lean read: session/batched-reads.ts), and the access token opened at that version taken from a small cache
+ * as the lean session read does), the session's current version taken from the process's cache of versions that
+ * Redis invalidates (session/version-cache.ts: no Redis call while the session is unchanged; a Redis read otherwise),
+ * and the access token opened at that version taken from a small cache
  * (OpenedSessions), so the hot path neither fetches nor decrypts the sealed tokens. Anything else goes to the full
  * stack unchanged: no credential, a token due for refresh, a session at its limits or due to record activity, Redis not
  * ready, a cookie-mode call the CSRF rule must see (any unsafe method), a path or route name the full stack refuses,
@@ -79,7 +80,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
   const skewS = config.refreshSkewS;
   const timeoutMs = config.proxy.timeoutMs;
   const cookies = new VerifiedCookies(config.session.cookieName, config.session.secrets);
-  const readHash = batchedHashReads(redis);
+  const versions = sessionVersions(redis);
   const publicHost = config.publicOrigin ? new URL(config.publicOrigin).host : undefined;
   const opened = new OpenedSessions(OPENED_SESSIONS);
   const ownNames = new Set<string>(['x-request-id']);
@@ -129,6 +130,7 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     if (credential.secret !== undefined ? !sess.tok || !secretMatches(credential.secret, sess.tok) : sess.tok !== undefined) return undefined;
     const entry: OpenedSession = {
       sid: credential.sid,
+      key: store.keys.session(credential.sid),
       version: sess._v,
       authorization: bearer(sess.auth.at),
       dueAt: refreshDueAt(sess.auth, skewS),
@@ -156,14 +158,13 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
 
   /**
    * The plain session behind a credential, or undefined: an entry opened before is used while the session's version
-   * in Redis (read in the turn's batch) is still the one it was opened at.
+   * (cached until Redis says the session changed, or read) is still the one it was opened at.
    */
   function plainSession(credential: Credential, then: (session: OpenedSession | undefined) => void): void {
     const entry = opened.get(credential.key);
     if (!entry) return openThen(credential, then);
-    readHash(store.keys.session(entry.sid), 'v', (err, v) => {
+    versions.read(entry.key, (err, version) => {
       if (err) return then(undefined);
-      const version = v ? Number(v) : null;
       if (version === entry.version) return then(plain(entry));
       opened.delete(credential.key);
       if (version === null) return then(undefined);
@@ -183,8 +184,14 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
       return false; // unknown route or a path that could leave the base: the full stack's 404 / 400
     }
     const started = performance.now();
+    // forwardTo's end: the answer is over (counted and logged when it was sent in full, as the full stack counts on
+    // 'finish', without a listener of its own), or the backend failed before answering
     const handOver = (failure?: AppError) => {
-      if (!failure || handedOver.has(req)) return;
+      if (!failure) {
+        if (res.writableFinished) deps.onAnswered(req, res, started);
+        return;
+      }
+      if (handedOver.has(req)) return;
       handedOver.set(req, failure);
       fullStack();
     };
@@ -203,7 +210,6 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
             forwarded: callerOf(req, trustPeer, publicHost),
             timeoutMs,
             head,
-            onCommit: () => deps.onAnswered(req, res, started),
           },
           handOver,
         );

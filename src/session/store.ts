@@ -6,6 +6,7 @@ import { defineScripts, failClosed } from './fail-closed.js';
 import { parseRecord, parseView, serializeRecord, type SessionRecord, type SessionView } from './session-record.js';
 import type { TokenCipher } from './token-cipher.js';
 import type { RedisWrite } from './writes.js';
+import { sessionChanged } from './version-cache.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: any, data?: any) => void;
@@ -169,7 +170,14 @@ export class VersionedRedisStore extends session.Store {
     }
     const { _v: version = 0, ...data } = sess;
     const record = serializeRecord(data, sid, this.cipher, this.defaultCookie);
-    const result = await this.redis.casSet(this.keys.session(sid), this.keys.tombstone(sid), version, record.d, ttl, record.u, record.k ?? '');
+    const key = this.keys.session(sid);
+    let result: number;
+    try {
+      result = await this.redis.casSet(key, this.keys.tombstone(sid), version, record.d, ttl, record.u, record.k ?? '');
+    } finally {
+      // what this process changed is never served from its version cache again (other instances hear it from Redis)
+      sessionChanged(this.redis, key);
+    }
     if (result > 0) {
       sess._v = result;
       return 'written';
@@ -181,7 +189,12 @@ export class VersionedRedisStore extends session.Store {
 
   /** Deletes the session and leaves a tombstone so a late write cannot bring it back. */
   async remove(sid: string): Promise<void> {
-    await this.redis.destroySession(this.keys.session(sid), this.keys.tombstone(sid), this.tombstoneMs);
+    const key = this.keys.session(sid);
+    try {
+      await this.redis.destroySession(key, this.keys.tombstone(sid), this.tombstoneMs);
+    } finally {
+      sessionChanged(this.redis, key);
+    }
   }
 
   override get(sid: string, cb: Callback): void {
