@@ -10,14 +10,9 @@ function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())));
 }
 
-/**
- * An empty session for a session never stored: nothing to destroy, and its id was made for this request by
- * express-session and never left the process (no cookie or token carries it until this sign-in is answered), so it is
- * as new as a second random id would be. Everything it held (the CSRF secret of a form that started now, a flow) goes.
- */
+/** A new session id and an empty session, as regenerate makes, for a session never stored: nothing to destroy. */
 function fresh(req: Request): void {
-  const s = req.session as unknown as Record<string, unknown>;
-  for (const key of Object.keys(s)) if (key !== 'cookie') delete s[key];
+  req.sessionStore.generate(req);
 }
 
 function destroy(req: Request): Promise<void> {
