@@ -127,7 +127,9 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
         body += chunk;
       });
       stream.once('end', () => resolve({ statusCode, body }));
-      stream.once('error', reject);
+      // `on`, not `once`: got can emit a second error (one the socket raised, then its own), and an 'error' without a
+      // listener would throw.
+      stream.on('error', reject);
     });
   }
 
