@@ -128,7 +128,8 @@ export interface BenchResult {
   node: string;
   machine: Machine;
   generated_at: string;
-  settings: { duration_s: number; rounds: number; warmup_s: number };
+  /** warmup_requests: the least requests of each scenario's warm-up (absent in results written before it existed) */
+  settings: { duration_s: number; rounds: number; warmup_s: number; warmup_requests?: number };
   /** 1-minute load average before and after the run: other work on the machine skews every number */
   load_average?: { before: number; after: number };
   scenarios: ScenarioResult[];
@@ -404,6 +405,7 @@ export function formatTable(result: BenchResult): string {
   return [
     `node ${result.node} on ${m.platform}, ${m.cpus} x ${m.model}, ${(m.memory / 2 ** 30).toFixed(1)} GiB; ` +
       `${result.settings.rounds} rounds of ${result.settings.duration_s} s (medians), warm-up ${result.settings.warmup_s} s` +
+      (result.settings.warmup_requests ? ` and at least ${result.settings.warmup_requests} requests` : '') +
       (result.load_average ? `; load average ${result.load_average.before} before, ${result.load_average.after} after` : ''),
     '',
     pad(rows),

@@ -14,7 +14,10 @@ export function flowContext(req: Request, auth: AuthService, now: () => number, 
     call: (captchaToken) => callContext(req, now, captchaToken),
     captchaAnswer: typeof captchaAnswer === 'string' ? captchaAnswer : undefined,
     now,
-    ...(req.log ? { log: req.log } : {}),
+    // On first use only: a pino child logger per request costs a sign-in more than most of its own code.
+    get log() {
+      return req.log as FlowContext['log'];
+    },
   };
 }
 

@@ -39,6 +39,13 @@ const TAG_BYTES = 16;
 const FORMAT_DEFLATE = 1;
 /** What seal accepts and open inflates at most (tokens are a few KB), so what was sealed always opens. */
 const MAX_PLAIN_BYTES = 256 * 1024;
+/**
+ * The deflater's window and state: zlib's defaults (a 32 KB window, memLevel 8) allocate about 256 KB per call, which
+ * the garbage collector then counts against every sign-in; sealed secrets are about a kilobyte, so a 2 KB window and
+ * a small hash table deflate them to the same size with 16 KB. The stream stays plain raw deflate: the default
+ * inflater opens it, and every value sealed before this change.
+ */
+const DEFLATE = { windowBits: 11, memLevel: 4 } as const;
 
 function importKey(spec: TokenKeySpec): ImportedKey {
   const raw = Buffer.from(spec.key, 'base64url');
@@ -80,7 +87,7 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
   function sealBytes(plain: string, context: string): Buffer {
     const bytes = Buffer.from(plain, 'utf8');
     if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
-    const packed = deflateRawSync(bytes);
+    const packed = deflateRawSync(bytes, DEFLATE);
     const aad = Buffer.from(context, 'utf8');
     const iv = createHmac('sha256', sealer.iv)
       .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))

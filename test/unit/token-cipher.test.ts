@@ -11,6 +11,29 @@ const K2 = newKey();
 const SID = 'pQ3x-sid-of-the-session-under-test';
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJlLW9mLXRoZS1hY2Nlc3MtdG9rZW4';
 
+/** Sealed by the cipher as it was before its deflate settings changed (zlib's defaults), under key 7×32 bytes. */
+const SEALED_WITH_DEFAULT_DEFLATE =
+  'old.ARZXEd4BiNu3oIfpbpVUXFhCRxJi1snjlwsy3rEUUyNS3U-iwS6LLzulAgX0VhSWx8afnfZtHVJEZaOqy8OweK_pJjGKbCa8' +
+  'A7gDIhkD_JXixBogN4Va4TA_ekomP_y9nfcJXsScoRl_6-x65OhcOs3yJ3wrfxWuGjeI5Uea2tyzgxQ2pR8EBIHAk3VVPBU2ABBu' +
+  'wXXHAflzgzKtI9ftuZOunxmXMFOw_38OlMC4R9L2ctWv9hwTQyCv8VK-dPVRaMBHwGj-co_i94nbPeIB1YYW2l3KasubhwTGd2lK' +
+  '_UX5wr-506agO2ekKNIDEiu9Z4Sed254IT3UNKukTKDWyoWsDEhXb9RAa83U_t2VoD45pDaLBLJseR09tjEq89E8oQvg2C6oEnDi' +
+  '9wQwckVtxy7ZtlNK5Fm0AA2AuBBw4kO0msApEno0pGmmVFPwO3GBMsLJ-5_JW4GnsBkewWPoVTNuFP5_6zg9mOWMMiZUbUj-l8xL' +
+  'DDCJIF7vnybfxmTkiX5rPAPjDHWWTf4qZ-ovdY3FgWqp9og91AdgimsHHvYbLNB7P45HBQJCBvA5lgV-FzRZHhWNYUEaLlB7CLKC' +
+  'W8wgIn4tKrCo4H5NgYSy0JnB2kNViuewIumvV5hC1QnhE12B56D1v4gmUJ1Fv64pX5pSsx-974Y9p7GI0egMd47p9CX_fFJ9DYwt' +
+  'dBl7aMV_StMxo2Q1HJ1thxIukwuInw1JcMdr24wU9EKCDP5C6juTC_mor0_iqDIeUcCAXP4jw6Uan3RH2wDCetjiGQiue3iHxnYp' +
+  'FkIo-WN0BevFKKQMuuC4KH4XGolmKPMckQg6kcoRvYEPsrahfCNbjf6x7p290C2oFFQtaOeNZ8sgLoaAC2kraXbxy6-T4-VeagoE' +
+  'IJAEZroV7Iq6nFdsRb_jibvNVw2mEyx08DB8hdwD7ZwgZ8UoHWCa5v3tjNqrxeygRmnU8gmBjv_GkuZ6G1EqHG-3rp3lTZOp3o4G' +
+  '0RGFAY6Wo-iDVQoLMJZMukvMa8IhWlk-bOEW6Cj42zl2rRAk7DO7RiIYQ3KxqkQjsU-FrMgLk7U3P_vxJLlX9pAvAV2Q52cs6i6B' +
+  'Eco_wNPPAQQPeUMrgvwg0f1fimzHvPpiwa48uck519-KrFDDTcBrqFv0AXJ7B45hpmeQn4DVIb1lsM0Aq9UNvh_CsYWltJTBkB94' +
+  'ULUgb6cHkE81beikjgAYPR_Wtjd_wHvzAmJHD9A6NKQzwUsNrKjWGjI7xVKWoju5lewi1CS2LIbRXTPQ2lByILFDFOoueIvr-2mP' +
+  '_Lo3wCVA6BVJV02PNk-B8O1c_1FJRzCGoTTif-zyeWL0HtAERzmvg0-AiwxnzHWQTNLaGdpomL7DgKJxhOZKzX5rfzSVljPGbiFe' +
+  '3zJMnllIuJAAy51w-vejLum7bVBSQ4eWkKgqaHtaznUrqZkaGZI9wDhIgeOAfjLL30iLqM2MJwEZ2IOWYOUus-0JVm7hlP4CpGoc' +
+  'rpQ4JEf-VJDtD2dIWMakOtl1pibkqKXtxCpF357U5rSs1L8O5kkkv7UbEdGL0bdnjvkOtRByowp5CuQ46aTzMydi28zp_8FoF05h' +
+  '7Kw8I23Ns6XYBg6gYFTzOEP86JY6l8-EV9Mq8iCIEKktb_MtwTDxlK3O97CBnprPCK5968w8sy2Qf7c7L2ZsisANhuqT5PN9n7-N' +
+  'HFRrQaBo62D6NHp6YsSH6uiorUhDtsj-g8pH5mLXFpBu2KmA6Wl6rFAQvt0xBIqBPXmnVFralWoaBLAkes8Y_z4xflnRL4hc3jf5' +
+  'sC3GkcPOLa9L6vwqthqSHAMW2dWMxv58zSYFh7sdzYKYT6lSlz8Jpoy8R1aJIPc9QnCVoqmL7IWZpjx6nmVNWldusTrm_4YqmSuQ' +
+  'iFInFh8zng';
+
 function flipBit(sealed: string, at: number): string {
   const dot = sealed.indexOf('.');
   const blob = Buffer.from(sealed.slice(dot + 1), 'base64url');
@@ -73,6 +96,21 @@ describe('the token cipher', () => {
     const largest = 'a'.repeat(256 * 1024);
     expect(cipher.open(cipher.seal(largest, SID), SID)).toBe(largest);
     expect(() => cipher.seal(`${largest}a`, SID)).toThrow(RangeError);
+  });
+
+  it('opens what was sealed with zlib\'s default deflate settings (before the smaller window)', () => {
+    // 6,000 characters whose second half repeats the first: the old seal points 3,000 bytes back, past today's window.
+    let x = 1;
+    let half = '';
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      half += 'abcdefghijklmnopqrstuvwxyz0123456789'[x % 36];
+    }
+    const cipher = createTokenCipher([{ id: 'old', key: Buffer.alloc(32, 7).toString('base64url') }]);
+    expect(cipher.open(SEALED_WITH_DEFAULT_DEFLATE, 'sid-before-the-change')).toBe(half + half);
+    const resealed = cipher.seal(half + half, 'sid-before-the-change');
+    expect(cipher.open(resealed, 'sid-before-the-change')).toBe(half + half);
+    expect(cipher.open(cipher.seal(SECRET, SID), SID)).toBe(SECRET);
   });
 
   it('refuses what another key sealed', () => {
