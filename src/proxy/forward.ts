@@ -1,11 +1,10 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error.js';
+import { BackendTimeout } from './agent.js';
 import { cacheControlFor, forwardableRequestHeaders, returnableResponseHeaders } from './headers.js';
 import type { ProxyTarget } from './target.js';
 
 export { privateAtMost } from './headers.js';
-
-class ProxyTimeout extends Error {}
 
 /** Whether the request has a body to stream on: HTTP/1.1 says so by Content-Length or Transfer-Encoding alone. */
 function hasBody(req: IncomingMessage): boolean {
@@ -60,8 +59,6 @@ export interface ForwardOptions {
   authorization: string;
   requestId: string;
   forwarded: Forwarded;
-  /** socket idle limit: connecting, waiting for the answer, and between body chunks */
-  timeoutMs: number;
   head: AnswerHead;
 }
 
@@ -71,17 +68,13 @@ export interface ForwardOptions {
  */
 const answerPairs: HeaderPairs = [];
 
-function onTimeout(this: ClientRequest): void {
-  this.destroy(new ProxyTimeout());
-}
-
 /**
  * Streams the request to the target and the answer back, status, headers and body as they come. node:http rather
  * than got: got's stream mode retries, follows redirects and turns statuses into errors, and a proxy wants none of
  * that. Until the upstream answers, a failure is passed to `done` (and becomes a JSON error); after that the answer is
  * committed and a failure can only cut the connection, and `done` is called without one when the answer is over
  * (`done` is called once).
- * Connections to the backend are kept alive by the route's agent.
+ * Connections to the backend are kept alive by the route's agent, which also times them out (PROXY_TIMEOUT_MS).
  */
 export function forwardTo(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, opts: ForwardOptions, done: (failure?: AppError) => void): void {
   const { route } = target;
@@ -106,7 +99,6 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
     port: route.port || undefined,
     method: req.method,
     path: target.path,
-    timeout: opts.timeoutMs,
     headers: headers as unknown as Record<string, string>,
   });
   let committed = false;
@@ -117,7 +109,6 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
     done(failure);
   };
 
-  upstream.on('timeout', onTimeout);
   upstream.on('response', (answer) => {
     committed = true;
     const { head } = opts;
@@ -139,7 +130,7 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
   });
   upstream.on('error', (err) => {
     if (committed) return res.destroy();
-    settle(err instanceof ProxyTimeout ? timedOut() : unreachable(err));
+    settle(err instanceof BackendTimeout ? timedOut() : unreachable(err));
   });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
