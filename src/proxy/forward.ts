@@ -69,6 +69,24 @@ export interface ForwardOptions {
 const answerPairs: HeaderPairs = [];
 
 /**
+ * The answer's body onto the response, as `pipe` would (the end of one ends the other; a slow client pauses the
+ * backend) with two listeners instead of pipe's seven set up and taken down per answer.
+ */
+function relay(answer: IncomingMessage, res: ServerResponse): void {
+  const resume = () => answer.resume();
+  answer.on('data', (chunk: Buffer) => {
+    if (res.destroyed) return;
+    if (!res.write(chunk)) {
+      answer.pause();
+      res.once('drain', resume);
+    }
+  });
+  answer.on('end', () => {
+    if (!res.destroyed) res.end();
+  });
+}
+
+/**
  * Streams the request to the target and the answer back, status, headers and body as they come. node:http rather
  * than got: got's stream mode retries, follows redirects and turns statuses into errors, and a proxy wants none of
  * that. Until the upstream answers, a failure is passed to `done` (and becomes a JSON error); after that the answer is
@@ -126,7 +144,7 @@ export function forwardTo(req: IncomingMessage, res: ServerResponse, target: Pro
       back.length = 0;
     }
     answer.on('error', () => res.destroy());
-    answer.pipe(res);
+    relay(answer, res);
   });
   upstream.on('error', (err) => {
     if (committed) return res.destroy();

@@ -53,6 +53,10 @@ const CACHE_CASES: [string, string][] = [
   ['PUBLIC,MAX-AGE=9,Proxy-Revalidate', 'private, MAX-AGE=9'],
 ];
 
+/** A large answer streamed in chunks, each telling its place (more than the sockets' buffers hold: the proxy must wait for the client). */
+const LARGE_CHUNKS = 200;
+const largeChunk = (i: number) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26)));
+
 let gw: TestGateway;
 let backend: Server;
 let other: Server;
@@ -71,6 +75,15 @@ function startBackend(): Promise<Server> {
       received.push({ method: req.method!, url: req.url!, headers: req.headers, body, port: req.socket.remotePort! });
       const path = req.url!.split('?')[0]!;
       if (path.endsWith('/slow')) return; // never answers
+      if (path.endsWith('/large')) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        let i = 0;
+        const more = () => {
+          while (i < LARGE_CHUNKS) if (!res.write(largeChunk(i++))) return void res.once('drain', more);
+          res.end();
+        };
+        return more();
+      }
       if (path.endsWith('/stall')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.write('the first part, then nothing'); // never ends
@@ -166,6 +179,27 @@ async function introspect(accessToken: string): Promise<{ sub?: string }> {
 }
 
 describe('forwarding', () => {
+  it('streams a large answer back whole and in order', async () => {
+    const app = await signedIn();
+    const cookie = await cookieOf(app);
+    const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
+        const chunks: Buffer[] = [];
+        // read slowly at first, so the gateway has to wait for this client
+        res.pause();
+        setTimeout(() => res.resume(), 200);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(body.length).toBe(LARGE_CHUNKS * 64 * 1024);
+    for (let i = 0; i < LARGE_CHUNKS; i++) expect(body.subarray(i * 64 * 1024, (i + 1) * 64 * 1024).equals(largeChunk(i))).toBe(true);
+  });
+
   it('passes path, query and method under the route base, and the answer back', async () => {
     const app = await signedIn();
     const res = await app.get('/api/proxy/echo/items/42?x=1&y=a%20b&x=2');
