@@ -139,7 +139,7 @@ export function createApp(deps: AppDeps): Express {
         config,
         store: shared.store,
         redis: deps.redis,
-        routes: compileProxyRoutes(config.proxy.routes),
+        routes: compileProxyRoutes(config.proxy.routes, config.proxy.timeoutMs),
         trust: app.get('trust proxy fn') as TrustFn,
         now,
         ownHeaders,

@@ -17,7 +17,7 @@ export interface ProxyDeps {
 }
 
 export function register(router: Router, { config, freshAccessToken }: ProxyDeps): void {
-  const routes = compileProxyRoutes(config.proxy.routes);
+  const routes = compileProxyRoutes(config.proxy.routes, config.proxy.timeoutMs);
   const publicHost = config.publicOrigin ? new URL(config.publicOrigin).host : undefined;
   router.use('/proxy', async function proxy(req, res) {
     labelRoute(res, PROXY_ROUTE_LABEL);
@@ -30,7 +30,6 @@ export function register(router: Router, { config, freshAccessToken }: ProxyDeps
       authorization: bearer(accessToken),
       requestId: String(req.id),
       forwarded: forwardedFor(req, publicHost),
-      timeoutMs: config.proxy.timeoutMs,
       head: headOnto(res),
     });
   });

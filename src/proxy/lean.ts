@@ -78,7 +78,6 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
   const limits = sessionLimits(config);
   const halfIdleMs = limits.idleMs / 2;
   const skewS = config.refreshSkewS;
-  const timeoutMs = config.proxy.timeoutMs;
   const cookies = new VerifiedCookies(config.session.cookieName, config.session.secrets);
   const versions = sessionVersions(redis);
   const publicHost = config.publicOrigin ? new URL(config.publicOrigin).host : undefined;
@@ -208,7 +207,6 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
             authorization: session.authorization,
             requestId,
             forwarded: callerOf(req, trustPeer, publicHost),
-            timeoutMs,
             head,
           },
           handOver,

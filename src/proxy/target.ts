@@ -1,6 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent, type ClientRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { AppError, notFound } from '../errors/app-error.js';
+import { backendAgent } from './agent.js';
 
 /** One PROXY_ROUTES entry, parsed once: where it goes and the keep-alive agent its calls share. */
 export interface ProxyRoute {
@@ -11,7 +12,7 @@ export interface ProxyRoute {
   host: string;
   /** the base path without trailing slashes ('' for none) */
   basePath: string;
-  agent: HttpAgent;
+  agent: Agent;
   send: (options: RequestOptions) => ClientRequest;
 }
 
@@ -26,9 +27,10 @@ export type ProxyRoutes = ReadonlyMap<string, ProxyRoute>;
 
 /**
  * Parses PROXY_ROUTES once and gives each route its own keep-alive agent, so connections to a backend are reused
- * across requests (and a slow backend's sockets do not count against another's).
+ * across requests (and a slow backend's sockets do not count against another's). `timeoutMs` (PROXY_TIMEOUT_MS) is
+ * each backend socket's idle limit (agent.ts).
  */
-export function compileProxyRoutes(routes: Readonly<Record<string, string>>): ProxyRoutes {
+export function compileProxyRoutes(routes: Readonly<Record<string, string>>, timeoutMs: number): ProxyRoutes {
   const compiled = new Map<string, ProxyRoute>();
   for (const [name, url] of Object.entries(routes)) {
     const base = new URL(url);
@@ -40,7 +42,7 @@ export function compileProxyRoutes(routes: Readonly<Record<string, string>>): Pr
       port: base.port,
       host: base.host,
       basePath: base.pathname.replace(/\/+$/, ''),
-      agent: https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true }),
+      agent: backendAgent(https, timeoutMs),
       send: https ? httpsRequest : httpRequest,
     });
   }

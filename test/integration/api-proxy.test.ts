@@ -12,6 +12,8 @@ interface Received {
   url: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** the gateway's end of the backend connection (the same port again: a kept-alive connection reused) */
+  port: number;
 }
 
 /** A backend that tries to speak for the gateway's origin: weaker protections, CORS grants, shared caching. */
@@ -51,6 +53,10 @@ const CACHE_CASES: [string, string][] = [
   ['PUBLIC,MAX-AGE=9,Proxy-Revalidate', 'private, MAX-AGE=9'],
 ];
 
+/** A large answer streamed in chunks, each telling its place (more than the sockets' buffers hold: the proxy must wait for the client). */
+const LARGE_CHUNKS = 200;
+const largeChunk = (i: number) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26)));
+
 let gw: TestGateway;
 let backend: Server;
 let other: Server;
@@ -66,9 +72,22 @@ function startBackend(): Promise<Server> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body, port: req.socket.remotePort! });
       const path = req.url!.split('?')[0]!;
       if (path.endsWith('/slow')) return; // never answers
+      if (path.endsWith('/large')) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        let i = 0;
+        const more = () => {
+          while (i < LARGE_CHUNKS) if (!res.write(largeChunk(i++))) return void res.once('drain', more);
+          res.end();
+        };
+        return more();
+      }
+      if (path.endsWith('/stall')) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.write('the first part, then nothing'); // never ends
+      }
       if (path.endsWith('/hostile')) {
         res.writeHead(200, HOSTILE_ANSWER);
         return res.end('{"ok":true}');
@@ -160,6 +179,27 @@ async function introspect(accessToken: string): Promise<{ sub?: string }> {
 }
 
 describe('forwarding', () => {
+  it('streams a large answer back whole and in order', async () => {
+    const app = await signedIn();
+    const cookie = await cookieOf(app);
+    const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
+        const chunks: Buffer[] = [];
+        // read slowly at first, so the gateway has to wait for this client
+        res.pause();
+        setTimeout(() => res.resume(), 200);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(body.length).toBe(LARGE_CHUNKS * 64 * 1024);
+    for (let i = 0; i < LARGE_CHUNKS; i++) expect(body.subarray(i * 64 * 1024, (i + 1) * 64 * 1024).equals(largeChunk(i))).toBe(true);
+  });
+
   it('passes path, query and method under the route base, and the answer back', async () => {
     const app = await signedIn();
     const res = await app.get('/api/proxy/echo/items/42?x=1&y=a%20b&x=2');
@@ -429,6 +469,42 @@ describe('failures', () => {
     const app = await signedIn();
     const res = await app.get('/api/proxy/echo/slow');
     expectApiError(res, 504, 'upstream_timeout');
+  });
+
+  it('times out a call on a kept-alive backend connection as on a new one', async () => {
+    const app = await signedIn();
+    for (let i = 0; i < 3; i++) expect((await app.get('/api/proxy/echo/warm')).status).toBe(200);
+    expectApiError(await app.get('/api/proxy/echo/slow'), 504, 'upstream_timeout');
+    const ports = received.map((r) => r.port);
+    expect(ports.slice(0, 3)).toContain(ports[3]);
+    expect((await app.get('/api/proxy/echo/after')).status).toBe(200);
+  });
+
+  it('cuts the answer when the backend stalls mid-body', async () => {
+    const app = await signedIn();
+    const cookie = await cookieOf(app);
+    const outcome = await new Promise<{ status: number; body: string; cut: boolean }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/stall', headers: { cookie } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode!, body, cut: false }));
+        res.on('error', () => resolve({ status: res.statusCode!, body, cut: true }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(outcome).toEqual({ status: 200, body: 'the first part, then nothing', cut: true });
+  });
+
+  it('closes backend connections idle past the timeout, and the next call still answers', async () => {
+    const app = await signedIn();
+    expect((await app.get('/api/proxy/echo/warm')).status).toBe(200);
+    // PROXY_TIMEOUT_MS is 300 here; the backend's own keep-alive timeout (5 s) would close them much later
+    const open = () => new Promise<number>((r, j) => backend.getConnections((err, n) => (err ? j(err) : r(n))));
+    const deadline = Date.now() + 3000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await open()).toBe(0);
+    expect((await app.get('/api/proxy/echo/after')).status).toBe(200);
   });
 
   it('answers 502 JSON when the backend cannot be reached', async () => {
