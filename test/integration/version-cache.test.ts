@@ -171,6 +171,23 @@ describe('a session version cached by one gateway', () => {
     }
   });
 
+  it('answers a read that was in flight when this process changed the session, but does not keep what it read', async () => {
+    const s = await signedIn();
+    const versions = sessionVersions(gw.redis);
+    await until('the gateway caches versions', async () => versions.caching);
+    const read = () => new Promise<number | null>((resolve, reject) => versions.read(s.key, (err, v) => (err ? reject(err) : resolve(v))));
+    versions.changed(s.key);
+    const before = await hgets();
+    const inFlight = read(); // batched: its HGET leaves on the next turn, after the change below
+    versions.changed(s.key);
+    expect(await inFlight).toEqual(expect.any(Number));
+    expect(versions.size).toBe(0);
+    await read(); // not kept: Redis is asked again
+    expect((await hgets()) - before).toBe(2);
+    await read(); // that one was kept
+    expect((await hgets()) - before).toBe(2);
+  });
+
   it('never serves a cached version across a Redis restart that lost the session', async () => {
     const s = await cached();
     const { port } = redisServer;
