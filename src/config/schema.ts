@@ -25,6 +25,12 @@ export function deepFreeze<T>(o: T): DeepReadonly<T> {
 }
 
 /** The checked environment as the application uses it, with what an operator should hear at start-up. */
+/**
+ * A user-index entry (session/user-index.ts) is 53 bytes plus the sealing key's id; Redis keeps a hash in its compact
+ * form while every value is at most 64 bytes (its default hash-max-listpack-value).
+ */
+const COMPACT_KEY_ID_CHARS = 11;
+
 function toConfig(env: Env) {
   const production = env.NODE_ENV === 'production';
   /** Things worth telling an operator at start-up (never secrets). */
@@ -41,6 +47,13 @@ function toConfig(env: Env) {
     const derived = Buffer.from(hkdfSync('sha256', secrets[0]!, 'cbg token keys', 'derived from SESSION_SECRET', 32));
     tokenKeys = [{ id: 'dev', key: derived.toString('base64url') }];
     warnings.push('TOKEN_ENCRYPTION_KEYS is not set: tokens in sessions are sealed with a key derived from SESSION_SECRET (development only)');
+  }
+
+  const sealingId = tokenKeys[0]?.id;
+  if (sealingId !== undefined && sealingId.length > COMPACT_KEY_ID_CHARS) {
+    warnings.push(
+      `TOKEN_ENCRYPTION_KEYS: the first key's id "${sealingId}" is longer than ${COMPACT_KEY_ID_CHARS} characters, so Redis keeps each user's session index in its larger form (about 170 bytes more per session); a shorter id avoids it`,
+    );
   }
 
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { finishApiSuite, RELAXED_LIMITS, spa, type SpaClient } from '../support/api.js';
 import { sessionIdFromCookie } from '../support/sessions.js';
@@ -49,6 +49,19 @@ async function signIn(user: { username: string; password: string }): Promise<Sig
 const indexKey = (sub: string) => `${gw.config.redis.keyPrefix}u:{${sub}}`;
 const anotherIndex = (keys: { id?: string; key: string }[]) =>
   new RedisUserIndex({ client: gw.redis, prefix: gw.config.redis.keyPrefix, cipher: createTokenCipher(keys) });
+
+it('an entry sealed under a key id of 11 characters is 64 bytes, one of 12 is over (what the config warning says)', async () => {
+  const key = randomBytes(32).toString('base64url');
+  const sub = `limit-${randomBytes(4).toString('hex')}`;
+  const sizes: number[] = [];
+  for (const id of ['k'.repeat(11), 'k'.repeat(12)]) {
+    const sid = randomBytes(24).toString('base64url');
+    await anotherIndex([{ id, key }]).add(sub, sid, Date.now(), 60_000, randomUUID());
+    sizes.push((await gw.redis.hgetBuffer(indexKey(sub), sid))!.length);
+  }
+  expect(sizes).toEqual([64, 65]);
+  await gw.redis.del(indexKey(sub));
+});
 
 it('a sign-in writes an entry of at most 64 bytes, and a user with a few sessions keeps a listpack index', async () => {
   const user = await newUser();

@@ -408,6 +408,20 @@ describe('production start-up posture', () => {
     });
   });
 
+  describe('when the sealing key has a long id', () => {
+    const keyWithId = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
+
+    it('warns past 11 characters (the user index then leaves Redis\'s compact form), naming the id', () => {
+      const config = loadConfig({ ...prodBase, TOKEN_ENCRYPTION_KEYS: keyWithId('rotation-2026b') });
+      expect(config.warnings).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEYS: the first key's id "rotation-2026b" is longer than 11/)]);
+    });
+
+    it('says nothing for 11 characters, nor for a long id that only opens', () => {
+      expect(loadConfig({ ...prodBase, TOKEN_ENCRYPTION_KEYS: keyWithId('r2026-nov-b') }).warnings).toEqual([]);
+      expect(loadConfig({ ...prodBase, TOKEN_ENCRYPTION_KEYS: `${keyWithId('k9')},${keyWithId('an-older-long-key-id')}` }).warnings).toEqual([]);
+    });
+  });
+
   describe('when CloudBase would be reached over plain http', () => {
     it('refuses http://, naming CLOUDBASE_API_ORIGIN and the opt-out', () => {
       const problems = problemsOf({ ...prodBase, CLOUDBASE_API_ORIGIN: 'http://cloudbase.internal:8080' });
