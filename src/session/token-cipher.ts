@@ -55,6 +55,29 @@ function importKey(spec: TokenKeySpec): ImportedKey {
 }
 
 /**
+ * AES-256-GCM under `key` with a synthetic IV: an HMAC, under the key's own IV key, of `ivHead` and the plaintext.
+ * Returns the parts `iv ‖ ciphertext ‖ tag` for the caller to frame.
+ */
+function sivSeal(key: ImportedKey, aad: Buffer, ivHead: Buffer, plain: Buffer): Buffer[] {
+  const iv = createHmac('sha256', key.iv).update(ivHead).update(plain).digest().subarray(0, IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.enc, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  return [iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()];
+}
+
+/** Opens `iv ‖ ciphertext ‖ tag` (the whole of `sealed`) under `key`; undefined when it does not authenticate. */
+function gcmOpen(key: ImportedKey, aad: Buffer, sealed: Buffer): Buffer | undefined {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key.enc, sealed.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Keys are imported once here; the first seals, all open. Sealing is deterministic — the IV is an HMAC of the context
  * and the plaintext under a key of its own (the SIV construction) — so sealing the same secrets twice gives the same
  * bytes: the store's "writing what is already there is a no-op" compare keeps working, and two different plaintexts
@@ -71,13 +94,9 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
 
   function openWith(key: ImportedKey, blob: Buffer, context: string): string | undefined {
     if (blob.length < 1 + IV_BYTES + TAG_BYTES || blob[0] !== FORMAT_DEFLATE) return undefined;
-    const iv = blob.subarray(1, 1 + IV_BYTES);
-    const tag = blob.subarray(blob.length - TAG_BYTES);
+    const packed = gcmOpen(key, Buffer.from(context, 'utf8'), blob.subarray(1));
+    if (!packed) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.enc, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(tag);
-      const packed = Buffer.concat([decipher.update(blob.subarray(1 + IV_BYTES, blob.length - TAG_BYTES)), decipher.final()]);
       return inflateRawSync(packed, { maxOutputLength: MAX_PLAIN_BYTES }).toString('utf8');
     } catch {
       return undefined;
@@ -89,15 +108,8 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
     if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
     const packed = deflateRawSync(bytes, DEFLATE);
     const aad = Buffer.from(context, 'utf8');
-    const iv = createHmac('sha256', sealer.iv)
-      .update(Buffer.from([aad.length >> 8, aad.length & 0xff]))
-      .update(aad)
-      .update(packed)
-      .digest()
-      .subarray(0, IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', sealer.enc, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(aad);
-    return Buffer.concat([Buffer.from([FORMAT_DEFLATE]), iv, cipher.update(packed), cipher.final(), cipher.getAuthTag()]);
+    const ivHead = Buffer.concat([Buffer.from([aad.length >> 8, aad.length & 0xff]), aad]);
+    return Buffer.concat([Buffer.from([FORMAT_DEFLATE]), ...sivSeal(sealer, aad, ivHead, packed)]);
   }
 
   function openBytes(blob: Buffer, id: string | undefined, context: string): string | undefined {
@@ -126,7 +138,7 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
     openBytes(blob, keyId, context) {
       return openBytes(blob, keyId, context);
     },
-    compact: createCompactCipher(specs),
+    compact: createCompactCipher(keys),
   };
 }
 
@@ -162,9 +174,7 @@ function compactAad(format: number, context: string): Buffer {
  * Format: `format byte ‖ key id length ‖ key id (UTF-8, empty for an unnamed key) ‖ iv (12) ‖ ciphertext ‖ tag (16)`;
  * format 2 is a lowercase UUID as 16 bytes, 3 any other text as UTF-8. Deterministic like the token cipher's seal.
  */
-export function createCompactCipher(specs: readonly TokenKeySpec[]): CompactCipher {
-  if (specs.length === 0) throw new TypeError('createCompactCipher needs at least one key');
-  const keys = specs.map(importKey);
+function createCompactCipher(keys: readonly ImportedKey[]): CompactCipher {
   const sealer = keys[0]!;
   const sealerId = Buffer.from(sealer.id ?? '', 'utf8');
   if (sealerId.length > 255) throw new RangeError('token key id longer than 255 bytes');
@@ -175,10 +185,7 @@ export function createCompactCipher(specs: readonly TokenKeySpec[]): CompactCiph
       const bytes = format === COMPACT_UUID ? packUuid(plain) : Buffer.from(plain, 'utf8');
       if (bytes.length > MAX_PLAIN_BYTES) throw new RangeError(`refusing to seal ${bytes.length} bytes (at most ${MAX_PLAIN_BYTES})`);
       const aad = compactAad(format, context);
-      const iv = createHmac('sha256', sealer.iv).update(aad).update(bytes).digest().subarray(0, IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', sealer.enc, iv, { authTagLength: TAG_BYTES });
-      cipher.setAAD(aad);
-      return Buffer.concat([Buffer.from([format, sealerId.length]), sealerId, iv, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
+      return Buffer.concat([Buffer.from([format, sealerId.length]), sealerId, ...sivSeal(sealer, aad, aad, bytes)]);
     },
     open(blob, context) {
       const format = blob[0];
@@ -188,18 +195,11 @@ export function createCompactCipher(specs: readonly TokenKeySpec[]): CompactCiph
       if (blob.length < 2 || body < 0 || (format === COMPACT_UUID && body !== 16)) return undefined;
       const id = idEnd > 2 ? blob.toString('utf8', 2, idEnd) : undefined;
       const aad = compactAad(format, context);
-      const iv = blob.subarray(idEnd, idEnd + IV_BYTES);
+      const sealed = blob.subarray(idEnd);
       for (const key of keys) {
         if (key.id !== id) continue;
-        try {
-          const decipher = createDecipheriv('aes-256-gcm', key.enc, iv, { authTagLength: TAG_BYTES });
-          decipher.setAAD(aad);
-          decipher.setAuthTag(blob.subarray(blob.length - TAG_BYTES));
-          const bytes = Buffer.concat([decipher.update(blob.subarray(idEnd + IV_BYTES, blob.length - TAG_BYTES)), decipher.final()]);
-          return format === COMPACT_UUID ? unpackUuid(bytes) : bytes.toString('utf8');
-        } catch {
-          // another key of the same id may open it
-        }
+        const bytes = gcmOpen(key, aad, sealed); // when not, another key of the same id may open it
+        if (bytes) return format === COMPACT_UUID ? unpackUuid(bytes) : bytes.toString('utf8');
       }
       return undefined;
     },
