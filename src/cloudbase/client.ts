@@ -166,8 +166,8 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     let status: number | undefined;
     let body: unknown;
     try {
-      // Reads may be retried (got's promise interface does that); a JSON write never is.
-      // A call without a body other than a read (DELETE) stays on the promise interface: a stream waits for its end.
+      // Reads may be retried (by got, on the stream too); a JSON write never is. A call without a body other than a
+      // read (DELETE) stays on the promise interface: a stream waits for its end.
       const path = req.endpoint.slice(1);
       const response =
         req.method === 'GET'

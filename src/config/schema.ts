@@ -24,13 +24,13 @@ export function deepFreeze<T>(o: T): DeepReadonly<T> {
   return o as DeepReadonly<T>;
 }
 
-/** The checked environment as the application uses it, with what an operator should hear at start-up. */
 /**
  * A user-index entry (session/user-index.ts) is 53 bytes plus the sealing key's id; Redis keeps a hash in its compact
  * form while every value is at most 64 bytes (its default hash-max-listpack-value).
  */
 const COMPACT_KEY_ID_CHARS = 11;
 
+/** The checked environment as the application uses it, with what an operator should hear at start-up. */
 function toConfig(env: Env) {
   const production = env.NODE_ENV === 'production';
   /** Things worth telling an operator at start-up (never secrets). */
