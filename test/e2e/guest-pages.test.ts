@@ -6,11 +6,10 @@
  * axe-core at phone and desktop width in both colour schemes, with no horizontal overflow at 375 px; screenshots only
  * with SCREENSHOTS=1.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
+import { axeViolations, contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -19,7 +18,6 @@ import { en, zhCN, type MessageKey } from '../../src/i18n/messages.js';
 
 type Lang = 'en' | 'zh-CN';
 const LANGS: readonly Lang[] = ['zh-CN', 'en'];
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(projectRoot, 'test', 'e2e', 'screenshots', 'guest-pages');
 const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const msg = (l: Lang, key: MessageKey) => (l === 'en' ? en : zhCN)[key];
@@ -71,14 +69,12 @@ describeWithBrowser('the guest pages in Chromium: sent on when signed in, told w
   /** axe (no violations) at 375 px and desktop width in both schemes, and nothing wider than a 375 px screen. */
   async function check(page: Page, state: string): Promise<void> {
     const l = (await page.getAttribute('html', 'lang')) as Lang;
-    if ((await page.evaluate('typeof window.axe')) === 'undefined') await page.evaluate(AXE_SOURCE);
     for (const width of [375, 1100]) {
       await page.setViewportSize({ width, height: 800 });
       for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
         const where = `${state} [${l}, ${colorScheme}, ${width}px]`;
-        const violations = await page.evaluate<string[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.help))");
-        expect({ where, violations }).toEqual({ where, violations: [] });
+        expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
         if (width === 375) {
           const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
           expect({ where, fits: scrollWidth <= 375 }).toEqual({ where, fits: true });

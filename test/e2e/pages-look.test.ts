@@ -6,11 +6,10 @@
  * Then the behaviours: password show/hide, one request per click while busy, the SMS countdown (server-given length,
  * announced at start and end only), and "send a new code" with JavaScript off once the cooldown is over.
  */
-import { readFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
-import { contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
+import { axeViolations, contextInLanguage, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { emulatorControl, type EmulatorControl } from '../support/gateway.js';
@@ -22,7 +21,6 @@ const THEMES = ['light', 'dark'] as const;
 const WIDTHS = [375, 1100] as const;
 const COOLDOWN_S = 4;
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(projectRoot, 'test', 'e2e', 'screenshots', 'look');
 
 /** WCAG contrast ratio of two CSS rgb()/rgba() colours (opaque). */
@@ -39,13 +37,6 @@ function contrast(a: string, b: string): number {
 }
 
 const msg = (l: Lang, key: MessageKey) => (l === 'en' ? en : zhCN)[key];
-
-interface AxeViolation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
 
 describeWithBrowser('what the pages look like: axe, both languages and themes, phone and desktop', () => {
   let emulator: RunningEmulator;
@@ -108,18 +99,12 @@ describeWithBrowser('what the pages look like: axe, both languages and themes, p
   async function check(page: Page, state: string, shot?: string): Promise<void> {
     const l = (await page.getAttribute('html', 'lang')) as Lang;
     expect(LANGS).toContain(l);
-    // Evaluated by the devtools protocol, so the page's own CSP (script-src 'self') stays on.
-    if ((await page.evaluate('typeof window.axe')) === 'undefined') await page.evaluate(AXE_SOURCE);
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 800 });
       for (const colorScheme of THEMES) {
         await page.emulateMedia({ colorScheme });
         const where = `${state} [${l}, ${colorScheme}, ${width}px]`;
-        const violations = await page.evaluate("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)");
-        const readable = (violations as AxeViolation[]).map(
-          (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n    ')}`,
-        );
-        expect({ where, violations: readable }).toEqual({ where, violations: [] });
+        expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
         if (width === 375) {
           const scrollWidth = await page.evaluate('document.documentElement.scrollWidth');
           expect({ where, scrollWidth: Number(scrollWidth) <= 375 }).toEqual({ where, scrollWidth: true });

@@ -4,18 +4,15 @@
  * sent again, no attempt counted again), the failure shows once, and the language link keeps returnTo. axe-core checks
  * every new page state.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
+import { axeViolations, describeWithBrowser, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { emulatorControl } from '../support/gateway.js';
 import { en, zhCN } from '../../src/i18n/messages.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const USER = { username: 'prg_e2e', password: 'Prg-E2e-Passw0rd', name: 'Prg E2E', phone_number: '+86 13800003001' };
 const WRONG = 'Not-The-Passw0rd-e2e';
 
@@ -33,10 +30,7 @@ describeWithBrowser('a failed post in Chromium: post/redirect/get', () => {
   const url = (path: string) => `${server.url}${path}`;
 
   async function axe(where: string): Promise<void> {
-    // Evaluated by the devtools protocol, so the page's own CSP stays on.
-    if ((await page.evaluate('typeof window.axe')) === 'undefined') await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate<string[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.help))");
-    expect({ where, violations }).toEqual({ where, violations: [] });
+    expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
   }
 
   const submit = (selector: string) => submitAndLoad(page, selector);

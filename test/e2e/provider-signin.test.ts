@@ -4,11 +4,10 @@
  * (JavaScript on, and once off); a denial lands on a clear page. The pages with buttons and the failure page pass
  * axe in both languages and colour schemes, at phone and desktop widths; nothing the browser got carries a token.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser } from '../support/browser.js';
+import { axeViolations, describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
@@ -16,20 +15,12 @@ import { findLeaks } from '../support/leak-guard.js';
 import { en, zhCN, type MessageKey } from '../../src/i18n/messages.js';
 
 type Lang = 'en' | 'zh-CN';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(projectRoot, 'test', 'e2e', 'screenshots', 'provider');
 const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const NAMES: Record<string, string> = { wx_open: 'WeChat', github: 'GitHub', google: 'Google' };
 
 const msg = (l: Lang, key: MessageKey, params: Record<string, string> = {}) =>
   (l === 'en' ? en : zhCN)[key].replace(/\{(\w+)\}/g, (m, name: string) => params[name] ?? m);
-
-interface AxeViolation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 describeWithBrowser('provider sign-in in Chromium through the emulator\'s authorize page', () => {
   let redis: RedisServer;
@@ -65,15 +56,12 @@ describeWithBrowser('provider sign-in in Chromium through the emulator\'s author
       const u = new URL(here);
       u.searchParams.set('lang', l);
       if (!stay && new URL(page.url()).searchParams.get('lang') !== l) await page.goto(u.href);
-      await page.evaluate(AXE_SOURCE);
       for (const width of [375, 1100]) {
         await page.setViewportSize({ width, height: 800 });
         for (const colorScheme of ['light', 'dark'] as const) {
           await page.emulateMedia({ colorScheme });
           const where = `${state} [${l}, ${colorScheme}, ${width}px]`;
-          const violations = await page.evaluate<AxeViolation[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)");
-          const readable = violations.map((v) => `${v.id} (${v.impact}): ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-          expect({ where, violations: readable }).toEqual({ where, violations: [] });
+          expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
           const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
           if (width === 375) expect({ where, fits: scrollWidth <= 375 }).toEqual({ where, fits: true });
           if (WRITE_SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${state}-${l}-${colorScheme}-${width}.png`), fullPage: true });

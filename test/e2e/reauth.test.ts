@@ -4,28 +4,19 @@
  * off; every new page state passes axe in both languages and colour schemes, at phone and desktop widths, without
  * horizontal overflow at 375 px; nothing the browser got carries a token or the typed password.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser, submitAndLoad } from '../support/browser.js';
+import { axeViolations, describeWithBrowser, E2E_CLOUDBASE, e2eGatewayEnv, launchBrowser, submitAndLoad } from '../support/browser.js';
 import { buildGateway, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { startTestEmulator, type RunningEmulator } from '../support/emulator.js';
 import { emulatorControl, type EmulatorControl } from '../support/gateway.js';
 import { findLeaks } from '../support/leak-guard.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(projectRoot, 'test', 'e2e', 'screenshots', 'reauth');
 const WRITE_SCREENSHOTS = process.env.SCREENSHOTS === '1';
 const PASSWORD = 'E2e-Reauth-Passw0rd';
-
-interface AxeViolation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 describeWithBrowser('an account without a password, in Chromium: a code to its own phone instead', () => {
   let redis: RedisServer;
@@ -61,15 +52,12 @@ describeWithBrowser('an account without a password, in Chromium: a code to its o
       u.searchParams.delete('notice');
       u.searchParams.set('lang', l);
       await page.goto(u.href);
-      await page.evaluate(AXE_SOURCE);
       for (const width of [375, 1100]) {
         await page.setViewportSize({ width, height: 800 });
         for (const colorScheme of ['light', 'dark'] as const) {
           await page.emulateMedia({ colorScheme });
           const where = `${state} [${l}, ${colorScheme}, ${width}px]`;
-          const violations = await page.evaluate<AxeViolation[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)");
-          const readable = violations.map((v) => `${v.id} (${v.impact}): ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-          expect({ where, violations: readable }).toEqual({ where, violations: [] });
+          expect({ where, violations: await axeViolations(page) }).toEqual({ where, violations: [] });
           const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
           if (width === 375) expect({ where, fits: scrollWidth <= 375 }).toEqual({ where, fits: true });
           if (WRITE_SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, `${state}-${l}-${colorScheme}-${width}.png`), fullPage: true });

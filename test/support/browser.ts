@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
@@ -88,4 +89,26 @@ export async function contextInLanguage(browser: Browser, serverUrl: string, lan
   context.setDefaultTimeout(15_000);
   await context.addCookies([{ name: 'lang', value: lang, url: serverUrl }]);
   return context;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/**
+ * axe-core's violations on the page as it stands, one readable line each (rule, impact, help, and the elements with
+ * what fails there); empty when there are none. axe is put in the page once, by the devtools protocol, so the page's
+ * own CSP (script-src 'self') stays on.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if ((await page.evaluate('typeof window.axe')) === 'undefined') await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate<AxeViolation[]>("axe.run({ resultTypes: ['violations'] }).then((r) => r.violations)");
+  return violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n    ')}`,
+  );
 }
