@@ -21,4 +21,5 @@ COPY public ./public
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/main.js"]
+# --min-semi-space-size: see src/young-generation.ts and the README ("Process flags")
+CMD ["node", "--min-semi-space-size=8", "dist/main.js"]

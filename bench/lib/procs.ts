@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startRedis as startRedisServer } from '../../test/support/redis-server.js';
+import { startFlags } from '../../test/support/start-flags.js';
 
 export { freePort };
 
@@ -93,12 +94,14 @@ export interface NodeServiceOptions {
 
 /**
  * `node <script>` on a free loopback port (PORT or portVariable, plus HOST=127.0.0.1) with exactly the given environment plus PATH and
- * HOME, so nothing from the shell running the bench leaks in; resolves once readyPath answers.
+ * HOME, so nothing from the shell running the bench leaks in; resolves once readyPath answers. Every Node process of the
+ * bench, the gateway and the baselines alike, runs with the node flags of `npm start` (package.json), so the gateway is
+ * measured as operators run it and no baseline on a runtime set up otherwise.
  */
 export async function startNodeService(opts: NodeServiceOptions): Promise<Service> {
   const port = await freePort();
   const lines: string[] = [];
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
+  const child = spawn(process.execPath, [...startFlags(projectRoot), ...(opts.nodeArgs ?? []), opts.script], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

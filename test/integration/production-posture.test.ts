@@ -75,6 +75,7 @@ describe('when production is started soundly (CloudBase on a private network: CL
       CLOUDBASE_ALLOW_HTTP: 'true',
     });
     expect(proc.lines.join('\n')).toMatch(/CLOUDBASE_API_ORIGIN is plain http/);
+    expect(proc.lines.join('\n')).not.toMatch(/min-semi-space-size/);
     expect(proc.lines.join('\n')).toContain(`Metrics at ${proc.metricsUrl}`);
     const pub = await fetch(`${proc.url}/metrics`);
     expect(pub.status).toBe(404);
@@ -82,5 +83,25 @@ describe('when production is started soundly (CloudBase on a private network: CL
     const scraped = await fetch(proc.metricsUrl);
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('http_requests_total');
+  });
+});
+
+describe('when production is started without the start script\'s node flags', () => {
+  it('says how to start it with the young generation it is tuned for', async () => {
+    const sessionSecret = randomBytes(32).toString('base64url');
+    secrets.add(sessionSecret);
+    const bare = await startServerProcess(
+      { ...production(), SESSION_SECRET: sessionSecret, PUBLIC_ORIGIN: 'https://app.example.test', CLOUDBASE_ALLOW_HTTP: 'true' },
+      { nodeFlags: [] },
+    );
+    try {
+      const warning = bare.lines.map((l) => JSON.parse(l) as { level?: number; msg?: string; minSemiSpaceMiB?: number }).find((l) => /min-semi-space-size/.test(l.msg ?? ''));
+      expect(warning).toMatchObject({ level: 40, minSemiSpaceMiB: 0 });
+      expect(warning?.msg).toContain('node --min-semi-space-size=8 dist/main.js');
+      expect((await fetch(`${bare.url}/healthz`)).status).toBe(200);
+    } finally {
+      outputs.push(bare.lines.join('\n'));
+      await bare.stop(2000);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { freePort } from './redis-server.js';
+import { startFlags } from './start-flags.js';
 
 /** The project root (where package.json and dist/ live). */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,14 +45,14 @@ export interface ServerProcess {
 }
 
 /**
- * Starts the built gateway as a real process, `node dist/main.js`, on a free loopback port with exactly the given
- * environment (plus PATH and HOME: nothing else leaks in from the shell running the tests, such as a developer's
- * CLOUDBASE_ENV_ID), and waits until GET /healthz answers 200.
+ * Starts the built gateway as a real process, as `npm start` does (`node <its flags> dist/main.js`; `nodeFlags` replaces
+ * the flags), on a free loopback port with exactly the given environment (plus PATH and HOME: nothing else leaks in
+ * from the shell running the tests, such as a developer's CLOUDBASE_ENV_ID), and waits until GET /healthz answers 200.
  */
-export async function startServerProcess(env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, opts: { timeoutMs?: number; nodeFlags?: string[] } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const metricsPort = env.METRICS_PORT ?? String(await freePort());
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [...(opts.nodeFlags ?? startFlags()), 'dist/main.js'], {
     cwd: projectRoot,
     // ENV_FILE empty: a developer's .env in the project root stays out of the process under test.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', HOST: '127.0.0.1', METRICS_PORT: metricsPort, ...env, PORT: String(port) },
@@ -121,7 +122,7 @@ export async function startServerProcess(env: Record<string, string>, opts: { ti
 export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string; port: number }> {
   const port = await freePort();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/main.js'], {
+    const child = spawn(process.execPath, [...startFlags(), 'dist/main.js'], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
