@@ -97,7 +97,7 @@ function normalised(text: string): unknown {
     return text;
   }
   const out: Record<string, unknown> = { ...body };
-  if (out.user) out.user = { ...(out.user as object), sub: typeof (out.user as { sub?: unknown }).sub };
+  if (out.user) out.user = { ...out.user, sub: typeof (out.user as { sub?: unknown }).sub };
   if (typeof out.expires_at === 'string') out.expires_at = Number.isNaN(Date.parse(out.expires_at)) ? 'bad date' : 'a date';
   if (typeof out.session_token === 'string') out.session_token = /^[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{43}$/.test(out.session_token) ? 'a token' : out.session_token;
   if (typeof out.device_token === 'string') out.device_token = out.device_token.length > 20 ? 'a device token' : out.device_token;

@@ -96,7 +96,7 @@ export function leanLogin(deps: LeanLoginDeps): (req: IncomingMessage, res: Serv
       if (!handle) return void res.destroy();
       const onError = (e: unknown) => fail(e ?? new Error('rejected without a reason'), handler + 1);
       try {
-        const out = handle(err, req, res, onError) as unknown;
+        const out = handle(err, req, res, onError);
         if (out instanceof Promise) out.catch(onError);
       } catch (e) {
         onError(e);
@@ -109,7 +109,7 @@ export function leanLogin(deps: LeanLoginDeps): (req: IncomingMessage, res: Serv
       if (!step) return fail(new Error('the sign-in chain ended without an answer'));
       if (step === route) reachedRoute = true;
       try {
-        const out = step(req, res, next) as unknown;
+        const out = step(req, res, next);
         if (out instanceof Promise) out.catch((e: unknown) => fail(e ?? new Error('rejected without a reason')));
       } catch (e) {
         fail(e);
