@@ -1,5 +1,7 @@
 import supertest, { type Response } from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startRedis } from '../support/redis-server.js';
+import { waitFor } from '../support/sessions.js';
 import { mobile, RELAXED_LIMITS, sessionCookieOf, spa } from '../support/api.js';
 import { assertMatchesOpenApi } from '../support/openapi-check.js';
 
@@ -307,5 +309,36 @@ describe('metrics and logs', () => {
     expect(delta(l0, l1)).toEqual({ ok: 1, bad: 1, badInRoute: 1 });
     expect(lines(lean) - ll0).toBe(3);
     expect(lines(full) - fl0).toBe(3);
+  });
+});
+
+describe('Redis not ready', () => {
+  it('leaves the sign-in to Express, which answers the store\'s 503 without asking CloudBase; lean again once Redis is back', async () => {
+    let redisServer = await startRedis();
+    const gw = await startTestGateway({ redisServer, env: RELAXED_LIMITS });
+    try {
+      gw.secrets.add(PASSWORD);
+      await gw.emu.createUser({ ...USER });
+      countRouted(gw);
+      const port = redisServer.port;
+      await redisServer.stop();
+      await waitFor('the client to see Redis gone', () => gw.redis.status !== 'ready');
+      const before = (await gw.emu.stats())['POST /auth/v1/signin'] ?? 0;
+      const down = await json(login)(gw);
+      expect(down.status).toBe(503);
+      expect(down.body.error.code).toBe('store_unavailable');
+      expect(routed.get(gw)).toBe(1);
+      expect((await gw.emu.stats())['POST /auth/v1/signin'] ?? 0).toBe(before);
+
+      redisServer = await startRedis([], port);
+      await waitFor('the client to reconnect', () => gw.redis.status === 'ready');
+      const up = await json(login)(gw);
+      expect(up.status).toBe(200);
+      expect(routed.get(gw)).toBe(1);
+      gw.assertNoLeaks();
+    } finally {
+      await gw.close();
+      await redisServer.stop();
+    }
   });
 });
