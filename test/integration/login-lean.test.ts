@@ -2,6 +2,7 @@ import supertest, { type Response } from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startRedis } from '../support/redis-server.js';
 import { waitFor } from '../support/sessions.js';
+import { COOKIES } from '../../src/config/cookies.js';
 import { mobile, RELAXED_LIMITS, sessionCookieOf, spa } from '../support/api.js';
 import { assertMatchesOpenApi } from '../support/openapi-check.js';
 
@@ -162,7 +163,7 @@ describe('a browser signing in without a session', () => {
     expect({ ...ls, ttlMs: 0, sealedBytes: 0 }).toEqual({ ...fs, ttlMs: 0, sealedBytes: 0 });
     expect(ls.v).toBe('1');
     // the cookie as express-session writes it: it signs the id with the first secret
-    expect(sessionCookieOf(l.res)).toMatch(/^cbg\.sid=s%3A[A-Za-z0-9_-]{32}\.[A-Za-z0-9%]+; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(sessionCookieOf(l.res)).toMatch(new RegExp(`^${COOKIES.session.replace('.', '\\.')}=s%3A[A-Za-z0-9_-]{32}\\.[A-Za-z0-9%]+; Path=/; HttpOnly; SameSite=Lax$`));
   });
 
   it('makes a session that works everywhere: read, device list, another device signing it out, sign-out', async () => {
@@ -245,7 +246,7 @@ describe('requests the lean path leaves to Express', () => {
     ['a form body', post({ 'Content-Type': 'application/x-www-form-urlencoded', 'X-CSRF': '1' }, 'username=lean-lou')],
     ['a JSON subtype', post({ 'Content-Type': 'application/merge-patch+json', 'X-CSRF': '1' }, JSON.stringify(login))],
     ['a session token presented', post({ 'Content-Type': 'application/json', Authorization: 'Session abc.def' }, login)],
-    ['a session cookie', json(login, { Cookie: 'cbg.sid=s%3Anot-a-real-one.sig' })],
+    ['a session cookie', json(login, { Cookie: `${COOKIES.session}=s%3Anot-a-real-one.sig` })],
   ])('%s: goes to Express untouched and is answered as ever', async (_what, send) => {
     const { l, f, leanRouted } = await both(send);
     expect(leanRouted).toBe(true);
