@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import nunjucks from 'nunjucks';
@@ -19,8 +19,13 @@ import { sessionPolicy } from './session/policy.js';
 import { sessionCookieOptions } from './session/cookie-options.js';
 import { sessionTokenReader, sessionTokenVerifier } from './session/token-session.js';
 import { leanSessionRead } from './routes/api/session-read.js';
-import { createApiRouter } from './routes/api/index.js';
+import { createApiRouter, noStore } from './routes/api/index.js';
 import { jsonErrors } from './routes/api/errors.js';
+import { jsonBody } from './routes/api/body.js';
+import { passwordLoginRoute } from './routes/api/session.js';
+import { leanLogin } from './routes/api/login-lean.js';
+import { requireApiCsrf } from './http/api-csrf.js';
+import { isTokenMode } from './session/token-session.js';
 import * as home from './routes/browser/home.js';
 import * as login from './routes/browser/login.js';
 import * as smsLogin from './routes/browser/sms-login.js';
@@ -45,6 +50,8 @@ import type { Services } from './compose.js';
 export interface AppDeps extends Services {
   /** true once the process drains for shutdown: readiness then answers 503 */
   isDraining?: () => boolean;
+  /** false: every sign-in goes through Express (tests compare both paths); default true */
+  leanLogin?: boolean;
 }
 
 const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -154,9 +161,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/static', express.static(root('public'), { maxAge: config.production ? '1d' : 0, index: false }));
 
   if (lean) app.get('/api/session', lean.failed);
-  if (deps.redis) app.use(requireConnectedStore(deps.redis));
-  app.use(sessionTokenReader(config));
-  app.use(
+  // The middleware of a session-backed request, kept by name: the lean sign-in runs these very instances.
+  const storeReady = deps.redis ? [requireConnectedStore(deps.redis)] : [];
+  const sessionChain: RequestHandler[] = [
+    ...storeReady,
+    sessionTokenReader(config),
     session({
       name: config.session.cookieName,
       secret: [...config.session.secrets],
@@ -169,13 +178,35 @@ export function createApp(deps: AppDeps): Express {
       unset: 'keep',
       cookie: sessionCookieOptions(config),
     }),
-  );
-  app.use(sessionTokenVerifier());
-  app.use(sessionPolicy(config, now));
+    sessionTokenVerifier(),
+    sessionPolicy(config, now),
+  ];
+  app.use(...sessionChain);
 
   const routeDeps: RouteDeps = deps.routes;
+  const apiErrors = jsonErrors(logger, routeDeps.auth, now);
+  const lastErrors = htmlErrors(logger);
 
-  app.use('/api', createApiRouter(routeDeps), jsonErrors(logger, routeDeps.auth, now));
+  // A password sign-in without a session: the same middleware and route, without Express's routing (routes/api/login-lean.ts).
+  if (shared && deps.redis && deps.leanLogin !== false) {
+    answerFirst(
+      app,
+      leanLogin({
+        app,
+        redis: deps.redis,
+        logger,
+        cookieName: config.session.cookieName,
+        headers: ownHeaders,
+        trust: app.get('trust proxy fn') as TrustFn,
+        countHttp: metrics.countHttp,
+        chain: [...sessionChain, noStore, requireApiCsrf(config, isTokenMode), ...jsonBody()],
+        route: passwordLoginRoute(routeDeps),
+        errors: [apiErrors, lastErrors],
+      }),
+    );
+  }
+
+  app.use('/api', createApiRouter(routeDeps), apiErrors);
 
   const browser = express.Router();
   browser.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50, verify: verifyFormKeys }), rejectHostileBody());
@@ -185,7 +216,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(browser);
 
   app.use((_req, _res, next) => next(notFound()));
-  app.use(htmlErrors(logger));
+  app.use(lastErrors);
   return app;
 }
 

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import type TestAgent from 'supertest/lib/agent.js';
 import { loadConfig, withApiOrigin, type Config } from '../../src/config/index.js';
 import { createLogger } from '../../src/logger.js';
-import { createApp } from '../../src/app.js';
+import { createApp, type AppDeps } from '../../src/app.js';
 import { compose } from '../../src/compose.js';
 import type { VersionedRedisStore } from '../../src/session/store.js';
 import type { RedisRefreshLock } from '../../src/session/refresh-lock.js';
@@ -120,7 +120,7 @@ function recordResponses(res: ServerResponse, method: string, url: string, trans
  * app. `env` is applied over a test default environment.
  */
 export async function startTestGateway(
-  opts: { env?: Record<string, string>; now?: () => number; redisServer?: RedisServer } = {},
+  opts: { env?: Record<string, string>; now?: () => number; redisServer?: RedisServer; app?: Pick<AppDeps, 'leanLogin'> } = {},
 ): Promise<TestGateway> {
   const redisServer = opts.redisServer ?? (await startRedis());
   const emulator = await startTestEmulator({ clientId: 'test-client', clientSecret: 'test-secret' });
@@ -166,7 +166,7 @@ export async function startTestGateway(
   const services = compose(config, logger, { redis, metrics: createMetrics({ processMetrics: false }), ...(opts.now ? { now: opts.now } : {}) });
   const { metrics } = services;
   const { store, lock: refreshLock, index } = services.sessions.shared!;
-  const app = createApp(services);
+  const app = createApp({ ...services, ...opts.app });
   const transcript: Exchange[] = [];
   const server = createServer((req, res) => {
     recordResponses(res, req.method ?? '', req.url ?? '', transcript);

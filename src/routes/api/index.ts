@@ -15,7 +15,7 @@ import * as sms from './sms.js';
 /** The JSON resources, each `register(router, deps)` under /api. */
 export const API_RESOURCES: { register(router: Router, deps: RouteDeps): void }[] = [session, provider, sms, sessions, account, openapi];
 
-const noStore: RequestHandler = function noStore(_req, res, next) {
+export const noStore: RequestHandler = function noStore(_req, res, next) {
   res.setHeader('Cache-Control', 'no-store');
   next();
 };

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { RouteDeps } from '../deps.js';
 import { anonymousLogin, passwordLogin } from '../../flows/password/login.js';
 import { flowContext } from '../flow-context.js';
@@ -23,14 +23,7 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
     res.json(state);
   });
 
-  router.post('/session/login', async (req, res) => {
-    const body = parseBody(loginBody, req.body);
-    const deviceProof = presentedDeviceProof(req, config);
-    const c = flowContext(req, auth, now, body.captcha_answer);
-    const signed = await passwordLogin(c, { username: body.username.trim(), password: body.password, deviceProof });
-    await sessions.signIn(req, signed);
-    sendSignedIn(req, res, limits, now, handOverDeviceProof(req, res, config, signed.deviceProof));
-  });
+  router.post('/session/login', passwordLoginRoute({ config, auth, sessions, now }));
 
   router.post('/session/anonymous', async (req, res) => {
     parseBody(anonymousBody, req.body);
@@ -42,4 +35,17 @@ export function register(router: Router, { config, auth, sessions, now }: RouteD
     await signOutAndRevoke(req, res, { auth, sessions, now });
     res.status(204).end();
   });
+}
+
+/** `POST /api/session/login`'s handler: the route's, and the lean sign-in's (login-lean.ts), so both are one code. */
+export function passwordLoginRoute({ config, auth, sessions, now }: Pick<RouteDeps, 'config' | 'auth' | 'sessions' | 'now'>): RequestHandler {
+  const limits = sessionLimits(config);
+  return async function passwordLoginHandler(req, res) {
+    const body = parseBody(loginBody, req.body);
+    const deviceProof = presentedDeviceProof(req, config);
+    const c = flowContext(req, auth, now, body.captcha_answer);
+    const signed = await passwordLogin(c, { username: body.username.trim(), password: body.password, deviceProof });
+    await sessions.signIn(req, signed);
+    sendSignedIn(req, res, limits, now, handOverDeviceProof(req, res, config, signed.deviceProof));
+  };
 }
