@@ -4,8 +4,8 @@
  * reports metrics that hold no secrets. (Over ~250 lines: the request rules every call shares — headers, credentials,
  * sudo and captcha tokens, retries — are the point of one file; the provider and account calls live in their own.)
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import got, { type Method, type OptionsInit, type RetryOptions } from 'got';
 import {
   CloudbaseError,
@@ -82,6 +82,16 @@ import { TOKEN_SHAPE, type UpstreamRequest } from './call.js';
 import { accountCalls } from './account-calls.js';
 import { providerCalls } from './provider-calls.js';
 
+/**
+ * got's `request` option: node's own request, given only what these calls set. got's default hands node its full native
+ * options (some thirty TLS, DNS and socket fields, nearly all undefined), which node then copies into the request and
+ * again into the agent's, on every call; the agent's own options (keep-alive, TLS defaults) apply either way.
+ */
+function nativeRequest(url: URL, options: RequestOptions, callback?: (response: IncomingMessage) => void): ClientRequest {
+  const lean: RequestOptions = { method: options.method, headers: options.headers, agent: options.agent };
+  return url.protocol === 'https:' ? httpsRequest(url, lean, callback) : httpRequest(url, lean, callback);
+}
+
 export function createCloudbaseClient(options: CloudbaseClientOptions) {
   const { clientId, clientSecret, timeoutMs, onCall } = options;
   const basicAuth = clientSecret
@@ -89,12 +99,16 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     : undefined;
 
   const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
+  const base = `${options.apiOrigin.replace(/\/+$/, '')}/auth/v1`;
+  // The query every call without one of its own sends, encoded once.
+  const clientQuery = `?${new URLSearchParams({ client_id: clientId }).toString()}`;
   // Every call is a small JSON request and answer: a keep-alive pool of its own, and none of got's features a plain
   // JSON POST does not need (no decompression: no Accept-Encoding is sent, so answers come uncompressed; no cache, no
-  // DNS cache, no HTTP/2 negotiation, no hooks; retries only where set per call below).
+  // DNS cache, no HTTP/2 negotiation, no hooks; retries only where set per call below). Each call gives a ready URL
+  // and a ready body: no `prefixUrl` join, no per-call URLSearchParams, no `json` pass.
   const http = got.extend({
-    prefixUrl: `${options.apiOrigin.replace(/\/+$/, '')}/auth/v1`,
     agent: { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) },
+    request: nativeRequest,
     decompress: false,
     cache: false,
     dnsCache: false,
@@ -151,30 +165,37 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     onCall({ method, endpoint, status, ...(error ? { error } : {}), durationMs });
   }
 
+  /** The call's URL: `client_id`, the call's own query and the captcha token (the docs read it from a header, the SDK
+   * sends it in the query: both are sent). */
+  function urlOf(ctx: CallContext, req: UpstreamRequest<unknown>): string {
+    if (!req.query && !ctx.captchaToken) return `${base}${req.endpoint}${clientQuery}`;
+    const query = new URLSearchParams({ client_id: clientId, ...req.query });
+    if (ctx.captchaToken) query.set('captcha_token', ctx.captchaToken);
+    return `${base}${req.endpoint}?${query.toString()}`;
+  }
+
   async function call<T>(ctx: CallContext, req: UpstreamRequest<T>): Promise<T> {
     const started = performance.now();
     const headers: Record<string, string> = { 'x-request-id': ctx.requestId, 'x-device-id': ctx.deviceId };
-    const searchParams: Record<string, string> = { client_id: clientId, ...req.query };
-    // The docs read the captcha token from a header, the SDK sends it in the query: send both.
-    if (ctx.captchaToken) {
-      headers['x-captcha-token'] = ctx.captchaToken;
-      searchParams.captcha_token = ctx.captchaToken;
-    }
+    if (ctx.captchaToken) headers['x-captcha-token'] = ctx.captchaToken;
     const authorization = req.bearer ? `Bearer ${req.bearer}` : basicAuth;
     if (authorization) headers.authorization = authorization;
+    const url = urlOf(ctx, req);
 
     let status: number | undefined;
     let body: unknown;
     try {
       // Reads may be retried (by got, on the stream too); a JSON write never is. A call without a body other than a
       // read (DELETE) stays on the promise interface: a stream waits for its end.
-      const path = req.endpoint.slice(1);
-      const response =
-        req.method === 'GET'
-          ? await send(path, { method: 'GET', headers, searchParams, retry: READ_RETRY, throwHttpErrors: true })
-          : req.json
-            ? await send(path, { method: req.method, headers, searchParams, json: req.json })
-            : await http(path, { method: req.method, headers, searchParams });
+      let response: { statusCode: number; body: string };
+      if (req.method === 'GET') {
+        response = await send(url, { method: 'GET', headers, retry: READ_RETRY, throwHttpErrors: true });
+      } else if (req.json) {
+        headers['content-type'] = 'application/json';
+        response = await send(url, { method: req.method, headers, body: JSON.stringify(req.json) });
+      } else {
+        response = await http(url, { method: req.method, headers });
+      }
       status = response.statusCode;
       body = parseBody(response.body);
       const failure = failureFromResponse(status, body, ctx.requestId);
