@@ -6,7 +6,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import got, { type Method, type OptionsInit, type RetryOptions } from 'got';
+import got, { type Got, type Method, type OptionsInit, type RetryOptions } from 'got';
 import {
   CloudbaseError,
   UpstreamUnavailableError,
@@ -122,6 +122,8 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     followRedirect: false,
     headers: { accept: 'application/json' },
   });
+  // Reads are retried, and a 4xx/5xx must then arrive as an HTTPError for got to retry a 503: set once, not per call.
+  const reads = http.extend({ retry: READ_RETRY, throwHttpErrors: true });
 
   /**
    * One call on got's stream interface: the promise interface wraps every request in a cancelable promise, a retry
@@ -130,9 +132,9 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
    * rules (`READ_RETRY`, Retry-After): there a 4xx/5xx arrives as got's HTTPError with its body read, which
    * `fromGotError` maps as it maps an answer.
    */
-  function send(url: string, options: OptionsInit & { isStream?: true }): Promise<{ statusCode: number; body: string }> {
+  function send(instance: Got, url: string, options: OptionsInit & { isStream?: true }): Promise<{ statusCode: number; body: string }> {
     return new Promise((resolve, reject) => {
-      const attach = (stream: ReturnType<typeof http.stream>) => {
+      const attach = (stream: ReturnType<Got['stream']>) => {
         let statusCode = 0;
         let body = '';
         stream.setEncoding('utf8');
@@ -146,9 +148,9 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
         // `on`, not `once`: got can emit a second error (one the socket raised, then its own), and an 'error' without a
         // listener would throw.
         stream.on('error', reject);
-        stream.once('retry', (_count: number, _error: unknown, again: () => ReturnType<typeof http.stream>) => attach(again()));
+        stream.once('retry', (_count: number, _error: unknown, again: () => ReturnType<Got['stream']>) => attach(again()));
       };
-      attach(http.stream(url, options));
+      attach(instance.stream(url, options));
     });
   }
 
@@ -189,10 +191,10 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
       // read (DELETE) stays on the promise interface: a stream waits for its end.
       let response: { statusCode: number; body: string };
       if (req.method === 'GET') {
-        response = await send(url, { method: 'GET', headers, retry: READ_RETRY, throwHttpErrors: true });
+        response = await send(reads, url, { method: 'GET', headers });
       } else if (req.json) {
         headers['content-type'] = 'application/json';
-        response = await send(url, { method: req.method, headers, body: JSON.stringify(req.json) });
+        response = await send(http, url, { method: req.method, headers, body: JSON.stringify(req.json) });
       } else {
         response = await http(url, { method: req.method, headers });
       }
