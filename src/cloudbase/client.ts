@@ -142,7 +142,7 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
    * rules (`READ_RETRY`, Retry-After): there a 4xx/5xx arrives as got's HTTPError with its body read, which
    * `fromGotError` maps as it maps an answer.
    */
-  function send(instance: Got, url: string, options: OptionsInit & { isStream?: true }, retried = false): Promise<{ statusCode: number; body: string }> {
+  function send(instance: Got, url: string, options: OptionsInit & { isStream: true }, retried = false): Promise<{ statusCode: number; body: string }> {
     return new Promise((resolve, reject) => {
       const attach = (stream: ReturnType<Got['stream']>) => {
         let body = '';
@@ -156,7 +156,7 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
         stream.on('error', reject);
         if (retried) stream.once('retry', (_count: number, _error: unknown, again: () => ReturnType<Got['stream']>) => attach(again()));
       };
-      attach(instance.stream(url, options));
+      attach(instance(url, options));
     });
   }
 
@@ -197,10 +197,10 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
       // read (DELETE) stays on the promise interface: a stream waits for its end.
       let response: { statusCode: number; body: string };
       if (req.method === 'GET') {
-        response = await send(reads, url, { method: 'GET', headers }, true);
+        response = await send(reads, url, { method: 'GET', headers, isStream: true }, true);
       } else if (req.json) {
         headers['content-type'] = 'application/json';
-        response = await send(http, url, { method: req.method, headers, body: JSON.stringify(req.json) });
+        response = await send(http, url, { method: req.method, headers, body: JSON.stringify(req.json), isStream: true });
       } else {
         response = await http(url, { method: req.method, headers });
       }
