@@ -142,7 +142,7 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
    * rules (`READ_RETRY`, Retry-After): there a 4xx/5xx arrives as got's HTTPError with its body read, which
    * `fromGotError` maps as it maps an answer.
    */
-  function send(instance: Got, url: string, options: OptionsInit & { isStream: true }, retried = false): Promise<{ statusCode: number; body: string }> {
+  function send(instance: Got, url: string, options: OptionsInit & { isStream: true }, retryable = false): Promise<{ statusCode: number; body: string }> {
     return new Promise((resolve, reject) => {
       const attach = (stream: ReturnType<Got['stream']>) => {
         let body = '';
@@ -154,7 +154,7 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
         // `on`, not `once`: got can emit a second error (one the socket raised, then its own), and an 'error' without a
         // listener would throw.
         stream.on('error', reject);
-        if (retried) stream.once('retry', (_count: number, _error: unknown, again: () => ReturnType<Got['stream']>) => attach(again()));
+        if (retryable) stream.once('retry', (_count: number, _error: unknown, again: () => ReturnType<Got['stream']>) => attach(again()));
       };
       attach(instance(url, options));
     });
@@ -173,8 +173,10 @@ export function createCloudbaseClient(options: CloudbaseClientOptions) {
     onCall({ method, endpoint, status, ...(error ? { error } : {}), durationMs });
   }
 
-  /** The call's URL: `client_id`, the call's own query and the captcha token (the docs read it from a header, the SDK
-   * sends it in the query: both are sent). */
+  /**
+   * The call's URL: `client_id`, the call's own query and the captcha token (the docs read it from a header, the SDK
+   * sends it in the query: both are sent).
+   */
   function urlOf(ctx: CallContext, req: UpstreamRequest<unknown>): string {
     if (!req.query && !ctx.captchaToken) return `${base}${req.endpoint}${clientQuery}`;
     const query = new URLSearchParams({ client_id: clientId, ...req.query });
