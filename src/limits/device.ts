@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Device proofs (OWASP "device cookies"): after a good password, the browser (a cookie) or the app (`device_token`)
@@ -18,6 +18,23 @@ export interface DeviceProofs {
   verify(value: string | undefined, accountKey: string): string | undefined;
   /** `value` with a fresh proof for this account in front (its older proof and the oldest beyond the cap dropped) */
   issue(value: string | undefined, accountKey: string): string;
+}
+
+const NONCE_BYTES = 16;
+/**
+ * Nonces are cut from a pool filled 4 KB at a time: a randomBytes(16) per sign-in costs ~2 µs (one native call each),
+ * the pool ~0.1 µs. The bytes are the same CSPRNG's, each used once.
+ */
+let pool = Buffer.alloc(0);
+let used = 0;
+function freshNonce(): string {
+  if (used + NONCE_BYTES > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(4096));
+    used = 0;
+  }
+  const nonce = pool.toString('base64url', used, used + NONCE_BYTES);
+  used += NONCE_BYTES;
+  return nonce;
 }
 
 export function createDeviceProofs(secrets: readonly string[]): DeviceProofs {
@@ -53,7 +70,7 @@ export function createDeviceProofs(secrets: readonly string[]): DeviceProofs {
     },
 
     issue(value, accountKey) {
-      const nonce = randomBytes(16).toString('base64url');
+      const nonce = freshNonce();
       const fresh = `${accountKey}.${nonce}.${mac(keys[0]!, accountKey, nonce).toString('base64url')}`;
       const others = entries(value).filter((e) => ENTRY.test(e) && !e.startsWith(`${accountKey}.`));
       return [fresh, ...others].slice(0, MAX_ENTRIES).join('~');

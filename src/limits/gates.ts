@@ -176,7 +176,7 @@ export function redisGates(client: RedisClient, keyPrefix: string, times: GateTi
 
     settleLater(ops) {
       const batch = settleWrites(ops);
-      return { ...batch, flush: () => runBatches(client, [batch]) };
+      return { flush: () => runBatches(client, [batch]), ...batch };
     },
   };
   return store;

@@ -133,7 +133,8 @@ export function createTokenCipher(specs: readonly TokenKeySpec[]): TokenCipher {
       return openBytes(Buffer.from(text, 'base64url'), id, context);
     },
     sealBytes(plain, context) {
-      return { ...(sealer.id ? { keyId: sealer.id } : {}), blob: sealBytes(plain, context) };
+      const blob = sealBytes(plain, context);
+      return sealer.id ? { keyId: sealer.id, blob } : { blob };
     },
     openBytes(blob, keyId, context) {
       return openBytes(blob, keyId, context);

@@ -234,6 +234,13 @@ describe('device proofs', () => {
     expect(['a', 'b', 'c', 'd'].map((n) => proofs.verify(value, account(n)) !== undefined)).toEqual([false, true, true, true]);
   });
 
+  it('carry a fresh nonce every time, across refills of the nonce pool (4 KB, 256 nonces)', () => {
+    const proofs = createDeviceProofs(['s']);
+    const nonces = Array.from({ length: 1000 }, () => proofs.verify(proofs.issue(undefined, account('kim')), account('kim')));
+    expect(nonces.every((n) => typeof n === 'string' && /^[A-Za-z0-9_-]{22}$/.test(n))).toBe(true);
+    expect(new Set(nonces).size).toBe(1000);
+  });
+
   it('ignore what is malformed or too long', () => {
     const proofs = createDeviceProofs(['s']);
     const good = proofs.issue(undefined, account('jo'));
