@@ -21,24 +21,29 @@ export interface DeviceProofs {
 }
 
 const NONCE_BYTES = 16;
+const NONCE_POOL_BYTES = 4096;
+
 /**
- * Nonces are cut from a pool filled 4 KB at a time: a randomBytes(16) per sign-in costs ~2 µs (one native call each),
- * the pool ~0.1 µs. The bytes are the same CSPRNG's, each used once.
+ * Nonces cut from a pool filled 4 KB at a time: a randomBytes(16) per sign-in costs ~2 µs (one native call each), the
+ * pool ~0.1 µs. The bytes are the same CSPRNG's, each used once. One pool per set of device proofs, not per module.
  */
-let pool = Buffer.alloc(0);
-let used = 0;
-function freshNonce(): string {
-  if (used + NONCE_BYTES > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafe(4096));
-    used = 0;
-  }
-  const nonce = pool.toString('base64url', used, used + NONCE_BYTES);
-  used += NONCE_BYTES;
-  return nonce;
+function noncePool(): () => string {
+  let pool = Buffer.alloc(0);
+  let used = 0;
+  return () => {
+    if (used + NONCE_BYTES > pool.length) {
+      pool = randomFillSync(Buffer.allocUnsafe(NONCE_POOL_BYTES));
+      used = 0;
+    }
+    const nonce = pool.toString('base64url', used, used + NONCE_BYTES);
+    used += NONCE_BYTES;
+    return nonce;
+  };
 }
 
 export function createDeviceProofs(secrets: readonly string[]): DeviceProofs {
   if (secrets.length === 0) throw new TypeError('createDeviceProofs: at least one secret is needed');
+  const freshNonce = noncePool();
   // A key of its own, so a device proof can never pass for any other signature made with the session secret.
   const keys = secrets.map((s) => createHmac('sha256', s).update('cbg device proof v1').digest());
   const mac = (key: Buffer, account: string, nonce: string) =>
