@@ -96,6 +96,8 @@ export function createApp(deps: AppDeps): Express {
   // The SPA's hottest call answers before the generic chain, with what that chain would have added to it
   // (routes/api/session-read.ts).
   const ownHeaders = fixedHeaders(...securityHeaders);
+  // Express's compiled TRUST_PROXY, for the handlers that answer ahead of it
+  const trust = app.get('trust proxy fn') as TrustFn;
   const shared = deps.sessions.shared;
   const lean =
     shared && deps.redis
@@ -107,7 +109,7 @@ export function createApp(deps: AppDeps): Express {
           logger,
           countHttp: metrics.countHttp,
           headers: ownHeaders,
-          trust: app.get('trust proxy fn') as TrustFn,
+          trust,
         })
       : undefined;
   // Ahead of Express itself: its per-request set-up (prototype swaps, router, URL parsing) is a share of a read this
@@ -147,7 +149,7 @@ export function createApp(deps: AppDeps): Express {
         store: shared.store,
         redis: deps.redis,
         routes: compileProxyRoutes(config.proxy.routes, config.proxy.timeoutMs),
-        trust: app.get('trust proxy fn') as TrustFn,
+        trust,
         now,
         ownHeaders,
         onAnswered(req, res, started) {
@@ -197,7 +199,7 @@ export function createApp(deps: AppDeps): Express {
         logger,
         cookieName: config.session.cookieName,
         headers: ownHeaders,
-        trust: app.get('trust proxy fn') as TrustFn,
+        trust,
         countHttp: metrics.countHttp,
         chain: [...sessionChain, noStore, requireApiCsrf(config, isTokenMode), ...jsonBody()],
         route: passwordLoginRoute(routeDeps),

@@ -128,7 +128,6 @@ export function leanProxy(deps: LeanProxyDeps): LeanProxy {
     // A token session is only reached by its token, and a cookie never opens one (the full stack's token verifier).
     if (credential.secret !== undefined ? !sess.tok || !secretMatches(credential.secret, sess.tok) : sess.tok !== undefined) return undefined;
     const entry: OpenedSession = {
-      sid: credential.sid,
       key: store.keys.session(credential.sid),
       version: sess._v,
       authorization: bearer(sess.auth.at),

@@ -8,8 +8,7 @@ import { RecentMap } from '../session/recent-map.js';
  * change reached this process.
  */
 export interface OpenedSession {
-  sid: string;
-  /** its Redis hash's key, whose version is checked on every call */
+  /** its session's Redis hash key, whose version is checked on every call */
   key: string;
   version: number;
   /** the Authorization header for its access token, made once (the token is about a kilobyte) */
