@@ -1,11 +1,11 @@
-import type { Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
 import { withApiOrigin, type Config } from './config/index.js';
 import type { Logger } from './logger.js';
 import { createRedisClient, waitReady, type RedisClient } from './session/redis.js';
 import { createApp } from './app.js';
 import { compose } from './compose.js';
 import { answerClientErrors } from './http/client-errors.js';
+import { drainAwareServer } from './http/drain-aware-server.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import type { RunningEmulator } from './emulator/server.js';
@@ -68,7 +68,8 @@ export async function startGateway(
   const app = createApp({ ...services, isDraining: () => draining });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
+    const s = drainAwareServer(app, () => draining);
+    s.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
     answerClientErrors(s);
     s.once('error', reject);
   });
@@ -79,18 +80,6 @@ export async function startGateway(
     server.close();
     throw new Error(`METRICS_PORT ${config.metrics.port} on ${config.metrics.host}: ${(err as Error).message}`, { cause: err });
   }
-  // Responses not yet started when the drain begins, so each can be told to close its keep-alive connection.
-  const pending = new Set<ServerResponse>();
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.prependListener('request', (_req, res: ServerResponse) => {
-    if (draining) return void res.setHeader('Connection', 'close');
-    pending.add(res);
-    res.once('close', () => pending.delete(res));
-  });
   const addr = server.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.port;
   const url = `http://${config.host && config.host !== '0.0.0.0' ? config.host : 'localhost'}:${port}`;
@@ -103,9 +92,8 @@ export async function startGateway(
     emulator,
     metricsServer,
     async close(graceMs = config.shutdown.graceMs) {
+      // From here every response closes its connection (drainAwareServer).
       draining = true;
-      for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
-      pending.clear();
       // Still accepting: the load balancer sees readiness fail and moves traffic, and each response closes its
       // connection, so no keep-alive connection is left idle to be closed under a request already on its way.
       if (config.shutdown.delayMs > 0) await new Promise((r) => setTimeout(r, config.shutdown.delayMs));
@@ -113,9 +101,11 @@ export async function startGateway(
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           clearInterval(sweep);
-          cutConnections = sockets.size;
-          server.closeAllConnections();
-          resolve();
+          server.getConnections((err, open) => {
+            cutConnections = err ? 0 : open;
+            server.closeAllConnections();
+            resolve();
+          });
         }, graceMs);
         // A keep-alive connection whose request finishes during the drain would otherwise idle until its timeout.
         const sweep = setInterval(() => server.closeIdleConnections(), 50);
