@@ -40,6 +40,25 @@ export function createRedisClient(redis: Pick<Config['redis'], 'url' | 'clusterN
   return undefined;
 }
 
+/**
+ * Runs `issue`, whose commands then leave in one socket write: each is an ordinary ioredis command (its own reply,
+ * promise or callback), the connection's socket corked while they are issued. That is a pipeline's one round trip
+ * without ioredis's Pipeline, which gives every instance its own `length` getter closing over the instance: on Node 20
+ * (V8 11.3) that kept each pipeline, its commands' promises and the request awaiting them alive through every
+ * young-generation collection until a full one (bench/README.md, "Round 2, fifth pass"). A Cluster client routes each
+ * command to its slot's connection and writes it as issued; a client not yet ready queues them in its offline queue.
+ */
+export function together<T>(client: RedisClient, issue: () => T): T {
+  const stream = client instanceof Redis && client.status === 'ready' ? client.stream : undefined;
+  if (!stream) return issue();
+  stream.cork();
+  try {
+    return issue();
+  } finally {
+    stream.uncork();
+  }
+}
+
 /** Resolves once the client is ready, or rejects after timeoutMs. */
 export function waitReady(client: RedisClient, timeoutMs = 10000): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

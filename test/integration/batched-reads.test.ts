@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { Redis } from 'ioredis';
 import { finishSuite, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { batchedHashReads } from '../../src/session/batched-reads.js';
 
 // The lean session read and the proxy's lean path read Redis through one batched reader per client: the reads of one
-// event-loop turn go out as one pipeline, and each reply (or failure) reaches the reader that asked for it.
+// event-loop turn go out in one socket write, and each reply (or failure) reaches the reader that asked for it.
 let gw: TestGateway;
 
 beforeAll(async () => {
@@ -14,35 +15,48 @@ afterAll(() => finishSuite(gw));
 
 type Reply = { err: Error | null; value: string | null };
 
+/** The client's socket writes while `run` goes on: node's `_writev` for corked writes sent together, `_write` for one. */
+async function socketWrites<T>(run: () => Promise<T>): Promise<{ result: T; writev: unknown[][]; write: number }> {
+  const socket = (gw.redis as Redis).stream as unknown as { _writev: (chunks: unknown[], cb: () => void) => void; _write: () => void };
+  const writev = jest.spyOn(socket, '_writev');
+  const write = jest.spyOn(socket, '_write');
+  try {
+    const result = await run();
+    return { result, writev: writev.mock.calls.map(([chunks]) => chunks), write: write.mock.calls.length };
+  } finally {
+    writev.mockRestore();
+    write.mockRestore();
+  }
+}
+
 /** Starts one read now (in this turn) and resolves with its reply. */
 function read(key: string, field: string): Promise<Reply> {
   return new Promise((resolve) => batchedHashReads(gw.redis)(key, field, (err, value) => resolve({ err, value })));
 }
 
 describe('reads asked for in one turn of the event loop', () => {
-  it('go to Redis as one pipeline and each caller gets its own field of its own hash', async () => {
+  it('go to Redis in one socket write and each caller gets its own field of its own hash', async () => {
     await gw.redis.hset('batched:a', 'v', '7', 'u', 'view-a');
     await gw.redis.hset('batched:b', 'v', '12', 'u', 'view-b');
-    const pipelines = jest.spyOn(gw.redis, 'pipeline');
-    try {
-      const replies = await Promise.all([
+    const { result: replies, writev, write } = await socketWrites(() =>
+      Promise.all([
         read('batched:a', 'v'),
         read('batched:b', 'u'),
         read('batched:missing', 'v'),
         read('batched:a', 'u'),
         read('batched:b', 'missing-field'),
-      ]);
-      expect(replies).toEqual([
+      ]),
+    );
+    expect(replies).toEqual([
         { err: null, value: '7' },
         { err: null, value: 'view-b' },
         { err: null, value: null },
         { err: null, value: 'view-a' },
-        { err: null, value: null },
-      ]);
-      expect(pipelines).toHaveBeenCalledTimes(1);
-    } finally {
-      pipelines.mockRestore();
-    }
+      { err: null, value: null },
+    ]);
+    expect(writev).toHaveLength(1);
+    expect(writev[0]).toHaveLength(5);
+    expect(write).toBe(0);
   });
 
   it('fail one by one: a command Redis refuses fails only the read that sent it', async () => {
@@ -56,22 +70,18 @@ describe('reads asked for in one turn of the event loop', () => {
 });
 
 describe('a read alone in its turn', () => {
-  it('is answered without a pipeline, refusals included', async () => {
+  it('is one command in one write, refusals included', async () => {
     await gw.redis.hset('batched:d', 'u', 'view-d');
-    const pipelines = jest.spyOn(gw.redis, 'pipeline');
-    try {
-      expect(await read('batched:d', 'u')).toEqual({ err: null, value: 'view-d' });
-      const refused = await read('batched:not-a-hash', 'u');
-      expect(refused.err?.message).toMatch(/WRONGTYPE/);
-      expect(pipelines).not.toHaveBeenCalled();
-    } finally {
-      pipelines.mockRestore();
-    }
+    const { result, writev, write } = await socketWrites(async () => [await read('batched:d', 'u'), await read('batched:not-a-hash', 'u')]);
+    expect(result[0]).toEqual({ err: null, value: 'view-d' });
+    expect(result[1]!.err?.message).toMatch(/WRONGTYPE/);
+    expect(write).toBe(2);
+    expect(writev).toHaveLength(0);
   });
 });
 
 describe('the reader of one Redis client', () => {
-  it('is the same for every caller, so the session read and the proxy share each turn’s pipeline', () => {
+  it('is the same for every caller, so the session read and the proxy share each turn’s write', () => {
     expect(batchedHashReads(gw.redis)).toBe(batchedHashReads(gw.redis));
   });
 });
