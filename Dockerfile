@@ -22,4 +22,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # --min-semi-space-size: see src/young-generation.ts and the README ("Process flags")
-CMD ["node", "--min-semi-space-size=8", "dist/main.js"]
+CMD ["node", "--min-semi-space-size=8", "--no-allocation-site-pretenuring", "dist/main.js"]

@@ -3,7 +3,7 @@ import { loadEnvFile } from './config/env-file.js';
 import { createLogger, prettyDestination, wantsPrettyLogs } from './logger.js';
 import { embeddedEmulatorBanner, emulatorLineWriter } from './dev-console.js';
 import { startGateway } from './gateway.js';
-import { semiSpaceFloorMiB, youngGenerationAdvice } from './young-generation.js';
+import { pretenuringOff, semiSpaceFloorMiB, youngGenerationAdvice } from './young-generation.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, wantsPrettyLogs(config, tty) ? await prettyDestination(tty) : undefined);
   if (envFile) logger.info({ envFile }, `read ${envFile}`);
   const heapAdvice = config.production ? youngGenerationAdvice() : undefined;
-  if (heapAdvice) logger.warn({ minSemiSpaceMiB: semiSpaceFloorMiB() }, heapAdvice);
+  if (heapAdvice) logger.warn({ minSemiSpaceMiB: semiSpaceFloorMiB(), pretenuringOff: pretenuringOff() }, heapAdvice);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const gateway = await startGateway(config, logger, emulatorLineWriter(process.stdout, tty));
   logger.info({ url: gateway.url }, `Session gateway listening: open ${gateway.url}`);

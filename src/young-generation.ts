@@ -1,5 +1,8 @@
 /**
- * The young generation `npm start` and the image give the gateway: `node --min-semi-space-size=8` (MiB per semi-space).
+ * The node flags `npm start` and the image give the gateway: `node --min-semi-space-size=8
+ * --no-allocation-site-pretenuring`, both about young objects (a request's) dying young.
+ *
+ * The young generation's floor, `--min-semi-space-size=8` (MiB per semi-space).
  * Node's young generation grows and shrinks with how many objects survive a scavenge; between bursts it shrinks back
  * toward 1 MiB, and a gateway under load keeps each request's objects alive for the few milliseconds it waits on Redis
  * or a backend, so in a small young generation they outlive the frequent scavenges, are copied and promoted, and the
@@ -9,7 +12,19 @@
  */
 export const MIN_SEMI_SPACE_MIB = 8;
 
+/**
+ * V8's allocation-site pretenuring: where objects from one allocation site often survive a scavenge, V8 allocates that
+ * site's later objects straight in the old generation. The gateway's paths share allocation sites (node's HTTP
+ * request and response, the request id, the answer's head): the session read's requests, waiting on Redis while a
+ * scavenge runs, had sites tenured that the proxy then used, so each proxied call's first objects were born old and
+ * kept the rest of the call alive until a full collection (a proxied call at 74 us of CPU after session reads, 50-54 us
+ * with pretenuring off; bench/README.md, "Round 2, fifth pass"). A request's objects die young: the gateway gains
+ * nothing from it.
+ */
+export const NO_PRETENURING = '--no-allocation-site-pretenuring';
+
 const FLAG = /^--min[-_]semi[-_]space[-_]size=(\d+)$/;
+const PRETENURING = /^--(no[-_])?allocation[-_]site[-_]pretenuring$/;
 
 /** The floor this process was started with (MiB), 0 when none was given. */
 export function semiSpaceFloorMiB(execArgv: readonly string[] = process.execArgv): number {
@@ -21,8 +36,25 @@ export function semiSpaceFloorMiB(execArgv: readonly string[] = process.execArgv
   return mib;
 }
 
-/** What to tell an operator who started the gateway without the floor; undefined when it was given. */
+/** Whether this process was started with allocation-site pretenuring off (the last of the flag's forms given wins, as in V8). */
+export function pretenuringOff(execArgv: readonly string[] = process.execArgv): boolean {
+  let off = false;
+  for (const arg of execArgv) {
+    const m = PRETENURING.exec(arg);
+    if (m) off = m[1] !== undefined;
+  }
+  return off;
+}
+
+/** The command the gateway is meant to run as. */
+export const START_COMMAND = `node --min-semi-space-size=${MIN_SEMI_SPACE_MIB} ${NO_PRETENURING} dist/main.js`;
+
+/** What to tell an operator who started the gateway without these flags; undefined when both were given. */
 export function youngGenerationAdvice(execArgv: readonly string[] = process.execArgv): string | undefined {
-  if (semiSpaceFloorMiB(execArgv) >= MIN_SEMI_SPACE_MIB) return undefined;
-  return `started without node --min-semi-space-size=${MIN_SEMI_SPACE_MIB}: run it as \`node --min-semi-space-size=${MIN_SEMI_SPACE_MIB} dist/main.js\` (npm start and the image do), or short-lived request objects are promoted and collected at a higher CPU cost (README, "Process flags")`;
+  const missing = [
+    ...(semiSpaceFloorMiB(execArgv) >= MIN_SEMI_SPACE_MIB ? [] : [`--min-semi-space-size=${MIN_SEMI_SPACE_MIB}`]),
+    ...(pretenuringOff(execArgv) ? [] : [NO_PRETENURING]),
+  ];
+  if (missing.length === 0) return undefined;
+  return `started without node ${missing.join(' ')}: run it as \`${START_COMMAND}\` (npm start and the image do), or short-lived request objects are promoted and collected at a higher CPU cost (README, "Process flags")`;
 }

@@ -75,7 +75,7 @@ describe('when production is started soundly (CloudBase on a private network: CL
       CLOUDBASE_ALLOW_HTTP: 'true',
     });
     expect(proc.lines.join('\n')).toMatch(/CLOUDBASE_API_ORIGIN is plain http/);
-    expect(proc.lines.join('\n')).not.toMatch(/min-semi-space-size/);
+    expect(proc.lines.join('\n')).not.toMatch(/min-semi-space-size|allocation-site-pretenuring/);
     expect(proc.lines.join('\n')).toContain(`Metrics at ${proc.metricsUrl}`);
     const pub = await fetch(`${proc.url}/metrics`);
     expect(pub.status).toBe(404);
@@ -87,7 +87,7 @@ describe('when production is started soundly (CloudBase on a private network: CL
 });
 
 describe('when production is started without the start script\'s node flags', () => {
-  it('says how to start it with the young generation it is tuned for', async () => {
+  it('says how to start it with the young-object handling it is tuned for', async () => {
     const sessionSecret = randomBytes(32).toString('base64url');
     secrets.add(sessionSecret);
     const bare = await startServerProcess(
@@ -95,9 +95,11 @@ describe('when production is started without the start script\'s node flags', ()
       { nodeFlags: [] },
     );
     try {
-      const warning = bare.lines.map((l) => JSON.parse(l) as { level?: number; msg?: string; minSemiSpaceMiB?: number }).find((l) => /min-semi-space-size/.test(l.msg ?? ''));
-      expect(warning).toMatchObject({ level: 40, minSemiSpaceMiB: 0 });
-      expect(warning?.msg).toContain('node --min-semi-space-size=8 dist/main.js');
+      const warning = bare.lines
+        .map((l) => JSON.parse(l) as { level?: number; msg?: string; minSemiSpaceMiB?: number; pretenuringOff?: boolean })
+        .find((l) => /min-semi-space-size/.test(l.msg ?? ''));
+      expect(warning).toMatchObject({ level: 40, minSemiSpaceMiB: 0, pretenuringOff: false });
+      expect(warning?.msg).toContain('node --min-semi-space-size=8 --no-allocation-site-pretenuring dist/main.js');
       expect((await fetch(`${bare.url}/healthz`)).status).toBe(200);
     } finally {
       outputs.push(bare.lines.join('\n'));
