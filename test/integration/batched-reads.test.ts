@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { socketWrites } from '../support/socket-writes.js';
 import type { Redis } from 'ioredis';
 import { finishSuite, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { batchedHashReads } from '../../src/session/batched-reads.js';
@@ -15,19 +16,6 @@ afterAll(() => finishSuite(gw));
 
 type Reply = { err: Error | null; value: string | null };
 
-/** The client's socket writes while `run` goes on: node's `_writev` for corked writes sent together, `_write` for one. */
-async function socketWrites<T>(run: () => Promise<T>): Promise<{ result: T; writev: unknown[][]; write: number }> {
-  const socket = (gw.redis as Redis).stream as unknown as { _writev: (chunks: unknown[], cb: () => void) => void; _write: () => void };
-  const writev = jest.spyOn(socket, '_writev');
-  const write = jest.spyOn(socket, '_write');
-  try {
-    const result = await run();
-    return { result, writev: writev.mock.calls.map(([chunks]) => chunks), write: write.mock.calls.length };
-  } finally {
-    writev.mockRestore();
-    write.mockRestore();
-  }
-}
 
 /** Starts one read now (in this turn) and resolves with its reply. */
 function read(key: string, field: string): Promise<Reply> {
@@ -38,7 +26,7 @@ describe('reads asked for in one turn of the event loop', () => {
   it('go to Redis in one socket write and each caller gets its own field of its own hash', async () => {
     await gw.redis.hset('batched:a', 'v', '7', 'u', 'view-a');
     await gw.redis.hset('batched:b', 'v', '12', 'u', 'view-b');
-    const { result: replies, writev, write } = await socketWrites(() =>
+    const { result: replies, writev, write } = await socketWrites(gw.redis as Redis, () =>
       Promise.all([
         read('batched:a', 'v'),
         read('batched:b', 'u'),
@@ -72,7 +60,7 @@ describe('reads asked for in one turn of the event loop', () => {
 describe('a read alone in its turn', () => {
   it('is one command in one write, refusals included', async () => {
     await gw.redis.hset('batched:d', 'u', 'view-d');
-    const { result, writev, write } = await socketWrites(async () => [await read('batched:d', 'u'), await read('batched:not-a-hash', 'u')]);
+    const { result, writev, write } = await socketWrites(gw.redis as Redis, async () => [await read('batched:d', 'u'), await read('batched:not-a-hash', 'u')]);
     expect(result[0]).toEqual({ err: null, value: 'view-d' });
     expect(result[1]!.err?.message).toMatch(/WRONGTYPE/);
     expect(write).toBe(2);

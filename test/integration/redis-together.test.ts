@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { socketWrites } from '../support/socket-writes.js';
 import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { createRedisClient, together, waitReady } from '../../src/session/redis.js';
@@ -21,19 +22,6 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** node's Writable hooks of the client's socket: `_writev` takes corked writes together, `_write` a single one. */
-async function socketWrites<T>(client: Redis, run: () => Promise<T>): Promise<{ result: T; writev: unknown[][]; write: number }> {
-  const socket = client.stream as unknown as { _writev: (chunks: unknown[], cb: () => void) => void; _write: () => void };
-  const writev = jest.spyOn(socket, '_writev');
-  const write = jest.spyOn(socket, '_write');
-  try {
-    const result = await run();
-    return { result, writev: writev.mock.calls.map(([chunks]) => chunks), write: write.mock.calls.length };
-  } finally {
-    writev.mockRestore();
-    write.mockRestore();
-  }
-}
 
 describe('runWrites', () => {
   it('sends every write in one socket write and resolves with the replies in order', async () => {
