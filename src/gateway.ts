@@ -65,10 +65,11 @@ export async function startGateway(
   let draining = false;
   const services = compose(config, logger, { metrics: createMetrics(), ...(redis ? { redis } : {}) });
   const { metrics } = services;
-  const app = createApp({ ...services, isDraining: () => draining });
+  const isDraining = () => draining;
+  const app = createApp({ ...services, isDraining });
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = drainAwareServer(app, () => draining);
+    const s = drainAwareServer(app, isDraining);
     s.listen(config.port, config.host ?? '0.0.0.0', () => resolve(s));
     answerClientErrors(s);
     s.once('error', reject);

@@ -17,7 +17,7 @@ export const MIN_SEMI_SPACE_MIB = 8;
  * site's later objects straight in the old generation. The gateway's paths share allocation sites (node's HTTP
  * request and response, the request id, the answer's head): the session read's requests, waiting on Redis while a
  * scavenge runs, had sites tenured that the proxy then used, so each proxied call's first objects were born old and
- * kept the rest of the call alive until a full collection (a proxied call at 74 us of CPU after session reads, 50-54 us
+ * kept the rest of the call alive until a full collection (a proxied call at 74 us of CPU after session reads, 41-54 us
  * with pretenuring off; bench/README.md, "Round 2, fifth pass"). A request's objects die young: the gateway gains
  * nothing from it.
  */
@@ -26,24 +26,22 @@ export const NO_PRETENURING = '--no-allocation-site-pretenuring';
 const FLAG = /^--min[-_]semi[-_]space[-_]size=(\d+)$/;
 const PRETENURING = /^--(no[-_])?allocation[-_]site[-_]pretenuring$/;
 
-/** The floor this process was started with (MiB), 0 when none was given. */
-export function semiSpaceFloorMiB(execArgv: readonly string[] = process.execArgv): number {
-  let mib = 0;
-  for (const arg of execArgv) {
-    const m = FLAG.exec(arg);
-    if (m) mib = Number(m[1]);
-  }
-  return mib;
+/** The last of the arguments a flag's pattern matches: V8 takes the last one given. */
+function lastGiven(execArgv: readonly string[], flag: RegExp): RegExpExecArray | undefined {
+  let last: RegExpExecArray | undefined;
+  for (const arg of execArgv) last = flag.exec(arg) ?? last;
+  return last;
 }
 
-/** Whether this process was started with allocation-site pretenuring off (the last of the flag's forms given wins, as in V8). */
+/** The floor this process was started with (MiB), 0 when none was given. */
+export function semiSpaceFloorMiB(execArgv: readonly string[] = process.execArgv): number {
+  const m = lastGiven(execArgv, FLAG);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Whether this process was started with allocation-site pretenuring off. */
 export function pretenuringOff(execArgv: readonly string[] = process.execArgv): boolean {
-  let off = false;
-  for (const arg of execArgv) {
-    const m = PRETENURING.exec(arg);
-    if (m) off = m[1] !== undefined;
-  }
-  return off;
+  return lastGiven(execArgv, PRETENURING)?.[1] !== undefined;
 }
 
 /** The command the gateway is meant to run as. */
