@@ -24,6 +24,7 @@ import { jsonErrors } from './routes/api/errors.js';
 import { jsonBody } from './routes/api/body.js';
 import { passwordLoginRoute } from './routes/api/session.js';
 import { leanLogin } from './routes/api/login-lean.js';
+import { appMessageClasses } from './http/message-classes.js';
 import { requireApiCsrf } from './http/api-csrf.js';
 import { isTokenMode } from './session/token-session.js';
 import * as home from './routes/browser/home.js';
@@ -64,6 +65,9 @@ const BROWSER_FLOWS: { register(router: Router, deps: RouteDeps): void }[] = [
 export function createApp(deps: AppDeps): Express {
   const { config, logger, now, metrics } = deps;
   const app = express();
+  // First, before anything keeps `app.request` or `app.response`: the gateway's server makes requests and responses
+  // with these prototypes already (http/message-classes.ts says why a swap per request is costly).
+  appMessageClasses(app);
   app.disable('x-powered-by');
   // Pages and API answers are no-store: an ETag would only cost a hash of every body.
   app.set('etag', false);

@@ -1,4 +1,5 @@
-import { createServer, ServerResponse, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer, ServerResponse, type RequestListener, type Server } from 'node:http';
+import { appMessageClasses, type AppPrototypes } from './message-classes.js';
 
 /** node's own, taken once: the drain-aware one calls it */
 const nodeWriteHead = Object.getOwnPropertyDescriptor(ServerResponse.prototype, 'writeHead')!.value as (
@@ -16,16 +17,15 @@ const nodeWriteHead = Object.getOwnPropertyDescriptor(ServerResponse.prototype, 
  * process that had served some traffic kept each later proxied call alive past two scavenges and promoted all of it,
  * doubling a proxied call's CPU (bench/README.md, "Round 2, fifth pass").
  *
- * Express gives each response it handles its own response prototype, which inherits from node's and not from this
- * server's, so the app's prototype gets the same `writeHead` (per app: Express's shared prototype is left alone).
+ * The server's requests and responses are born with the app's prototypes (`appMessageClasses`), so the app's response
+ * prototype carries this `writeHead` (per app: Express's shared prototype is left alone).
  */
-export function drainAwareServer(app: RequestListener & { response: object }, isDraining: () => boolean): Server {
+export function drainAwareServer(app: RequestListener & AppPrototypes, isDraining: () => boolean): Server {
   function writeHead(this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown): ServerResponse {
     if (isDraining()) this.shouldKeepAlive = false;
     return nodeWriteHead.call(this, statusCode, reason, headers);
   }
-  class DrainAwareResponse<Request extends IncomingMessage = IncomingMessage> extends ServerResponse<Request> {}
-  Object.defineProperty(DrainAwareResponse.prototype, 'writeHead', { value: writeHead, writable: true, configurable: true });
+  const classes = appMessageClasses(app);
   Object.defineProperty(app.response, 'writeHead', { value: writeHead, writable: true, configurable: true });
-  return createServer({ ServerResponse: DrainAwareResponse }, app);
+  return createServer(classes, app);
 }

@@ -69,9 +69,10 @@ export function leanLogin(deps: LeanLoginDeps): (req: IncomingMessage, res: Serv
   return function leanLoginHandler(rawReq, rawRes) {
     if (!taken(rawReq)) return false;
     const started = performance.now();
-    // What Express's own handle does first: its request and response, linked, with locals.
-    Object.setPrototypeOf(rawReq, requestProto);
-    Object.setPrototypeOf(rawRes, responseProto);
+    // What Express's own handle does first: its request and response, linked, with locals. The gateway's server makes
+    // them with these prototypes already (http/message-classes.ts); another server (a test's) does not.
+    if (Object.getPrototypeOf(rawReq) !== requestProto) Object.setPrototypeOf(rawReq, requestProto);
+    if (Object.getPrototypeOf(rawRes) !== responseProto) Object.setPrototypeOf(rawRes, responseProto);
     const req = rawReq as Request;
     const res = rawRes as Response;
     req.res = res;
