@@ -15,6 +15,7 @@ declare module 'express-serve-static-core' {
 export function installRequestLogger(app: Express, logger: Logger): void {
   Object.defineProperty(app.request, 'log', {
     configurable: true,
+    // eslint-disable-next-line no-restricted-syntax -- made once per app, on its request prototype (not per request)
     get(this: { id: string }) {
       const child = logger.child({ reqId: this.id });
       Object.defineProperty(this, 'log', { value: child, configurable: true });
