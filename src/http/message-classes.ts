@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** What node's server constructs: its request and response classes (`createServer`'s options). */
 export interface MessageClasses {
@@ -43,7 +44,19 @@ function adopt<C extends typeof IncomingMessage | typeof ServerResponse>(app: Ap
   if (own && own.prototype === current && current instanceof base) return own;
   if (!(current instanceof base)) throw new TypeError(`the app's ${key} prototype does not inherit node's ${base.name}`);
 
-  const Born = key === 'request' ? class AppRequest extends IncomingMessage {} : class AppResponse extends ServerResponse {};
+  // Explicit constructors: the implicit one of a derived class passes its arguments on with a rest and a spread.
+  const Born =
+    key === 'request'
+      ? class AppRequest extends IncomingMessage {
+          constructor(socket: Socket) {
+            super(socket);
+          }
+        }
+      : class AppResponse extends (ServerResponse as new (req: IncomingMessage, options?: object) => ServerResponse) {
+          constructor(req: IncomingMessage, options?: object) {
+            super(req, options);
+          }
+        };
   Object.setPrototypeOf(Born.prototype, Object.getPrototypeOf(current) as object);
   Object.defineProperties(Born.prototype, Object.getOwnPropertyDescriptors(current));
   app[key] = Born.prototype;
