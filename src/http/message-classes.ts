@@ -38,11 +38,9 @@ export function appMessageClasses(app: AppPrototypes): MessageClasses {
 
 function adopt<C extends typeof IncomingMessage | typeof ServerResponse>(app: AppPrototypes, key: keyof AppPrototypes, base: C): C {
   const current = app[key];
-  const own = Object.prototype.hasOwnProperty.call(current, 'constructor')
-    ? ((current as { constructor: unknown }).constructor as C)
-    : undefined;
-  if (own && own.prototype === current && current instanceof base) return own;
   if (!(current instanceof base)) throw new TypeError(`the app's ${key} prototype does not inherit node's ${base.name}`);
+  // Adopted already: the prototype is its class's own.
+  if (Object.hasOwn(current, 'constructor') && (current.constructor as C).prototype === current) return current.constructor as C;
 
   // Explicit constructors: the implicit one of a derived class passes its arguments on with a rest and a spread.
   const Born =
