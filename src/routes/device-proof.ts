@@ -26,12 +26,16 @@ export function presentedDeviceProof(req: Request, config: Config): string | und
 export function handOverDeviceProof(req: Request, res: Response, config: Config, proof: string | undefined): { device_token?: string } {
   if (!proof) return {};
   if (isTokenMode(req)) return { device_token: proof };
+  // `expires` is given (Express sets it again from maxAge) because Express copies the options with a spread and a
+  // property added to such a copy gives it a V8 map of its own: a new map for every sign-in (bench/README.md, "Round 2,
+  // seventh pass"). Writing an existing field creates none.
   res.cookie(deviceCookieName(config), proof, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
     secure: config.session.secureCookie,
     maxAge: MAX_AGE_MS,
+    expires: new Date(Date.now() + MAX_AGE_MS),
   });
   return {};
 }

@@ -26,29 +26,52 @@ const SEALED_FIELD = 'x';
 export type Loose = Record<string, unknown>;
 const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** The sealed fields that are strings of the session itself, and the sub-fields sealed in each holder field. */
+const TOP_FIELDS = new Set(SEALED.filter(([, , sub]) => sub === undefined).map(([, field]) => field));
+const SUB_FIELDS = new Map<string, Set<string>>();
+for (const [, field, sub] of SEALED) if (sub !== undefined) SUB_FIELDS.set(field, (SUB_FIELDS.get(field) ?? new Set()).add(sub));
+
+const own = (o: Loose, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+
 /**
  * Moves the secrets out of a copy of the session: the copy without them (the session itself is left untouched) and
- * the secrets by short name (empty when there is none).
+ * the secrets by short name (empty when there is none). `omit` names top-level fields the copy leaves out as well.
+ *
+ * The copy is built field by field, never spread and then trimmed with `delete`: a deleted property turns a V8 object
+ * into a slow dictionary (three of them per session write), and a property added to a spread copy gives that copy a
+ * map of its own, outside V8's transition tree (bench/README.md, "Round 2, seventh pass").
  */
-export function takeSecrets(data: SessionData): { rest: Loose; secrets: Record<string, string> } {
-  const rest: Loose = { ...data };
+export function takeSecrets(data: SessionData, omit?: ReadonlySet<string>): { rest: Loose; secrets: Record<string, string> } {
+  const source = data as unknown as Loose;
   const secrets: Record<string, string> = {};
+  let holders: Set<string> | undefined;
   for (const [name, field, sub] of SEALED) {
+    const value = own(source, field);
     if (sub === undefined) {
-      if (typeof rest[field] === 'string') {
-        secrets[name] = rest[field];
-        delete rest[field];
-      }
-      continue;
+      if (typeof value === 'string') secrets[name] = value;
+    } else if (isObject(value) && typeof value[sub] === 'string') {
+      secrets[name] = value[sub];
+      (holders ??= new Set()).add(field);
     }
-    const holder = rest[field];
-    if (!isObject(holder) || typeof holder[sub] !== 'string') continue;
-    const copy: Loose = { ...holder };
-    secrets[name] = copy[sub] as string;
-    delete copy[sub];
-    rest[field] = copy;
+  }
+  const rest: Loose = {};
+  for (const key of Object.keys(source)) {
+    if (omit?.has(key)) continue;
+    const value = source[key];
+    if (TOP_FIELDS.has(key) && typeof value === 'string') continue;
+    rest[key] = holders?.has(key) ? withoutSecrets(value as Loose, SUB_FIELDS.get(key)!) : value;
   }
   return { rest, secrets };
+}
+
+/** A copy of a holder field without its sealed sub-fields (those that are strings). */
+function withoutSecrets(holder: Loose, subs: ReadonlySet<string>): Loose {
+  const copy: Loose = {};
+  for (const key of Object.keys(holder)) {
+    const value = holder[key];
+    if (!(subs.has(key) && typeof value === 'string')) copy[key] = value;
+  }
+  return copy;
 }
 
 /** Puts opened secrets back where takeSecrets found them. */

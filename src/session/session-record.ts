@@ -69,13 +69,14 @@ function publicUserOf(json: string): PublicUser {
   return user as unknown as PublicUser;
 }
 
+/** What the record keeps outside its JSON (`u`: times and the user), and the cookie when it is the configured default. */
+const RECORD_OMITS: ReadonlySet<string> = new Set(['created', 'seen', 'user']);
+const RECORD_OMITS_WITH_COOKIE: ReadonlySet<string> = new Set([...RECORD_OMITS, 'cookie']);
+
 /** The fields to store for a session (deterministic for equal input: rewriting an unchanged session is a no-op). */
 export function serializeRecord(data: SessionData, sid: string, cipher: TokenCipher, defaultCookie: string): SessionRecord {
-  const { rest, secrets } = takeSecrets(data);
-  delete rest.created;
-  delete rest.seen;
-  delete rest.user;
-  if (rest.cookie !== undefined && JSON.stringify(rest.cookie) === defaultCookie) delete rest.cookie;
+  const defaultCookieOnly = data.cookie !== undefined && JSON.stringify(data.cookie) === defaultCookie;
+  const { rest, secrets } = takeSecrets(data, defaultCookieOnly ? RECORD_OMITS_WITH_COOKIE : RECORD_OMITS);
   let k: Buffer | undefined;
   if (Object.keys(secrets).length > 0) {
     const sealed = cipher.sealBytes(JSON.stringify(secrets), sid);

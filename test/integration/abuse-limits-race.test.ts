@@ -199,7 +199,10 @@ describe('a device that signed in before (OWASP device cookies)', () => {
     expect(first.headers.location).toBe('/');
     const cookie = ((first.headers['set-cookie'] as unknown as string[]) ?? []).find((c) => c.startsWith('cbg.device='));
     expect(cookie).toMatch(/HttpOnly/i);
-    expect(cookie).toMatch(/Max-Age=\d{7,}/);
+    // 180 days, as Max-Age and as Expires
+    expect(cookie).toMatch(/Max-Age=15552000(;|$)/);
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie!)![1]!);
+    expect(Math.abs(expires - (Date.now() + 15_552_000_000))).toBeLessThan(120_000);
     await signOut();
 
     // Strangers at many addresses use up the account's allowance (same address as the owner's included).

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
 import { parseRecord, parseView, serializeRecord, viewHead } from '../../src/session/session-record.js';
-import { serializeSession } from '../../src/session/sealed-session.js';
+import { serializeSession, takeSecrets } from '../../src/session/sealed-session.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
 
 const cipher = createTokenCipher([{ id: 'k1', key: randomBytes(32).toString('base64url') }]);
@@ -41,6 +44,33 @@ describe('the compact session record (format 2)', () => {
     const all = `${record.d}${record.u}${record.k!.toString('latin1')}`;
     for (const secret of [ACCESS.slice(-20), 'refresh-token-value', 'csrf-secret-value', 'device-id-0123']) expect(all).not.toContain(secret);
     expect(Buffer.isBuffer(record.k)).toBe(true);
+  });
+
+  it("keeps the session's own field order in `d`, the sealed part's name last", () => {
+    const record = serializeRecord(signedIn(), SID, cipher, DEFAULT_COOKIE);
+    expect(Object.keys(JSON.parse(record.d) as object)).toEqual(['auth', 'ua', 'ip', 'x']);
+    expect(Object.keys((JSON.parse(record.d) as { auth: object }).auth)).toEqual(['exp', 'lt', 'sub', 'sc']);
+  });
+
+  it('takes only string secrets, leaves holders without one as they are, and never touches the session', () => {
+    const flow = { purpose: 'login', vid: 42, vtok: 'verification-token' };
+    const reauth = { vid: 7 };
+    const live = { ...signedIn(), flow, reauth, did: 9 } as unknown as SessionData;
+    const { rest, secrets } = takeSecrets(live, new Set(['user']));
+    expect(secrets).toEqual({ at: ACCESS, rt: 'refresh-token-value-0123456789', vt: 'verification-token', cs: 'csrf-secret-value-0123' });
+    expect(rest.flow).toEqual({ purpose: 'login', vid: 42 });
+    expect(rest.reauth).toBe(reauth);
+    expect(rest.did).toBe(9);
+    expect(rest).not.toHaveProperty('user');
+    expect(rest).toHaveProperty('created');
+    expect(flow.vtok).toBe('verification-token');
+    expect((live as unknown as { auth: { at: string } }).auth.at).toBe(ACCESS);
+  });
+
+  it('builds its copies with fast properties and one V8 map per shape (no delete, no per-write map)', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', 'test/support/record-maps-probe.mjs'], { cwd: root, timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ copies: 6, fast: true, shared: true });
   });
 
   it('keeps a cookie that is not the default (a maxAge) in the session', () => {
