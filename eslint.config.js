@@ -37,6 +37,14 @@ export default tseslint.config(
           selector: "CallExpression[callee.property.name=/^define(Property|Properties)$/] ObjectExpression > Property[key.name=/^(get|set)$/]",
           message: 'An accessor given to defineProperty at run time is allocated in the old generation: use a class getter, or say why it is made once.',
         },
+        {
+          selector: ":function AssignmentExpression[left.type='MemberExpression'][right.type=/^(FunctionExpression|ArrowFunctionExpression)$/]",
+          message: "V8's parser marks a function literal assigned to a property to be born in the old generation; made per call by unoptimised code, it keeps what it closes over alive until a full collection. Assign it through a constant.",
+        },
+        {
+          selector: ":function AssignmentExpression[left.type='MemberExpression'][right.type=/^TS(As|Satisfies|NonNull)Expression$/][right.expression.type=/^(FunctionExpression|ArrowFunctionExpression)$/]",
+          message: "V8's parser marks a function literal assigned to a property to be born in the old generation; made per call by unoptimised code, it keeps what it closes over alive until a full collection. Assign it through a constant.",
+        },
       ],
     },
   },

@@ -240,9 +240,10 @@ type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown)
 function answerFirst(app: Express, first: (req: IncomingMessage, res: ServerResponse, pass: () => void) => boolean | void): void {
   const target = app as unknown as { handle: Handle };
   const handle = target.handle.bind(app);
-  target.handle = function answerFirstHandle(req, res, next) {
+  const answerFirstHandle: Handle = (req, res, next) => {
     if (first(req, res, () => handle(req, res, next)) === false) handle(req, res, next);
   };
+  target.handle = answerFirstHandle;
 }
 
 /** Body-parser and other http-errors carry a status; anything else is a 500. */

@@ -55,7 +55,8 @@ export function isTokenMode(req: Request): boolean {
 function withoutSessionCookie(res: Response, cookieName: string): void {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped below and always called with this response
   const writeHead = res.writeHead as (...args: unknown[]) => Response;
-  res.writeHead = function writeHeadWithoutSessionCookie(this: Response, ...args: unknown[]) {
+  // Through a constant, not a function literal assigned to the property (which V8 allocates in the old generation).
+  const withoutCookie = function writeHeadWithoutSessionCookie(this: Response, ...args: unknown[]) {
     const set = this.getHeader('set-cookie');
     if (set !== undefined) {
       const kept = (Array.isArray(set) ? set : [String(set)]).filter((c) => !c.startsWith(`${cookieName}=`));
@@ -64,6 +65,7 @@ function withoutSessionCookie(res: Response, cookieName: string): void {
     }
     return writeHead.apply(this, args);
   } as Response['writeHead'];
+  res.writeHead = withoutCookie;
 }
 
 /**
