@@ -86,6 +86,15 @@ describe('closures V8 would allocate in the old generation on the request path',
     expect(readFileSync(join(root, 'node_modules/express-session/index.js'), 'utf8')).toContain('res.end = (0, function end(');
   });
 
+  it('are patched in the image too: the Dockerfile copies the patches before npm ci applies them', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const copied = dockerfile.indexOf('COPY patches ./patches');
+    expect(copied).toBeGreaterThan(-1);
+    expect(copied).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8')).not.toMatch(/^patches\b/m);
+    expect((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.postinstall).toBe('patch-package');
+  });
+
   it("keeps express-session's requests young when its middleware runs unoptimised", async () => {
     const { stdout } = await run(
       process.execPath,
