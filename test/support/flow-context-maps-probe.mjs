@@ -4,9 +4,8 @@
 // accessor pair V8 allocates in the old generation, reaching the request: what kept every sign-in alive through
 // young-generation collections. Plain JavaScript: jest runs it as a child process, with a V8 flag jest's process lacks.
 import { flowContext } from '../../dist/routes/flow-context.js';
+import { sameMap, fast } from './v8-natives.mjs';
 
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
-const fast = new Function('o', 'return %HasFastProperties(o)');
 const contexts = [];
 for (let i = 0; i < 6; i++) {
   const req = { id: `r${i}`, ip: '127.0.0.1', sessionID: `s${i}`, session: {}, log: { info() {}, warn() {} } };

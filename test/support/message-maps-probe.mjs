@@ -7,8 +7,8 @@ import { Agent, createServer, request } from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import { drainAwareServer } from '../../dist/http/drain-aware-server.js';
+import { sameMap } from './v8-natives.mjs';
 
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
 const mode = process.argv[2];
 const COUNT = 30;
 const COMPARED = 8;

@@ -4,9 +4,8 @@
 // object; a property added to a spread copy gets a map of its own, a new one per write. Plain JavaScript: jest runs it
 // as a child process, with a V8 flag jest's process lacks.
 import { takeSecrets } from '../../dist/session/sealed-session.js';
+import { sameMap, fast } from './v8-natives.mjs';
 
-const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
-const fast = new Function('o', 'return %HasFastProperties(o)');
 const omit = new Set(['created', 'seen', 'user']);
 const copies = [];
 for (let i = 0; i < 6; i++) {

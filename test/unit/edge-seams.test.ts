@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from '../support/files-under.js';
 
 /**
  * Seams kept by reading the sources: HTTP statuses are chosen only at the edge; clocks come from the composition
@@ -9,11 +10,7 @@ import { fileURLToPath } from 'node:url';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const TEST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
+const sourceFiles = (dir: string): string[] => filesUnder(dir, (name) => name.endsWith('.ts'));
 
 const isComment = (line: string) => /^\s*(\/\/|\/?\*)/.test(line);
 

@@ -1,14 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from '../support/files-under.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
-  );
-}
+const sourceFiles = (dir: string): string[] => filesUnder(dir, (name) => name.endsWith('.ts'));
 
 /** Every import of a file under `src/`, as a path relative to `src/` (packages as their name). */
 function importsOf(file: string): string[] {

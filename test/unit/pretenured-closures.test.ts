@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { filesUnder } from '../support/files-under.js';
 
 // V8's parser marks a function literal assigned straight to a property (`res.end = function end() {…}`) to be allocated
 // in the old generation. Made per request by code running unoptimised (after a deoptimisation, which a gateway serving
@@ -43,15 +44,10 @@ const ONCE: Record<string, string> = {
   'prom-client/lib/metrics/heapSpacesSizeAndUsed.js: gauges.total.collect': 'metric registration, at start-up',
 };
 
-function jsFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      if (!['node_modules', 'test', 'tests', 'benchmarks', 'example', 'examples'].includes(name)) jsFiles(path, out);
-    } else if (/\.(c|m)?js$/.test(name) && name !== 'browser.js') out.push(path);
-  }
-  return out;
-}
+/** A package's JavaScript, without its own dependencies, tests, examples and browser build. */
+const NOT_RUN = new Set(['node_modules', 'test', 'tests', 'benchmarks', 'example', 'examples']);
+const jsFiles = (dir: string): string[] =>
+  filesUnder(dir, (name) => /\.(c|m)?js$/.test(name) && name !== 'browser.js', (name) => !NOT_RUN.has(name));
 
 const unwrap = (e: ts.Expression): ts.Expression => (ts.isParenthesizedExpression(e) ? unwrap(e.expression) : e);
 
