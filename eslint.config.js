@@ -3,6 +3,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const PRETENURED_CLOSURE =
+  "V8's parser marks a function literal assigned to a property to be born in the old generation; made per call by unoptimised code, it keeps what it closes over alive until a full collection. Assign it through a constant.";
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/', 'public/', 'bench/results/', 'test/e2e/screenshots/'] },
   {
@@ -20,10 +23,12 @@ export default tseslint.config(
     },
   },
   {
-    // An accessor made at run time (a getter or setter in an object literal, or given to defineProperty) gets an
-    // accessor pair V8 allocates in the old generation; closing over a request, it kept the request alive through
-    // young-generation collections until a full one (bench/README.md, "Round 2, sixth pass"). Accessors belong on a
-    // class or a prototype made once; a start-up-only exception says so with an eslint-disable comment.
+    // Closures V8 allocates in the old generation, which kept requests alive through young-generation collections
+    // until a full one: an accessor made at run time (a getter or setter in an object literal, or given to
+    // defineProperty) gets an old accessor pair (bench/README.md, "Round 2, sixth pass"); a function literal assigned
+    // straight to a property is pretenured by V8's parser ("Round 2, seventh pass"). Accessors belong on a class or a
+    // prototype made once, such functions go through a constant; a start-up-only exception says so with an
+    // eslint-disable comment.
     files: ['src/**/*.ts'],
     ignores: ['src/emulator/**'],
     rules: {
@@ -39,11 +44,11 @@ export default tseslint.config(
         },
         {
           selector: ":function AssignmentExpression[left.type='MemberExpression'][right.type=/^(FunctionExpression|ArrowFunctionExpression)$/]",
-          message: "V8's parser marks a function literal assigned to a property to be born in the old generation; made per call by unoptimised code, it keeps what it closes over alive until a full collection. Assign it through a constant.",
+          message: PRETENURED_CLOSURE,
         },
         {
           selector: ":function AssignmentExpression[left.type='MemberExpression'][right.type=/^TS(As|Satisfies|NonNull)Expression$/][right.expression.type=/^(FunctionExpression|ArrowFunctionExpression)$/]",
-          message: "V8's parser marks a function literal assigned to a property to be born in the old generation; made per call by unoptimised code, it keeps what it closes over alive until a full collection. Assign it through a constant.",
+          message: PRETENURED_CLOSURE,
         },
       ],
     },
