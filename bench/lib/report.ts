@@ -36,6 +36,23 @@ export interface RoundSample {
   server_cpu_us_per_req?: number;
   /** CPU time of redis-server per response, microseconds (Linux only) */
   redis_cpu_us_per_req?: number;
+  /** the untimed run of the same scenario just before the round (BENCH_SETTLE_REQUESTS): its responses and CPU */
+  settle?: Settle;
+}
+
+/** What a round's settle answered and cost: kept beside the round, its unexpected answers counted with the round's. */
+export interface Settle {
+  responses: number;
+  statuses: Record<string, number>;
+  errors: number;
+  server_cpu_us_per_req?: number;
+}
+
+/** A round with the settle run before it. */
+export function withSettle(round: RoundSample, settle: RoundSample | undefined): RoundSample {
+  if (!settle) return round;
+  const { responses, statuses, errors, server_cpu_us_per_req } = settle;
+  return { ...round, settle: { responses, statuses, errors, ...(server_cpu_us_per_req !== undefined ? { server_cpu_us_per_req } : {}) } };
 }
 
 export interface ScenarioResult {
@@ -54,6 +71,9 @@ export interface ScenarioResult {
   /** median CPU time per response of the process under test and of redis-server, microseconds (Linux only) */
   server_cpu_us_per_req?: number;
   redis_cpu_us_per_req?: number;
+  /** median CPU time per response of the untimed settle before each round (not a target: what re-optimising after the
+   * other scenarios costs this path) */
+  settle_cpu_us_per_req?: number;
   /** refresh-fanin: CloudBase token refreshes seen by the emulator (the worst round: the one furthest from 1) */
   upstream_refreshes?: number;
   upstream_refreshes_rounds?: number[];
@@ -128,8 +148,9 @@ export interface BenchResult {
   node: string;
   machine: Machine;
   generated_at: string;
-  /** warmup_requests: the least requests of each scenario's warm-up (absent in results written before it existed) */
-  settings: { duration_s: number; rounds: number; warmup_s: number; warmup_requests?: number };
+  /** warmup_requests: the least requests of each scenario's warm-up; settle_requests: the untimed requests of each
+   * scenario before each of its rounds (both absent in results written before they existed) */
+  settings: { duration_s: number; rounds: number; warmup_s: number; warmup_requests?: number; settle_requests?: number };
   /** 1-minute load average before and after the run: other work on the machine skews every number */
   load_average?: { before: number; after: number };
   scenarios: ScenarioResult[];
@@ -173,6 +194,10 @@ export function summarizeScenario(
       statuses[status] = (statuses[status] ?? 0) + count;
       if (Number(status) !== expectedStatus) unexpected += count;
     }
+    if (r.settle) {
+      unexpected += r.settle.errors;
+      for (const [status, count] of Object.entries(r.settle.statuses)) if (Number(status) !== expectedStatus) unexpected += count;
+    }
   }
   const cpu = (pick: (r: RoundSample) => number | undefined) => {
     const values = rounds.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
@@ -180,6 +205,7 @@ export function summarizeScenario(
   };
   const serverCpu = cpu((r) => r.server_cpu_us_per_req);
   const redisCpu = cpu((r) => r.redis_cpu_us_per_req);
+  const settleCpu = cpu((r) => r.settle?.server_cpu_us_per_req);
   return {
     name,
     connections,
@@ -192,6 +218,7 @@ export function summarizeScenario(
     statuses,
     ...(serverCpu !== undefined ? { server_cpu_us_per_req: serverCpu } : {}),
     ...(redisCpu !== undefined ? { redis_cpu_us_per_req: redisCpu } : {}),
+    ...(settleCpu !== undefined ? { settle_cpu_us_per_req: settleCpu } : {}),
   };
 }
 
@@ -384,6 +411,7 @@ export function formatTable(result: BenchResult): string {
     const notes: string[] = [];
     if (s.upstream_refreshes_rounds) notes.push(`upstream refreshes ${s.upstream_refreshes_rounds.join('/')}`);
     if (s.session_bytes !== undefined) notes.push(`session ${s.session_bytes} B`);
+    if (s.settle_cpu_us_per_req !== undefined) notes.push(`settle ${s.settle_cpu_us_per_req} us/req`);
     if (s.unexpected > 0) notes.push(`statuses ${JSON.stringify(s.statuses)}`);
     rows.push([
       s.name,
@@ -406,6 +434,7 @@ export function formatTable(result: BenchResult): string {
     `node ${result.node} on ${m.platform}, ${m.cpus} x ${m.model}, ${(m.memory / 2 ** 30).toFixed(1)} GiB; ` +
       `${result.settings.rounds} rounds of ${result.settings.duration_s} s (medians), warm-up ${result.settings.warmup_s} s` +
       (result.settings.warmup_requests ? ` and at least ${result.settings.warmup_requests} requests` : '') +
+      (result.settings.settle_requests ? `, ${result.settings.settle_requests} untimed requests before each round` : '') +
       (result.load_average ? `; load average ${result.load_average.before} before, ${result.load_average.after} after` : ''),
     '',
     pad(rows),

@@ -147,11 +147,14 @@ export async function refreshFanin(stack: Stack, emu: EmulatorControl): Promise<
   return { sample, refreshes: after - before };
 }
 
-/** One timed run of a load scenario, with the CPU time its server and redis-server spent per response. */
-export async function runScenario(s: LoadScenario, durationS: number, redis: Service): Promise<RoundSample> {
+/**
+ * One run of a load scenario, timed (`durationS`) or a fixed number of responses (`amount`), with the CPU time its
+ * server and redis-server spent per response.
+ */
+export async function runScenario(s: LoadScenario, length: { durationS: number } | { amount: number }, redis: Service): Promise<RoundSample> {
   const cpu0 = cpuTimeMs(s.server.child.pid);
   const redis0 = cpuTimeMs(redis.child.pid);
-  const sample = await runLoad({ ...s.load, connections: s.connections, durationS });
+  const sample = await runLoad({ ...s.load, connections: s.connections, ...length });
   const cpu1 = cpuTimeMs(s.server.child.pid);
   const redis1 = cpuTimeMs(redis.child.pid);
   const perReq = (a?: number, b?: number) => (a !== undefined && b !== undefined && sample.responses > 0 ? ((b - a) * 1000) / sample.responses : undefined);

@@ -8,6 +8,7 @@ import {
   percentileSorted,
   ratio,
   summarizeScenario,
+  withSettle,
   worstRefreshCount,
   type Measures,
   type MemoryScale,
@@ -93,6 +94,40 @@ describe('when a scenario\'s rounds are summarised', () => {
     const rounds = [10, 30, 20].map((cpu) => ({ ...sample(1, 1, 1), server_cpu_us_per_req: cpu }));
     expect(summarizeScenario('session-read', 100, 200, rounds).server_cpu_us_per_req).toBe(20);
     expect(summarizeScenario('session-read', 100, 200, [sample(1, 1, 1)])).not.toHaveProperty('server_cpu_us_per_req');
+  });
+});
+
+describe('when each round is preceded by an untimed settle of the same scenario', () => {
+  const settled = (roundCpu: number, settleCpu: number, settleStatuses: Record<string, number> = { 200: 40 }) =>
+    withSettle({ ...sample(7, 1, 2), server_cpu_us_per_req: roundCpu }, { ...sample(40, 3, 4, settleStatuses), server_cpu_us_per_req: settleCpu });
+
+  it('measures the round alone and reports the median settle cost beside it', () => {
+    const s = summarizeScenario('login', 10, 200, [settled(900, 1300), settled(950, 1100), settled(920, 1200)]);
+    expect(s.server_cpu_us_per_req).toBe(920);
+    expect(s.settle_cpu_us_per_req).toBe(1200);
+    expect(s.rps).toBe(7);
+    expect(s.statuses).toEqual({ 200: 21 });
+  });
+
+  it('counts a settle answer with another status, or a settle connection error, as unexpected', () => {
+    const withBad = settled(900, 1000, { 200: 38, 429: 2 });
+    expect(summarizeScenario('login', 10, 200, [withBad]).unexpected).toBe(2);
+    const withError = withSettle(sample(7, 1, 2), { ...sample(40, 3, 4), errors: 3 });
+    expect(summarizeScenario('login', 10, 200, [withError]).unexpected).toBe(3);
+  });
+
+  it('leaves a round without a settle as it was', () => {
+    const round = sample(7, 1, 2);
+    expect(withSettle(round, undefined)).toBe(round);
+    expect(summarizeScenario('login', 10, 200, [round])).not.toHaveProperty('settle_cpu_us_per_req');
+  });
+
+  it('says so in the table', () => {
+    const login = summarizeScenario('login', 10, 200, [settled(900, 1250)]);
+    const result = buildResult({ node: 'v20.0.0', machine, settings: { ...settings, settle_requests: 3000 }, scenarios: [login], redisBytesPerSession: 1900 });
+    const table = formatTable(result);
+    expect(table).toContain('3000 untimed requests before each round');
+    expect(table).toMatch(/login .*settle 1250 us\/req/);
   });
 });
 
