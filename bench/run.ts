@@ -10,12 +10,14 @@ import {
   summarizeScenario,
   withSettle,
   worstRefreshCount,
+  type MixedSignIn,
   type RoundSample,
   type ScaleResults,
   type ScenarioResult,
 } from './lib/report.js';
 import { bffLogin, bffSession } from './lib/clients.js';
 import { redisClient } from './lib/redis-stats.js';
+import { mixedSignIn } from './lib/mixed.js';
 import { memoryScale, userSessionsScale } from './lib/scale.js';
 import {
   BASELINE_SCENARIOS,
@@ -55,9 +57,13 @@ const scaleSessions = intEnv('BENCH_SCALE_SESSIONS', quick ? 500 : 5000, 2);
 const memorySessions = intEnv('BENCH_MEMORY_SESSIONS', quick ? 10_000 : 100_000, 1);
 const listRequests = 20;
 const loginCount = intEnv('BENCH_LOGIN_COUNT', quick ? 50 : 200, 1);
+const mixedSeconds = intEnv('BENCH_MIXED_S', quick ? 4 : 30, 0);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const wanted = (name: string) => !only || only.includes(name);
 const out = process.env.BENCH_OUT ?? join(projectRoot, 'bench', 'results', 'latest.json');
+/** The mixed sign-in's background: a steady app's reads and API calls, well below what the BFF can answer. */
+const MIXED_READS_PER_S = 2000;
+const MIXED_PROXIED_PER_S = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -147,6 +153,22 @@ async function main(): Promise<void> {
     const loginRedis = loginLoad ? await loginRedisCommands(loginLoad, redis, loginCount) : undefined;
     if (loginRedis) log(`redis commands per login: ${loginRedis.commands_per_login} ${JSON.stringify(loginRedis.by_command)}`);
 
+    const mixedLoads = { read: loads.find((s) => s.name === 'session-read'), proxy: loads.find((s) => s.name === 'proxy') };
+    let loginMixed: MixedSignIn | undefined;
+    if (loginLoad && mixedLoads.read && mixedLoads.proxy && mixedSeconds > 0) {
+      log(`mixed: ${mixedSeconds} s of sign-ins beside ${MIXED_READS_PER_S} session reads/s and ${MIXED_PROXIED_PER_S} proxied calls/s`);
+      loginMixed = await mixedSignIn({
+        read: mixedLoads.read,
+        proxy: mixedLoads.proxy,
+        login: loginLoad,
+        seconds: mixedSeconds,
+        readsPerS: MIXED_READS_PER_S,
+        proxiedPerS: MIXED_PROXIED_PER_S,
+      });
+      assertAlive(...stack.all());
+      log(`mixed: ${JSON.stringify(loginMixed)}`);
+    }
+
     const scale: ScaleResults = {};
     if (withBff && wanted('user-sessions')) {
       log(`scale: ${scaleSessions} sign-ins of one user, then its device list and revoke-others`);
@@ -180,6 +202,7 @@ async function main(): Promise<void> {
       scenarios,
       redisBytesPerSession: footprint?.bytes ?? null,
       ...(loginRedis ? { loginRedis } : {}),
+      ...(loginMixed ? { loginMixed } : {}),
       ...(Object.keys(scale).length > 0 ? { scale } : {}),
       loadAverage: { before: loadBefore, after: Math.round(loadavg()[0]! * 100) / 100 },
     });

@@ -14,6 +14,8 @@ export interface LoadOptions {
   /** per-request variations (autocannon's `requests`), e.g. a different user for every sign-in */
   requests?: autocannon.Request[];
   timeoutS?: number;
+  /** requests per second over all connections at most (autocannon's `overallRate`); unset: as fast as answered */
+  rate?: number;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function runLoad(opts: LoadOptions): Promise<RoundSample> {
     ...(opts.body !== undefined ? { body: opts.body } : {}),
     ...(opts.requests ? { requests: opts.requests } : {}),
     timeout: opts.timeoutS ?? 10,
+    ...(opts.rate !== undefined ? { overallRate: opts.rate } : {}),
   };
   let instance!: autocannon.Instance;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {

@@ -100,6 +100,42 @@ export interface TargetCheck {
 }
 
 /** Redis's own `INFO commandstats` over the login rounds (commands run inside scripts count as well as EVALSHA). */
+/**
+ * The sign-in inside a mixed load (`login_mixed`): sign-ins at full speed beside session reads and proxied calls at
+ * fixed rates; the BFF's CPU over that time, less what the background requests cost when they ran alone at the same
+ * rates (measured just before and just after), divided by the sign-ins. Not a target: what a sign-in costs on a
+ * process that serves other traffic at the same moment, which the rounds (one path at a time) cannot show.
+ */
+export interface MixedSignIn {
+  seconds: number;
+  /** the background's rates, requests per second */
+  reads_per_s: number;
+  proxied_per_s: number;
+  /** BFF CPU per background request when it ran alone, before and after (both runs together), microseconds */
+  background_cpu_us_per_req: number;
+  background_requests: number;
+  signins: number;
+  /** answers to the sign-ins or the background other than 200, and connection errors */
+  unexpected: number;
+  cpu_us_per_signin: number;
+}
+
+/** The sign-in's share of the BFF's CPU over a mixed run, by difference (see MixedSignIn). */
+export function signInShareUs(m: {
+  mixedCpuMs: number;
+  mixedBackgroundRequests: number;
+  aloneCpuMs: number;
+  aloneRequests: number;
+  signins: number;
+}): { background_cpu_us_per_req: number; cpu_us_per_signin: number } {
+  if (m.aloneRequests <= 0 || m.signins <= 0) throw new Error('a mixed sign-in measurement needs background requests measured alone and sign-ins');
+  const perBackground = m.aloneCpuMs / m.aloneRequests;
+  return {
+    background_cpu_us_per_req: Math.round(perBackground * 10_000) / 10,
+    cpu_us_per_signin: Math.round(((m.mixedCpuMs - perBackground * m.mixedBackgroundRequests) * 1000) / m.signins),
+  };
+}
+
 export interface LoginRedisCommands {
   /** successful sign-ins over the rounds */
   logins: number;
@@ -156,6 +192,7 @@ export interface BenchResult {
   scenarios: ScenarioResult[];
   redis_bytes_per_session: number | null;
   login_redis?: LoginRedisCommands;
+  login_mixed?: MixedSignIn;
   scale?: ScaleResults;
   ratios: Record<RatioName, number | null>;
   targets: TargetCheck[];
@@ -367,6 +404,7 @@ export function buildResult(input: {
   scenarios: ScenarioResult[];
   redisBytesPerSession: number | null;
   loginRedis?: LoginRedisCommands;
+  loginMixed?: MixedSignIn;
   scale?: ScaleResults;
   loadAverage?: { before: number; after: number };
   now?: Date;
@@ -388,6 +426,7 @@ export function buildResult(input: {
     scenarios,
     redis_bytes_per_session: input.redisBytesPerSession,
     ...(input.loginRedis ? { login_redis: input.loginRedis } : {}),
+    ...(input.loginMixed ? { login_mixed: input.loginMixed } : {}),
     ...(input.scale ? { scale: input.scale } : {}),
     ratios,
     targets,
@@ -450,7 +489,7 @@ export function formatTable(result: BenchResult): string {
   ].join('\n');
 }
 
-/** The login's Redis commands and the scale measurements, one line each. */
+/** The login's Redis commands, the mixed-load sign-in and the scale measurements, one line each. */
 function extraLines(result: BenchResult): string[] {
   const lines: string[] = [];
   const l = result.login_redis;
@@ -460,6 +499,14 @@ function extraLines(result: BenchResult): string[] {
       .map(([c, n]) => `${c} ${n}`)
       .join(', ');
     lines.push(`redis commands per login: ${l.commands_per_login} over ${l.logins} sign-ins (${top})`);
+  }
+  const x = result.login_mixed;
+  if (x) {
+    lines.push(
+      `sign-in within a mixed load (${x.reads_per_s} session reads/s and ${x.proxied_per_s} proxied calls/s beside it, ${x.seconds} s): ` +
+        `${x.cpu_us_per_signin} us of CPU per sign-in by difference over ${x.signins} sign-ins ` +
+        `(background alone ${x.background_cpu_us_per_req} us/req; unexpected ${x.unexpected})`,
+    );
   }
   const u = result.scale?.user_sessions;
   if (u) {

@@ -7,6 +7,7 @@ import {
   median,
   percentileSorted,
   ratio,
+  signInShareUs,
   summarizeScenario,
   withSettle,
   worstRefreshCount,
@@ -300,6 +301,37 @@ describe('the memory fixture\'s ids', () => {
     for (const s of sids) expect(s).toMatch(/^[A-Za-z0-9_-]{32}$/);
     for (let i = 0; i < 200; i++) expect(sameShape(sub)).toMatch(/^[1-9][0-9]{18}$/);
     expect(sids.has(sid)).toBe(false);
+  });
+});
+
+describe('when the sign-in is priced inside a mixed load', () => {
+  it('takes the background\'s cost, measured alone, out of the mixed run\'s CPU and divides the rest by the sign-ins', () => {
+    // 60,000 background requests at 30 us alone (1,800 ms) inside 9,000 ms: 7,200 ms for 8,000 sign-ins
+    const share = signInShareUs({ mixedCpuMs: 9000, mixedBackgroundRequests: 60_000, aloneCpuMs: 900, aloneRequests: 30_000, signins: 8000 });
+    expect(share).toEqual({ background_cpu_us_per_req: 30, cpu_us_per_signin: 900 });
+  });
+
+  it('refuses a measurement without sign-ins or without the background measured alone', () => {
+    expect(() => signInShareUs({ mixedCpuMs: 9000, mixedBackgroundRequests: 60_000, aloneCpuMs: 900, aloneRequests: 30_000, signins: 0 })).toThrow();
+    expect(() => signInShareUs({ mixedCpuMs: 9000, mixedBackgroundRequests: 60_000, aloneCpuMs: 0, aloneRequests: 0, signins: 10 })).toThrow();
+  });
+
+  it('is kept in the result and printed, but is not a target', () => {
+    const loginMixed = {
+      seconds: 30,
+      reads_per_s: 2000,
+      proxied_per_s: 1000,
+      background_cpu_us_per_req: 34.5,
+      background_requests: 90_000,
+      signins: 7000,
+      unexpected: 0,
+      cpu_us_per_signin: 812,
+    };
+    const scenarios = SCENARIOS.map((name) => scenario(name, 1000));
+    const result = buildResult({ node: 'v20.0.0', machine, settings, scenarios, redisBytesPerSession: 1900, loginMixed });
+    expect(result.login_mixed).toEqual(loginMixed);
+    expect(result.targets.map((t) => t.name).join()).not.toMatch(/mixed/);
+    expect(formatTable(result)).toContain('812 us of CPU per sign-in by difference over 7000 sign-ins');
   });
 });
 
