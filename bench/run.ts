@@ -114,8 +114,8 @@ async function main(): Promise<void> {
       for (const s of loads) {
         // Each round's scenario first runs untimed on the same process the others just ran on: after a million requests
         // of other kinds V8 has re-specialised the code they share, and a path as slow as the sign-in would otherwise
-        // spend most of its round being re-optimised (bench/README.md, "Round 2, eighth pass"). What
-        // that settle costs is kept beside the round, not hidden.
+        // spend most of its round being re-optimised (bench/README.md, "Round 2, eighth pass"). What that settle costs
+        // is kept beside the round, not hidden.
         const settle = settings.settle_requests > 0 ? await runScenario(s, { amount: settings.settle_requests }, stack.redis) : undefined;
         const sample = withSettle(await runScenario(s, { durationS: settings.duration_s }, stack.redis), settle);
         assertAlive(...stack.all());
