@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
@@ -56,6 +57,8 @@ const CACHE_CASES: [string, string][] = [
 /** A large answer streamed in chunks, each telling its place (more than the sockets' buffers hold: the proxy must wait for the client). */
 const LARGE_CHUNKS = 200;
 const largeChunk = (i: number) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26)));
+/** 'blocked': the backend's large answer had to wait for the gateway to read on (the backpressure reached it). */
+const largeAnswer = new EventEmitter();
 
 let gw: TestGateway;
 let backend: Server;
@@ -79,7 +82,12 @@ function startBackend(): Promise<Server> {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         let i = 0;
         const more = () => {
-          while (i < LARGE_CHUNKS) if (!res.write(largeChunk(i++))) return void res.once('drain', more);
+          while (i < LARGE_CHUNKS) {
+            if (!res.write(largeChunk(i++))) {
+              largeAnswer.emit('blocked');
+              return void res.once('drain', more);
+            }
+          }
           res.end();
         };
         return more();
@@ -182,12 +190,14 @@ describe('forwarding', () => {
   it('streams a large answer back whole and in order', async () => {
     const app = await signedIn();
     const cookie = await cookieOf(app);
+    // This client does not read until the backend itself has had to wait: the gateway stopped reading its answer
+    // because this client stopped reading the gateway's. Resumed at once then, rather than after a fixed pause, which
+    // a loaded machine could stretch past PROXY_TIMEOUT_MS (a silent backend ends the answer: its own test below).
     const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
         const chunks: Buffer[] = [];
-        // read slowly at first, so the gateway has to wait for this client
         res.pause();
-        setTimeout(() => res.resume(), 200);
+        once(largeAnswer, 'blocked', { signal: AbortSignal.timeout(10_000) }).then(() => res.resume(), (e: unknown) => reject(new Error('the backend never had to wait for the gateway', { cause: e })));
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
         res.on('error', reject);
