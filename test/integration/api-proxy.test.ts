@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import supertest from 'supertest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { untilRefreshDue } from '../support/sessions.js';
@@ -57,7 +57,10 @@ const CACHE_CASES: [string, string][] = [
 /** A large answer streamed in chunks, each telling its place (more than the sockets' buffers hold: the proxy must wait for the client). */
 const LARGE_CHUNKS = 200;
 const largeChunk = (i: number) => Buffer.alloc(64 * 1024, String.fromCharCode(65 + (i % 26)));
-/** 'blocked': the backend's large answer had to wait for the gateway to read on (the backpressure reached it). */
+/**
+ * 'socket': the connection the backend's large answer goes out on; 'blocked': that answer had to wait for the gateway
+ * to read on (the backpressure reached it).
+ */
 const largeAnswer = new EventEmitter();
 
 let gw: TestGateway;
@@ -79,6 +82,7 @@ function startBackend(): Promise<Server> {
       const path = req.url!.split('?')[0]!;
       if (path.endsWith('/slow')) return; // never answers
       if (path.endsWith('/large')) {
+        largeAnswer.emit('socket', req.socket);
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         let i = 0;
         const more = () => {
@@ -504,6 +508,37 @@ describe('failures', () => {
       req.end();
     });
     expect(outcome).toEqual({ status: 200, body: 'the first part, then nothing', cut: true });
+  });
+
+  it('ends the answer when its client stops reading for longer than the timeout, and closes the backend connection', async () => {
+    const app = await signedIn();
+    const cookie = await cookieOf(app);
+    const backendSocket = once(largeAnswer, 'socket') as Promise<[Socket]>;
+    const started = Date.now();
+    const outcome = await new Promise<{ status: number; cut: boolean; bytes: number; closedAfterMs: number }>((resolve, reject) => {
+      let answered: (cut: boolean) => void = () => undefined;
+      const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
+        let bytes = 0;
+        res.pause(); // a paused client does not see its connection end either: it reads on once the backend's is closed
+        void (async () => {
+          const [socket] = await backendSocket;
+          // 'close' whether or not a reset came first (once() would reject on the socket's 'error')
+          if (!socket.destroyed) await new Promise((closed) => socket.once('close', closed));
+          const closedAfterMs = Date.now() - started;
+          answered = (cut) => resolve({ status: res.statusCode!, cut, bytes, closedAfterMs });
+          res.on('data', (c: Buffer) => (bytes += c.length));
+          res.on('end', () => answered(false));
+          res.on('error', () => answered(true));
+          res.resume();
+        })().catch(reject);
+      });
+      // the cut connection's reset may reach the request rather than the answer
+      req.on('error', (e) => (req.res ? answered(true) : reject(e)));
+      req.end();
+    });
+    expect(outcome).toMatchObject({ status: 200, cut: true });
+    expect(outcome.bytes).toBeLessThan(LARGE_CHUNKS * 64 * 1024);
+    expect(outcome.closedAfterMs).toBeGreaterThanOrEqual(300); // PROXY_TIMEOUT_MS here
   });
 
   it('closes backend connections idle past the timeout, and the next call still answers', async () => {
