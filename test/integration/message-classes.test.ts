@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
 import { IncomingMessage, request, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import express from 'express';
 import { appMessageClasses } from '../../src/http/message-classes.js';
 import { drainAwareServer } from '../../src/http/drain-aware-server.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
+import { mapsProbe } from '../support/maps-probe.js';
 
 describe('appMessageClasses', () => {
   it("makes the app's request and response prototypes those of node classes, keeping what they had", () => {
@@ -88,10 +83,7 @@ describe('appMessageClasses', () => {
   // gives its prototype with Object.setPrototypeOf each get a map of their own, requests born with it share one. If the
   // plain case ever shares maps too, V8 no longer copies maps on a prototype swap and this module could go.
   it('keeps every request and response on one V8 map, where a prototype swap per request gives each its own', async () => {
-    const probe = async (mode: 'born' | 'plain') => {
-      const { stdout } = await run(process.execPath, ['--allow-natives-syntax', 'test/support/message-maps-probe.mjs', mode], { cwd: root, timeout: 20_000 });
-      return JSON.parse(stdout) as { served: number; requests: boolean; responses: boolean };
-    };
+    const probe = (mode: 'born' | 'plain') => mapsProbe('message-maps-probe', mode);
     expect(await probe('born')).toEqual({ served: 30, requests: true, responses: true });
     expect(await probe('plain')).toEqual({ served: 30, requests: false, responses: false });
   });

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Request } from 'express';
 import type { AuthService } from '../../src/services/auth.js';
 import { captchaContext, flowContext, formFlowContext } from '../../src/routes/flow-context.js';
+import { mapsProbe } from '../support/maps-probe.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
 const auth = {} as AuthService;
 
 function fakeRequest(over: Record<string, unknown> = {}) {
@@ -70,7 +66,6 @@ describe('flowContext', () => {
   it('makes contexts with fast properties on one shared V8 map, the logger getter on the prototype', async () => {
     const { req } = fakeRequest();
     expect(Object.getOwnPropertyDescriptor(flowContext(req, auth, () => 1, undefined), 'log')).toBeUndefined();
-    const { stdout } = await run(process.execPath, ['--allow-natives-syntax', 'test/support/flow-context-maps-probe.mjs'], { cwd: root, timeout: 20_000 });
-    expect(JSON.parse(stdout)).toEqual({ contexts: 6, fast: true, shared: true });
+    expect(await mapsProbe('flow-context-maps-probe')).toEqual({ contexts: 6, fast: true, shared: true });
   });
 });

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { SessionData } from 'express-session';
 import { parseRecord, parseView, serializeRecord, viewHead } from '../../src/session/session-record.js';
 import { serializeSession, takeSecrets } from '../../src/session/sealed-session.js';
 import { createTokenCipher } from '../../src/session/token-cipher.js';
+import { mapsProbe } from '../support/maps-probe.js';
 
 const cipher = createTokenCipher([{ id: 'k1', key: randomBytes(32).toString('base64url') }]);
 const SID = 'record-sid-0123456789abcdef';
@@ -68,9 +66,7 @@ describe('the compact session record (format 2)', () => {
   });
 
   it('builds its copies with fast properties and one V8 map per shape (no delete, no per-write map)', async () => {
-    const root = fileURLToPath(new URL('../../', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', 'test/support/record-maps-probe.mjs'], { cwd: root, timeout: 20_000 });
-    expect(JSON.parse(stdout)).toEqual({ copies: 6, fast: true, shared: true });
+    expect(await mapsProbe('record-maps-probe')).toEqual({ copies: 6, fast: true, shared: true });
   });
 
   it('keeps a cookie that is not the default (a maxAge) in the session', () => {
