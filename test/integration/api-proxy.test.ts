@@ -196,7 +196,8 @@ describe('forwarding', () => {
     const cookie = await cookieOf(app);
     // This client does not read until the backend itself has had to wait: the gateway stopped reading its answer
     // because this client stopped reading the gateway's. Resumed at once then, rather than after a fixed pause, which
-    // a loaded machine could stretch past PROXY_TIMEOUT_MS (a silent backend ends the answer: its own test below).
+    // a loaded machine could stretch past PROXY_TIMEOUT_MS (a client that stops reading that long ends the answer: its
+    // own test below).
     const { status, body } = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
         const chunks: Buffer[] = [];
@@ -516,7 +517,7 @@ describe('failures', () => {
     const backendSocket = once(largeAnswer, 'socket') as Promise<[Socket]>;
     const started = Date.now();
     const outcome = await new Promise<{ status: number; cut: boolean; bytes: number; closedAfterMs: number }>((resolve, reject) => {
-      let answered: ((cut: boolean) => void) | undefined;
+      let cutOrEnded: ((cut: boolean) => void) | undefined;
       const req = request({ host: '127.0.0.1', port: portOf(gw.server), path: '/api/proxy/echo/large', headers: { cookie } }, (res) => {
         let bytes = 0;
         res.pause(); // a paused client does not see its connection end either: it reads on once the backend's is closed
@@ -525,15 +526,16 @@ describe('failures', () => {
           // 'close' whether or not a reset came first (once() would reject on the socket's 'error')
           if (!socket.destroyed) await new Promise((closed) => socket.once('close', closed));
           const closedAfterMs = Date.now() - started;
-          answered = (cut) => resolve({ status: res.statusCode!, cut, bytes, closedAfterMs });
+          const answered = (cut: boolean) => resolve({ status: res.statusCode!, cut, bytes, closedAfterMs });
+          cutOrEnded = answered;
           res.on('data', (c: Buffer) => (bytes += c.length));
-          res.on('end', () => answered?.(false));
-          res.on('error', () => answered?.(true));
+          res.on('end', () => answered(false));
+          res.on('error', () => answered(true));
           res.resume();
         })().catch(reject);
       });
       // the cut connection's reset may reach the request rather than the answer
-      req.on('error', (e) => (answered ? answered(true) : reject(e)));
+      req.on('error', (e) => (cutOrEnded ? cutOrEnded(true) : reject(e)));
       req.end();
     });
     expect(outcome).toMatchObject({ status: 200, cut: true });
