@@ -1,6 +1,6 @@
 import { runLoad } from './load.js';
 import { cpuTimeMs } from './procs.js';
-import { signInShareUs, type MixedSignIn, type RoundSample } from './report.js';
+import { signInShareUs, unexpectedIn, type MixedSignIn, type RoundSample } from './report.js';
 import type { LoadScenario } from './scenarios.js';
 
 export interface MixedOptions {
@@ -11,10 +11,6 @@ export interface MixedOptions {
   readsPerS: number;
   proxiedPerS: number;
 }
-
-/** Answers other than the scenario's expected status, and connection errors. */
-const unexpectedOf = (r: RoundSample, expected: number) =>
-  r.errors + Object.entries(r.statuses).reduce((n, [status, count]) => (Number(status) === expected ? n : n + count), 0);
 
 /**
  * The sign-in's CPU on a process serving other traffic at the same moment (MixedSignIn in report.ts): the background
@@ -35,7 +31,7 @@ export async function mixedSignIn(o: MixedOptions): Promise<MixedSignIn> {
   let unexpected = 0;
   /** the background's answers, its unexpected ones counted */
   const tally = ([reads, proxied]: [RoundSample, RoundSample]) => {
-    unexpected += unexpectedOf(reads, o.read.expectedStatus) + unexpectedOf(proxied, o.proxy.expectedStatus);
+    unexpected += unexpectedIn(reads, o.read.expectedStatus) + unexpectedIn(proxied, o.proxy.expectedStatus);
     return reads.responses + proxied.responses;
   };
   const alone = async () => {
@@ -53,7 +49,7 @@ export async function mixedSignIn(o: MixedOptions): Promise<MixedSignIn> {
   const mixedCpuMs = cpu() - before;
   const last = await alone();
   const mixedBackgroundRequests = tally(mixed);
-  unexpected += unexpectedOf(signins, o.login.expectedStatus);
+  unexpected += unexpectedIn(signins, o.login.expectedStatus);
   const answered = signins.statuses[String(o.login.expectedStatus)] ?? 0;
   return {
     seconds: o.seconds,

@@ -217,6 +217,13 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Medians of rps, p50 and p99 over the rounds (each metric on its own), and the status tally over all rounds. */
+/** A run's answers with another status than `expected`, plus its connection errors and timeouts. */
+export function unexpectedIn(run: { statuses: Record<string, number>; errors: number }, expected: number): number {
+  let n = run.errors;
+  for (const [status, count] of Object.entries(run.statuses)) if (Number(status) !== expected) n += count;
+  return n;
+}
+
 export function summarizeScenario(
   name: ScenarioName,
   connections: number,
@@ -226,15 +233,8 @@ export function summarizeScenario(
   const statuses: Record<string, number> = {};
   let unexpected = 0;
   for (const r of rounds) {
-    unexpected += r.errors;
-    for (const [status, count] of Object.entries(r.statuses)) {
-      statuses[status] = (statuses[status] ?? 0) + count;
-      if (Number(status) !== expectedStatus) unexpected += count;
-    }
-    if (r.settle) {
-      unexpected += r.settle.errors;
-      for (const [status, count] of Object.entries(r.settle.statuses)) if (Number(status) !== expectedStatus) unexpected += count;
-    }
+    for (const [status, count] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+    unexpected += unexpectedIn(r, expectedStatus) + (r.settle ? unexpectedIn(r.settle, expectedStatus) : 0);
   }
   const cpu = (pick: (r: RoundSample) => number | undefined) => {
     const values = rounds.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
